@@ -1,0 +1,30 @@
+scenario! {
+    /// A CXL.cache device that cannot work without ATS (pci_ats_required()), alone in its
+    /// group: ATS must be on whenever its driver is bound, and off before userspace has
+    /// accepted it.
+    name = "cxl-ats-required";
+    msi_translated = true;
+
+    /// The CXL accelerator's driver: DMA API, MSI.
+    driver cxl_accel { name = "cxl-accel", dma_api, msi }
+    /// VFIO's PCI driver.
+    driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
+
+    group g0 {
+        /// The CXL.cache device.
+        device acc { pci = "0000:01:00.0", ats_required }
+    }
+
+    moves {
+        bind(acc, cxl_accel);
+        unbind(acc);
+        bind(acc, vfio_pci);
+        vfio_open(g0);
+        vfio_close(g0);
+    }
+
+    script {
+        bind(acc, cxl_accel);
+        unbind(acc);
+    }
+}

@@ -1,0 +1,26 @@
+scenario! {
+    /// A user asks for an IDENTITY default domain through sysfs before any driver binds to
+    /// the device alone in its group: with 6.12 the unaccepted device gets untranslated DMA
+    /// at once.
+    name = "singleton-identity";
+    msi_translated = true;
+
+    /// A DMA-API network driver (e1000e in QEMU).
+    driver e1000e { dma_api, msi }
+
+    group g0 {
+        /// An endpoint with ATS, alone in its group.
+        device nic { pci = "0000:01:00.0", ats }
+    }
+
+    moves {
+        write_type(g0, Identity);
+        bind(nic, e1000e);
+        unbind(nic);
+    }
+
+    script {
+        write_type(g0, Identity);
+        bind(nic, e1000e);
+    }
+}

@@ -1,0 +1,296 @@
+//! The `switchyard` command.
+//!
+//! Exit codes: 0 ok; 1 a check found a violation; 2 bad input or environment.
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use switchyard::dsl::{self, LoadError, Loaded, Policy, Scenario, SourceKind};
+
+mod show;
+
+#[derive(Parser)]
+#[command(
+    name = "switchyard",
+    version,
+    about = "Prototype, check and generate IOMMU domain-transition policies",
+    long_about = "Write a domain-transition policy once in a Rust-syntax DSL; inspect it, \
+                  check it against scenarios, and turn it into kernel patches.\n\n\
+                  NAME arguments name a built-in (`switchyard policy list`); anything with a \
+                  `/` or ending in `.rs` is a path."
+)]
+struct Cli {
+    /// Output format for commands that print data.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Built-in and user policies.
+    #[command(subcommand)]
+    Policy(PolicyCmd),
+    /// Built-in and user scenarios.
+    #[command(subcommand)]
+    Scenario(ScenarioCmd),
+    /// Check policy and scenario files; print every problem with its location.
+    Lint {
+        /// Files to check (`*.policy.rs`, `*.scenario.rs`).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCmd {
+    /// List the built-in policies with their one-line summaries.
+    List,
+    /// Show a policy with every hook resolved through `extends`.
+    Show {
+        /// A built-in name or a path.
+        policy: String,
+        /// Only the hooks whose behaviour differs from status-quo.
+        #[arg(long)]
+        changed: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScenarioCmd {
+    /// List the built-in scenarios with their one-line summaries.
+    List,
+    /// Show a scenario: topology, moves and their bounds, script.
+    Show {
+        /// A built-in name or a path.
+        scenario: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = std::io::stdout().lock();
+    let result = match cli.command {
+        Command::Policy(PolicyCmd::List) => policy_list(cli.format, &mut out),
+        Command::Policy(PolicyCmd::Show { policy, changed }) => dsl::load_policy(&policy)
+            .map(|p| emit(cli.format, &mut out, &p, |o| show::policy(o, &p, changed))),
+        Command::Scenario(ScenarioCmd::List) => scenario_list(cli.format, &mut out),
+        Command::Scenario(ScenarioCmd::Show { scenario }) => dsl::load_scenario(&scenario)
+            .map(|s| emit(cli.format, &mut out, &s, |o| show::scenario(o, &s))),
+        Command::Lint { paths } => return lint(cli.format, &mut out, &paths),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "switchyard", &mut out);
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints data as JSON or through the text renderer.
+fn emit<T: serde::Serialize>(
+    format: Format,
+    out: &mut dyn Write,
+    value: &T,
+    text: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) {
+    let r = match format {
+        Format::Json => serde_json::to_writer_pretty(&mut *out, value)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out)),
+        Format::Text => text(out),
+    };
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = r;
+}
+
+/// Prints an error the way a person reads it, on stderr.
+fn report(e: &dyn miette::Diagnostic) {
+    let theme = if std::io::stderr().is_terminal() {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let mut s = String::new();
+    let handler = miette::GraphicalReportHandler::new_themed(theme);
+    if handler.render_report(&mut s, e).is_err() {
+        s = format!("error: {e}\n");
+    }
+    eprint!("{s}");
+}
+
+fn policy_list(format: Format, out: &mut dyn Write) -> Result<(), LoadError> {
+    let policies: Vec<Policy> = dsl::builtins(SourceKind::Policy)
+        .map(|b| dsl::load_policy(b.name))
+        .collect::<Result<_, _>>()?;
+    #[derive(serde::Serialize)]
+    struct Row<'a> {
+        name: &'a str,
+        extends: Option<&'a str>,
+        summary: String,
+        changed_hooks: Vec<String>,
+    }
+    let rows: Vec<Row> = policies
+        .iter()
+        .map(|p| Row {
+            name: &p.name,
+            extends: p.parent.as_deref(),
+            summary: p.summary(),
+            changed_hooks: p.changed_hooks().iter().map(|h| h.id()).collect(),
+        })
+        .collect();
+    emit(format, out, &rows, |o| {
+        let table: Vec<[String; 3]> = rows
+            .iter()
+            .map(|r| {
+                [
+                    r.name.to_string(),
+                    r.extends.unwrap_or("-").to_string(),
+                    r.summary.clone(),
+                ]
+            })
+            .collect();
+        show::table(o, ["POLICY", "EXTENDS", "SUMMARY"], &table)
+    });
+    Ok(())
+}
+
+fn scenario_list(format: Format, out: &mut dyn Write) -> Result<(), LoadError> {
+    let scenarios: Vec<Scenario> = dsl::builtins(SourceKind::Scenario)
+        .map(|b| dsl::load_scenario(b.name))
+        .collect::<Result<_, _>>()?;
+    #[derive(serde::Serialize)]
+    struct Row<'a> {
+        name: &'a str,
+        msi_translated: bool,
+        devices: usize,
+        script_steps: usize,
+        summary: String,
+    }
+    let rows: Vec<Row> = scenarios
+        .iter()
+        .map(|s| Row {
+            name: &s.name,
+            msi_translated: s.msi_translated,
+            devices: s.devices.len(),
+            script_steps: s.script.len(),
+            summary: s.summary(),
+        })
+        .collect();
+    emit(format, out, &rows, |o| {
+        let table: Vec<[String; 3]> = rows
+            .iter()
+            .map(|r| {
+                [
+                    r.name.to_string(),
+                    if r.msi_translated {
+                        "translated"
+                    } else {
+                        "direct"
+                    }
+                    .to_string(),
+                    r.summary.clone(),
+                ]
+            })
+            .collect();
+        show::table(o, ["SCENARIO", "MSI", "SUMMARY"], &table)
+    });
+    Ok(())
+}
+
+fn lint(format: Format, out: &mut dyn Write, paths: &[PathBuf]) -> ExitCode {
+    #[derive(serde::Serialize)]
+    struct FileResult {
+        file: String,
+        ok: bool,
+        kind: Option<SourceKind>,
+        name: Option<String>,
+        errors: Vec<dsl::diag::DslErrorJson>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    }
+    let mut results = Vec::new();
+    let mut failed = 0;
+    for path in paths {
+        let file = path.display().to_string();
+        let r = match dsl::load_file(path) {
+            Ok(Loaded::Policy(p)) => FileResult {
+                file,
+                ok: true,
+                kind: Some(SourceKind::Policy),
+                name: Some(p.name.clone()),
+                errors: vec![],
+                error: None,
+            },
+            Ok(Loaded::Scenario(s)) => FileResult {
+                file,
+                ok: true,
+                kind: Some(SourceKind::Scenario),
+                name: Some(s.name.clone()),
+                errors: vec![],
+                error: None,
+            },
+            Err(e) => {
+                failed += 1;
+                if format == Format::Text {
+                    report(&e);
+                }
+                let errors = match &e {
+                    LoadError::Invalid { errors, .. } => {
+                        errors.iter().map(|d| d.to_json()).collect()
+                    }
+                    _ => vec![],
+                };
+                FileResult {
+                    file,
+                    ok: false,
+                    kind: None,
+                    name: None,
+                    error: errors.is_empty().then(|| e.to_string()),
+                    errors,
+                }
+            }
+        };
+        results.push(r);
+    }
+    emit(format, out, &results, |o| {
+        for r in results.iter().filter(|r| r.ok) {
+            let kind = r.kind.map_or("", SourceKind::name);
+            writeln!(
+                o,
+                "ok  {}  ({kind} {})",
+                r.file,
+                r.name.as_deref().unwrap_or("")
+            )?;
+        }
+        writeln!(
+            o,
+            "{} file{} checked, {failed} with problems",
+            results.len(),
+            if results.len() == 1 { "" } else { "s" }
+        )
+    });
+    if failed > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,211 @@
+//! Text renderings of policies and scenarios for `show` and `list`.
+
+use std::io::{self, Write};
+use switchyard::dsl::ir::{HookImpl, Origin, Policy};
+use switchyard::dsl::scenario::Scenario;
+use switchyard::dsl::{builtin, SourceKind};
+
+/// A left-aligned table whose last column takes the rest of the line.
+pub fn table<const N: usize>(
+    out: &mut dyn Write,
+    head: [&str; N],
+    rows: &[[String; N]],
+) -> io::Result<()> {
+    let mut widths = [0usize; N];
+    for (i, h) in head.iter().enumerate() {
+        widths[i] = h.len();
+    }
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |out: &mut dyn Write, cells: Vec<&str>| -> io::Result<()> {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == N {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  ", w = widths[i]));
+            }
+        }
+        writeln!(out, "{}", s.trim_end())
+    };
+    line(out, head.to_vec())?;
+    for row in rows {
+        line(out, row.iter().map(String::as_str).collect())?;
+    }
+    Ok(())
+}
+
+fn origin(o: &Origin, kind: SourceKind, name: &str) -> String {
+    match o {
+        Origin::Builtin => format!("built-in, {}", builtin(kind, name).map_or("?", |b| b.path)),
+        Origin::File(p) => p.clone(),
+        Origin::Macro => "policy! macro".into(),
+    }
+}
+
+fn indent(text: &str, pad: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("{pad}{l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn policy(out: &mut dyn Write, p: &Policy, changed_only: bool) -> io::Result<()> {
+    writeln!(
+        out,
+        "policy {}  ({})",
+        p.name,
+        origin(&p.origin, SourceKind::Policy, &p.name)
+    )?;
+    writeln!(out, "chain: {}", p.chain.join(" -> "))?;
+    if let Some(s) = &p.meta.subject {
+        writeln!(out, "subject: {s}")?;
+    }
+    for s in &p.meta.suggested_by {
+        writeln!(out, "suggested-by: {s}")?;
+    }
+    for l in &p.meta.links {
+        writeln!(out, "link: {l}")?;
+    }
+    for c in &p.meta.cc {
+        writeln!(out, "cc: {c}")?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", indent(&p.doc, "  "))?;
+    writeln!(out)?;
+    let hooks: Vec<&HookImpl> = p
+        .hooks
+        .values()
+        .filter(|h| !changed_only || h.defined_in != "status-quo")
+        .collect();
+    writeln!(
+        out,
+        "{} (resolved through extends):",
+        if changed_only {
+            "hooks that differ from status-quo"
+        } else {
+            "hooks"
+        }
+    )?;
+    for h in hooks {
+        writeln!(out)?;
+        hook(out, h, 2)?;
+    }
+    Ok(())
+}
+
+fn hook(out: &mut dyn Write, h: &HookImpl, pad: usize) -> io::Result<()> {
+    let sp = " ".repeat(pad);
+    let body = h.body.render(pad + 4);
+    if body.is_empty() {
+        writeln!(out, "{sp}{} {{}}  [{}]", h.signature(), h.defined_in)?;
+    } else {
+        writeln!(out, "{sp}{} {{  [{}]", h.signature(), h.defined_in)?;
+        write!(out, "{body}")?;
+        writeln!(out, "{sp}}}")?;
+    }
+    if let Some(parent) = &h.parent {
+        writeln!(out, "{sp}  where inherit() runs:")?;
+        hook(out, parent, pad + 4)?;
+    }
+    Ok(())
+}
+
+pub fn scenario(out: &mut dyn Write, s: &Scenario) -> io::Result<()> {
+    writeln!(
+        out,
+        "scenario {}  ({})",
+        s.name,
+        origin(&s.origin, SourceKind::Scenario, &s.name)
+    )?;
+    writeln!(
+        out,
+        "msi: {}; vfio backend: {:?}",
+        if s.msi_translated {
+            "translated by the IOMMU (CONFIG_IRQ_MSI_IOMMU)"
+        } else {
+            "not translated"
+        },
+        s.vfio_backend
+    )?;
+    writeln!(out)?;
+    writeln!(out, "{}", indent(&s.doc, "  "))?;
+    writeln!(out)?;
+    writeln!(out, "drivers:")?;
+    for d in &s.drivers {
+        let mut flags = Vec::new();
+        for (set, name) in [
+            (d.managed_dma, "managed_dma"),
+            (d.dma_api, "dma_api"),
+            (d.msi, "msi"),
+            (d.irq_only, "irq_only"),
+            (d.vfio, "vfio"),
+        ] {
+            if set {
+                flags.push(name);
+            }
+        }
+        let kname = if d.kernel_name != d.name {
+            format!(" ({})", d.kernel_name)
+        } else {
+            String::new()
+        };
+        writeln!(out, "  {}{kname}: {}", d.name, flags.join(", "))?;
+    }
+    writeln!(out, "groups:")?;
+    for g in &s.groups {
+        writeln!(out, "  {} (default {}):", g.name, g.default_type)?;
+        for name in &g.devices {
+            let d = s.device(name).expect("group members are declared devices");
+            let mut flags = Vec::new();
+            for (set, f) in [
+                (d.bridge, "bridge"),
+                (d.aer, "aer"),
+                (d.untrusted, "untrusted"),
+                (d.require_direct, "require_direct"),
+                (d.ats && !d.ats_required, "ats"),
+                (d.ats_required, "ats_required"),
+                (d.hotplug, "hotplug"),
+            ] {
+                if set {
+                    flags.push(f);
+                }
+            }
+            let pci = d
+                .pci
+                .as_deref()
+                .map(|p| format!(" {p}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "    {}{pci}: {}",
+                d.name,
+                if flags.is_empty() {
+                    "-".into()
+                } else {
+                    flags.join(", ")
+                }
+            )?;
+        }
+    }
+    writeln!(out, "moves:")?;
+    for m in &s.moves {
+        writeln!(out, "  {} <= {}", m.mv, m.bound)?;
+    }
+    if !s.script.is_empty() {
+        writeln!(out, "script:")?;
+        for (i, step) in s.script.iter().enumerate() {
+            writeln!(out, "  {:>2}. {step}", i + 1)?;
+        }
+    }
+    Ok(())
+}

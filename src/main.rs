@@ -86,14 +86,20 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Policy(PolicyCmd::List) => policy_list(cli.format, &mut out),
         Command::Policy(PolicyCmd::Show { policy, changed }) => dsl::load_policy(&policy)
-            .map(|p| emit(cli.format, &mut out, &p, |o| show::policy(o, &p, changed))),
+            .map_err(CliError::from)
+            .and_then(|p| emit(cli.format, &mut out, &p, |o| show::policy(o, &p, changed))),
         Command::Scenario(ScenarioCmd::List) => scenario_list(cli.format, &mut out),
         Command::Scenario(ScenarioCmd::Show { scenario }) => dsl::load_scenario(&scenario)
-            .map(|s| emit(cli.format, &mut out, &s, |o| show::scenario(o, &s))),
-        Command::Lint { paths } => return lint(cli.format, &mut out, &paths),
+            .map_err(CliError::from)
+            .and_then(|s| emit(cli.format, &mut out, &s, |o| show::scenario(o, &s))),
+        Command::Lint { paths } => match lint(cli.format, &mut out, &paths) {
+            Ok(true) => return ExitCode::SUCCESS,
+            Ok(false) => return ExitCode::from(2),
+            Err(e) => Err(e),
+        },
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "switchyard", &mut out);
-            Ok(())
+            Ok::<(), CliError>(())
         }
     };
     match result {
@@ -111,19 +117,41 @@ fn emit<T: serde::Serialize>(
     out: &mut dyn Write,
     value: &T,
     text: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) {
+) -> Result<(), CliError> {
     let r = match format {
         Format::Json => serde_json::to_writer_pretty(&mut *out, value)
             .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out)),
         Format::Text => text(out),
     };
-    // A closed pipe (`| head`) is not an error worth reporting.
-    let _ = r;
+    match r {
+        // A closed pipe (`| head`) ends the output; it is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(CliError::Output),
+    }
 }
 
-/// Prints an error the way a person reads it, on stderr.
-fn report(e: &dyn miette::Diagnostic) {
+/// What the command itself can fail with, besides a source that does not load.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+enum CliError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Load(#[from] LoadError),
+    #[error("cannot write the output: {0}")]
+    #[diagnostic(code(switchyard::output))]
+    Output(std::io::Error),
+}
+
+/// Prints an error the way a person reads it, on stderr: each located problem of an
+/// invalid source on its own.
+fn report(e: &CliError) {
+    match e {
+        CliError::Load(LoadError::Invalid { errors, .. }) => errors.iter().for_each(|d| render(d)),
+        other => render(other),
+    }
+}
+
+fn render(e: &dyn miette::Diagnostic) {
     let theme = if std::io::stderr().is_terminal() {
         miette::GraphicalTheme::unicode()
     } else {
@@ -137,7 +165,7 @@ fn report(e: &dyn miette::Diagnostic) {
     eprint!("{s}");
 }
 
-fn policy_list(format: Format, out: &mut dyn Write) -> Result<(), LoadError> {
+fn policy_list(format: Format, out: &mut dyn Write) -> Result<(), CliError> {
     let policies: Vec<Policy> = dsl::builtins(SourceKind::Policy)
         .map(|b| dsl::load_policy(b.name))
         .collect::<Result<_, _>>()?;
@@ -169,11 +197,10 @@ fn policy_list(format: Format, out: &mut dyn Write) -> Result<(), LoadError> {
             })
             .collect();
         show::table(o, ["POLICY", "EXTENDS", "SUMMARY"], &table)
-    });
-    Ok(())
+    })
 }
 
-fn scenario_list(format: Format, out: &mut dyn Write) -> Result<(), LoadError> {
+fn scenario_list(format: Format, out: &mut dyn Write) -> Result<(), CliError> {
     let scenarios: Vec<Scenario> = dsl::builtins(SourceKind::Scenario)
         .map(|b| dsl::load_scenario(b.name))
         .collect::<Result<_, _>>()?;
@@ -212,11 +239,10 @@ fn scenario_list(format: Format, out: &mut dyn Write) -> Result<(), LoadError> {
             })
             .collect();
         show::table(o, ["SCENARIO", "MSI", "SUMMARY"], &table)
-    });
-    Ok(())
+    })
 }
 
-fn lint(format: Format, out: &mut dyn Write, paths: &[PathBuf]) -> ExitCode {
+fn lint(format: Format, out: &mut dyn Write, paths: &[PathBuf]) -> Result<bool, CliError> {
     #[derive(serde::Serialize)]
     struct FileResult {
         file: String,
@@ -250,22 +276,26 @@ fn lint(format: Format, out: &mut dyn Write, paths: &[PathBuf]) -> ExitCode {
             },
             Err(e) => {
                 failed += 1;
-                if format == Format::Text {
-                    report(&e);
-                }
-                let errors = match &e {
-                    LoadError::Invalid { errors, .. } => {
-                        errors.iter().map(|d| d.to_json()).collect()
+                let message = e.to_string();
+                let errors = match e {
+                    LoadError::Invalid { errors, .. } => errors,
+                    other => {
+                        if format == Format::Text {
+                            report(&CliError::Load(other));
+                        }
+                        vec![]
                     }
-                    _ => vec![],
                 };
+                if format == Format::Text {
+                    errors.iter().for_each(|d| render(d));
+                }
                 FileResult {
+                    error: errors.is_empty().then_some(message),
+                    errors: errors.iter().map(|d| d.to_json()).collect(),
                     file,
                     ok: false,
                     kind: None,
                     name: None,
-                    error: errors.is_empty().then(|| e.to_string()),
-                    errors,
                 }
             }
         };
@@ -287,10 +317,6 @@ fn lint(format: Format, out: &mut dyn Write, paths: &[PathBuf]) -> ExitCode {
             results.len(),
             if results.len() == 1 { "" } else { "s" }
         )
-    });
-    if failed > 0 {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    }
+    })?;
+    Ok(failed == 0)
 }

@@ -110,6 +110,9 @@ pub struct Issue {
     pub label: String,
     pub secondary: Vec<(Span, String)>,
     pub help: Option<String>,
+    /// Byte ranges in the file's text that replace the spans, for problems found before
+    /// the text could become tokens (an unclosed delimiter): primary, then secondary.
+    pub bytes: Option<Vec<(usize, usize)>>,
 }
 
 impl Issue {
@@ -121,6 +124,7 @@ impl Issue {
             label: String::new(),
             secondary: Vec::new(),
             help: None,
+            bytes: None,
         }
     }
     pub fn label(mut self, label: impl Into<String>) -> Self {
@@ -219,14 +223,21 @@ impl SourceFile {
     }
 
     pub fn to_error(&self, issue: &Issue) -> DslError {
-        let (start, end) = self.range(issue.span);
+        let ranges: Vec<(usize, usize)> = match &issue.bytes {
+            Some(b) => b.clone(),
+            None => std::iter::once(issue.span)
+                .chain(issue.secondary.iter().map(|s| s.0))
+                .map(|s| self.range(s))
+                .collect(),
+        };
+        let (start, end) = ranges[0];
         let (line, column) = self.line_col(start);
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             (!issue.label.is_empty()).then(|| issue.label.clone()),
             SourceSpan::new(start.into(), end - start),
         )];
-        for (span, label) in &issue.secondary {
-            let (s, e) = self.range(*span);
+        for ((_, label), (s, e)) in issue.secondary.iter().zip(ranges.iter().skip(1)) {
+            let (s, e) = (*s, *e);
             labels.push(LabeledSpan::new_with_span(
                 Some(label.clone()),
                 SourceSpan::new(s.into(), e - s),

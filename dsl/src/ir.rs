@@ -45,8 +45,16 @@ pub struct Policy {
     pub chain: Vec<String>,
     /// The hooks this policy itself defines, in source order.
     pub own_hooks: Vec<Hook>,
-    /// Every hook's effective implementation.
+    /// Every hook's effective implementation (in JSON, keyed by `Hook::id()`).
+    #[serde(serialize_with = "hooks_by_id")]
     pub hooks: BTreeMap<Hook, HookImpl>,
+}
+
+fn hooks_by_id<S: serde::Serializer>(
+    hooks: &BTreeMap<Hook, HookImpl>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_map(hooks.iter().map(|(h, imp)| (h.id(), imp)))
 }
 
 impl Policy {
@@ -67,6 +75,10 @@ impl Policy {
     }
 }
 
+fn hook_id<S: serde::Serializer>(hook: &Hook, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hook.id())
+}
+
 /// The first sentence of a doc comment, on one line.
 pub fn summary(doc: &str) -> String {
     let para = doc.split("\n\n").next().unwrap_or("").replace('\n', " ");
@@ -79,6 +91,7 @@ pub fn summary(doc: &str) -> String {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct HookImpl {
+    #[serde(serialize_with = "hook_id")]
     pub hook: Hook,
     /// The policy whose text holds this body.
     pub defined_in: String,

@@ -233,7 +233,7 @@ fn resolve_unit(
         let issue = Issue::new(
             Code::CyclicExtends,
             *span,
-            format!("`{}` extends itself: {}", unit.name, cycle.join(" -> ")),
+            format!("cyclic `extends`: {}", cycle.join(" -> ")),
         )
         .label("this closes the cycle")
         .help("every `extends` chain must end in `status-quo`");

@@ -70,3 +70,57 @@ pub fn expand_scenario(tokens: TokenStream) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expanded(tokens: TokenStream) -> String {
+        expand_policy(tokens).to_string()
+    }
+
+    #[test]
+    fn a_clean_policy_expands_to_an_embedded_value() {
+        let out = expanded(quote! {
+            /// Refuse claims.
+            name = "no-claims";
+            on claim(g) { fail(EPERM); }
+        });
+        assert!(out.contains(":: switchyard :: dsl :: Embedded"), "{out}");
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn problems_become_compile_errors_with_their_hints() {
+        let out = expanded(quote! {
+            /// Uses an unknown action.
+            name = "bad";
+            on claim(g) { free_irq(g); }
+        });
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("unknown action `free_irq`"), "{out}");
+        assert!(out.contains("did you mean `free_irqs`"), "{out}");
+
+        let out = expanded(quote! {
+            /// Extends a file a macro cannot see.
+            name = "child";
+            extends = "my-local-policy";
+        });
+        assert!(
+            out.contains("no built-in policy named `my-local-policy`"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn scenario_problems_become_compile_errors() {
+        let out = expand_scenario(quote! {
+            /// Binds an undeclared driver.
+            name = "s";
+            group g0 { device d {} }
+            moves { bind(d, nope); }
+        })
+        .to_string();
+        assert!(out.contains("no driver `nope` in this scenario"), "{out}");
+    }
+}

@@ -30,7 +30,10 @@ impl SourceKind {
 
 /// Splits a file into its macro kind and the macro's body tokens.
 pub fn split_file(text: &str) -> Result<(SourceKind, TokenStream, Span), Vec<Issue>> {
-    let file = syn::parse_file(text).map_err(Issue::from_syn)?;
+    let file = syn::parse_file(text).map_err(|e| match delimiter_issue(text) {
+        Some(issue) => vec![issue],
+        None => Issue::from_syn(e),
+    })?;
     let mut found = Vec::new();
     for item in &file.items {
         match item {
@@ -222,4 +225,124 @@ pub fn meta_str(item: &MetaItem, issues: &mut Vec<Issue>) -> Option<(String, Spa
         .help(format!("write `{} = \"...\";`", item.key)),
     );
     None
+}
+
+/// Finds an unclosed or mismatched delimiter, which the tokenizer only reports as "cannot
+/// parse". Skips comments, strings and character literals.
+pub fn delimiter_issue(text: &str) -> Option<Issue> {
+    let bytes = text.as_bytes();
+    let mut stack: Vec<(u8, usize)> = Vec::new();
+    // The first pair whose closer is indented unlike its opener's line: where a closer
+    // is most likely missing when something stays open at the end.
+    let mut suspicious: Option<(usize, usize)> = None;
+    let indent_of = |pos: usize| -> (usize, bool) {
+        let start = text[..pos].rfind('\n').map_or(0, |n| n + 1);
+        let lead = text[start..pos].len() - text[start..pos].trim_start().len();
+        (lead, text[start..pos].trim().is_empty())
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let mut depth = 0;
+                while i < bytes.len() {
+                    if bytes[i..].starts_with(b"/*") {
+                        depth += 1;
+                        i += 2;
+                    } else if bytes[i..].starts_with(b"*/") {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'\'' if bytes.get(i + 2) == Some(&b'\'') => i += 2,
+            open @ (b'(' | b'[' | b'{') => stack.push((open, i)),
+            close @ (b')' | b']' | b'}') => {
+                let want = match close {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                match stack.pop() {
+                    Some((o, at)) if o == want => {
+                        let (close_indent, first_on_line) = indent_of(i);
+                        if first_on_line && close_indent != indent_of(at).0 && suspicious.is_none()
+                        {
+                            suspicious = Some((at, i));
+                        }
+                    }
+                    Some((o, at)) => {
+                        let mut issue = Issue::new(
+                            Code::Syntax,
+                            Span::call_site(),
+                            format!(
+                                "mismatched `{}`: `{}` is still open",
+                                close as char, o as char
+                            ),
+                        )
+                        .label("this closes nothing")
+                        .also(Span::call_site(), "this is the open delimiter")
+                        .help("balance the braces, brackets and parentheses");
+                        issue.bytes = Some(vec![(i, i + 1), (at, at + 1)]);
+                        return Some(issue);
+                    }
+                    None => {
+                        let mut issue = Issue::new(
+                            Code::Syntax,
+                            Span::call_site(),
+                            format!("unexpected closing `{}`", close as char),
+                        )
+                        .label("nothing is open here")
+                        .help("remove it, or add the opening delimiter it belongs to");
+                        issue.bytes = Some(vec![(i, i + 1)]);
+                        return Some(issue);
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let (open, at) = stack.pop()?;
+    if let Some((opener, closer)) = suspicious {
+        let mut issue = Issue::new(
+            Code::Syntax,
+            Span::call_site(),
+            format!("`{}` is never closed", bytes[opener] as char),
+        )
+        .label("this is probably the one left open")
+        .also(
+            Span::call_site(),
+            "this closer is indented like an outer block",
+        )
+        .help("add the missing closing delimiter before the marked line");
+        issue.bytes = Some(vec![(opener, opener + 1), (closer, closer + 1)]);
+        return Some(issue);
+    }
+    let mut issue = Issue::new(
+        Code::Syntax,
+        Span::call_site(),
+        format!("`{}` is never closed", open as char),
+    )
+    .label("opened here")
+    .help("add the closing delimiter; check the blocks above the end of the file");
+    issue.bytes = Some(vec![(at, at + 1)]);
+    Some(issue)
 }

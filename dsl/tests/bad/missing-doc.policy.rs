@@ -1,0 +1,4 @@
+// expect: missing-doc
+policy! {
+    name = "undocumented";
+}

@@ -1,0 +1,2 @@
+// expect: not-a-source
+fn main() {}

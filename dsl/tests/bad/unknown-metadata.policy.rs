@@ -1,0 +1,6 @@
+// expect: unknown-metadata
+policy! {
+    /// Misspells a metadata key.
+    name = "meta-typo";
+    suggested = "Robin Murphy <robin.murphy@arm.com>";
+}

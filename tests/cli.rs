@@ -1,0 +1,218 @@
+//! The `switchyard` binary as a user runs it: output, exit codes, JSON.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn snapshot(name: &str, description: &str, text: &str) {
+    insta::with_settings!({
+        snapshot_path => "../snapshots/cli",
+        prepend_module_to_snapshot => false,
+        description => description,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+const POLICIES: [&str; 9] = [
+    "identity-at-bind",
+    "irq-only-driver-flag",
+    "msi-reroute",
+    "notifier-switch",
+    "park-blocked",
+    "park-empty-dma",
+    "prepare-default-domain",
+    "status-quo",
+    "vfio-hard-fail",
+];
+
+#[test]
+fn policy_list_shows_the_nine_policies_with_summaries() {
+    let o = run(&["policy", "list"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    for p in POLICIES {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(p))
+            .unwrap_or_else(|| panic!("{p} missing"));
+        assert!(line.split_whitespace().count() > 4, "{p} has no summary");
+    }
+    snapshot("policy-list", "switchyard policy list", &text);
+
+    let o = run(&["policy", "list", "--format", "json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, POLICIES);
+}
+
+#[test]
+fn policy_show_prints_every_builtin_with_resolved_hooks() {
+    for p in POLICIES {
+        let o = run(&["policy", "show", p]);
+        assert!(o.status.success(), "{p}: {}", stderr(&o));
+        snapshot(
+            &format!("policy-show-{p}"),
+            &format!("switchyard policy show {p}"),
+            &stdout(&o),
+        );
+    }
+    let text = stdout(&run(&["policy", "show", "msi-reroute"]));
+    assert!(text.contains("chain: msi-reroute -> status-quo"));
+    assert!(text.contains("on msi_cookie(g) {  [msi-reroute]"));
+    assert!(
+        text.contains("on probe(dev) {  [status-quo]"),
+        "inherited hooks are resolved"
+    );
+    assert!(text.contains("where inherit() runs:"));
+
+    let o = run(&["policy", "show", "msi-reroute", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["chain"], serde_json::json!(["msi-reroute", "status-quo"]));
+    assert_eq!(v["hooks"].as_object().unwrap().len(), 16);
+}
+
+#[test]
+fn scenario_list_and_show() {
+    let o = run(&["scenario", "list"]);
+    assert!(o.status.success());
+    snapshot("scenario-list", "switchyard scenario list", &stdout(&o));
+    for s in [
+        "arm-port-vfio",
+        "cxl-ats-required",
+        "rmr-require-direct",
+        "singleton-identity",
+        "singleton-managed-irq",
+        "untrusted-external",
+        "x86-port-vfio",
+    ] {
+        let o = run(&["scenario", "show", s]);
+        assert!(o.status.success(), "{s}: {}", stderr(&o));
+        snapshot(
+            &format!("scenario-show-{s}"),
+            &format!("switchyard scenario show {s}"),
+            &stdout(&o),
+        );
+        let o = run(&["scenario", "show", s, "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["name"], s);
+    }
+}
+
+#[test]
+fn lint_accepts_the_builtins() {
+    let mut args = vec!["lint".to_string()];
+    for dir in ["policies", "scenarios"] {
+        for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).unwrap() {
+            args.push(format!(
+                "{dir}/{}",
+                e.unwrap().file_name().to_string_lossy()
+            ));
+        }
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("16 files checked, 0 with problems"));
+}
+
+#[test]
+fn lint_reports_each_bad_example_with_location_and_exits_2() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("dsl/tests/bad");
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().to_string();
+        let rel = format!("dsl/tests/bad/{name}");
+        let o = run(&["lint", &rel]);
+        assert_eq!(o.status.code(), Some(2), "{rel}");
+        let err = stderr(&o);
+        // The report names a file:line:col in the bad file (or, for a cycle, its partner).
+        assert!(
+            err.contains(".policy.rs:") || err.contains(".scenario.rs:"),
+            "{rel}: {err}"
+        );
+        assert!(err.contains("help:"), "{rel}: no hint");
+
+        let o = run(&["lint", "--format", "json", &rel]);
+        assert_eq!(o.status.code(), Some(2));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let first = &v[0]["errors"][0];
+        assert!(
+            first["line"].as_u64().unwrap() > 0 && first["column"].as_u64().unwrap() > 0,
+            "{rel}"
+        );
+    }
+}
+
+#[test]
+fn bad_arguments_exit_2_with_a_message() {
+    let o = run(&["policy", "show", "no-such-policy"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no built-in policy named `no-such-policy`"));
+    assert!(stderr(&o).contains("status-quo"), "lists the built-ins");
+
+    let o = run(&["policy", "show", "scenarios/arm-port-vfio.scenario.rs"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("holds a scenario, not a policy"));
+
+    let o = run(&["lint", "does/not/exist.policy.rs"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read"));
+
+    let o = run(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_user_policy_extends_a_sibling_file_then_a_builtin() {
+    let dir = std::env::temp_dir().join(format!("switchyard-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("base.policy.rs"),
+        "policy! {\n    /// Park blocked, and refuse every default-type change.\n    name = \"base\";\n    extends = \"park-blocked\";\n    on default_type(g, ty) {\n        fail(EPERM);\n    }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("child.policy.rs"),
+        "policy! {\n    /// On top of base, refuse VFIO.\n    name = \"child\";\n    extends = \"base\";\n    on claim(g) {\n        fail(EBUSY);\n    }\n}\n",
+    )
+    .unwrap();
+    let path = dir.join("child.policy.rs");
+    let o = run(&["policy", "show", "--format", "json", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["chain"],
+        serde_json::json!(["child", "base", "park-blocked", "status-quo"])
+    );
+    assert_eq!(v["hooks"]["default_type"]["defined_in"], "base");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn completions_are_generated_for_bash() {
+    let o = run(&["completions", "bash"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert!(text.contains("switchyard") && text.contains("policy") && text.contains("lint"));
+}

@@ -19,7 +19,6 @@ pub enum Code {
     Syntax,
     Unsupported,
     NotASource,
-    WrongSourceKind,
     UnknownMetadata,
     DuplicateMetadata,
     MissingMetadata,
@@ -54,12 +53,49 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, for documentation checks.
+    pub const ALL: &'static [Code] = &[
+        Code::Syntax,
+        Code::Unsupported,
+        Code::NotASource,
+        Code::UnknownMetadata,
+        Code::DuplicateMetadata,
+        Code::MissingMetadata,
+        Code::BadValue,
+        Code::MissingDoc,
+        Code::UnknownHook,
+        Code::UnknownNotifyAction,
+        Code::HookParams,
+        Code::DuplicateHook,
+        Code::IncompleteRoot,
+        Code::UnknownAction,
+        Code::UnknownPredicate,
+        Code::UnknownName,
+        Code::WrongKind,
+        Code::WrongArity,
+        Code::MissingTry,
+        Code::NeedlessTry,
+        Code::FailCannotFail,
+        Code::UnreachableAfterFail,
+        Code::InheritInRoot,
+        Code::UnknownExtends,
+        Code::CyclicExtends,
+        Code::DuplicateName,
+        Code::UnknownAttribute,
+        Code::UndeclaredDevice,
+        Code::UndeclaredGroup,
+        Code::UndeclaredDriver,
+        Code::BadMove,
+        Code::DuplicateMove,
+        Code::ScriptStepNotAllowed,
+        Code::ScriptOverBound,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Code::Syntax => "syntax",
             Code::Unsupported => "unsupported",
             Code::NotASource => "not-a-source",
-            Code::WrongSourceKind => "wrong-source-kind",
             Code::UnknownMetadata => "unknown-metadata",
             Code::DuplicateMetadata => "duplicate-metadata",
             Code::MissingMetadata => "missing-metadata",

@@ -76,6 +76,10 @@ pub fn check(ast: &PolicyAst, whole: Span) -> Result<PolicyUnit, Vec<Issue>> {
         }
     }
     let Some((name, name_span)) = name else {
+        if seen_meta.contains_key("name") {
+            // The name was given but is invalid; that is already reported.
+            return Err(issues);
+        }
         issues.push(
             Issue::new(Code::MissingMetadata, whole, "this policy has no `name`")
                 .label("policy without a name")

@@ -574,6 +574,9 @@ pub fn check(ast: &ScenarioAst, whole: Span, origin: Origin) -> Result<Scenario,
     }
 
     let Some(name) = name else {
+        if seen_meta.contains_key("name") {
+            return Err(issues);
+        }
         issues.push(
             Issue::new(Code::MissingMetadata, whole, "this scenario has no `name`")
                 .label("scenario without a name")

@@ -1,0 +1,6 @@
+// expect: duplicate-metadata
+policy! {
+    /// Names itself twice.
+    name = "first";
+    name = "second";
+}

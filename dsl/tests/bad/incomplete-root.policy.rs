@@ -1,0 +1,9 @@
+// expect: incomplete-root
+policy! {
+    /// A root that defines one hook only.
+    name = "status-quo";
+
+    on claim(g) {
+        fail(EBUSY);
+    }
+}

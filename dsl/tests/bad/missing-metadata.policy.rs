@@ -1,0 +1,5 @@
+// expect: missing-metadata
+policy! {
+    /// Has no name.
+    extends = "park-blocked";
+}

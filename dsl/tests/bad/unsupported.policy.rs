@@ -1,0 +1,10 @@
+// expect: unsupported
+policy! {
+    /// Uses a let binding.
+    name = "let-binding";
+
+    on probe(dev) {
+        let g = group(dev);
+        inherit()?;
+    }
+}

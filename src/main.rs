@@ -7,7 +7,9 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use switchyard::dsl::{self, LoadError, Loaded, Policy, Scenario, SourceKind};
+use switchyard_generator::model::{self, Interpreter};
 
+mod report;
 mod show;
 
 #[derive(Parser)]
@@ -42,6 +44,35 @@ enum Command {
     /// Built-in and user scenarios.
     #[command(subcommand)]
     Scenario(ScenarioCmd),
+    /// Explore a policy against scenarios; print each property's verdict and the
+    /// shortest counterexample of each violation. Exits 1 when anything is violated.
+    Check {
+        /// A built-in name or a path.
+        policy: String,
+        /// Scenarios to check (built-in names or paths); every built-in when none.
+        #[arg(long = "scenario", short = 's')]
+        scenarios: Vec<String>,
+        /// Stop exploring a scenario after this many distinct states (inconclusive).
+        #[arg(long, default_value_t = model::explore::DEFAULT_MAX_STATES)]
+        max_states: usize,
+        /// Also print each scenario's fixed script with the outcome of every step.
+        #[arg(long)]
+        script: bool,
+    },
+    /// Compare two policies: verdicts that differ, counterexamples that appear or
+    /// disappear, and each fixed script's outcomes step by step.
+    Diff {
+        /// The first policy (built-in name or path).
+        a: String,
+        /// The second policy.
+        b: String,
+        /// Scenarios to compare on; every built-in when none.
+        #[arg(long = "scenario", short = 's')]
+        scenarios: Vec<String>,
+        /// Stop exploring a scenario after this many distinct states (inconclusive).
+        #[arg(long, default_value_t = model::explore::DEFAULT_MAX_STATES)]
+        max_states: usize,
+    },
     /// Check policy and scenario files; print every problem with its location.
     Lint {
         /// Files to check (`*.policy.rs`, `*.scenario.rs`).
@@ -92,6 +123,24 @@ fn main() -> ExitCode {
         Command::Scenario(ScenarioCmd::Show { scenario }) => dsl::load_scenario(&scenario)
             .map_err(CliError::from)
             .and_then(|s| emit(cli.format, &mut out, &s, |o| show::scenario(o, &s))),
+        Command::Check {
+            policy,
+            scenarios,
+            max_states,
+            script,
+        } => match check(
+            cli.format, &mut out, &policy, &scenarios, max_states, script,
+        ) {
+            Ok(true) => return ExitCode::from(1),
+            Ok(false) => Ok(()),
+            Err(e) => Err(e),
+        },
+        Command::Diff {
+            a,
+            b,
+            scenarios,
+            max_states,
+        } => diff(cli.format, &mut out, &a, &b, &scenarios, max_states),
         Command::Lint { paths } => match lint(cli.format, &mut out, &paths) {
             Ok(true) => return ExitCode::SUCCESS,
             Ok(false) => return ExitCode::from(2),
@@ -165,6 +214,168 @@ fn render(e: &dyn miette::Diagnostic) {
     eprint!("{s}");
 }
 
+/// The scenarios a command runs on: those named, or every built-in.
+fn scenarios(names: &[String]) -> Result<Vec<Scenario>, CliError> {
+    if names.is_empty() {
+        Ok(dsl::builtins(SourceKind::Scenario)
+            .map(|b| dsl::load_scenario(b.name))
+            .collect::<Result<_, _>>()?)
+    } else {
+        Ok(names
+            .iter()
+            .map(|n| dsl::load_scenario(n))
+            .collect::<Result<_, _>>()?)
+    }
+}
+
+/// Runs `check`; returns whether anything is violated.
+fn check(
+    format: Format,
+    out: &mut dyn Write,
+    policy: &str,
+    names: &[String],
+    max_states: usize,
+    with_script: bool,
+) -> Result<bool, CliError> {
+    let policy = dsl::load_policy(policy)?;
+    let hooks = Interpreter { policy: &policy };
+    let opts = model::Options { max_states };
+    let scenarios = scenarios(names)?;
+    let reports: Vec<model::Report> = scenarios
+        .iter()
+        .map(|s| model::check(&hooks, s, opts))
+        .collect();
+    let scripts: Vec<(String, Vec<model::ScriptStep>)> = scenarios
+        .iter()
+        .filter(|s| with_script && !s.script.is_empty())
+        .map(|s| (s.name.clone(), model::run_script(&hooks, s)))
+        .collect();
+    #[derive(serde::Serialize)]
+    struct Json<'a> {
+        policy: &'a str,
+        reports: &'a [model::Report],
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        scripts: &'a [(String, Vec<model::ScriptStep>)],
+    }
+    emit(
+        format,
+        out,
+        &Json {
+            policy: &policy.name,
+            reports: &reports,
+            scripts: &scripts,
+        },
+        |o| {
+            report::check(o, &policy.name, &reports, report::Timing(true))?;
+            for (name, steps) in &scripts {
+                writeln!(o)?;
+                writeln!(o, "{name}: fixed script")?;
+                report::script(o, steps)?;
+            }
+            Ok(())
+        },
+    )?;
+    Ok(reports.iter().any(model::Report::violated))
+}
+
+fn diff(
+    format: Format,
+    out: &mut dyn Write,
+    a: &str,
+    b: &str,
+    names: &[String],
+    max_states: usize,
+) -> Result<(), CliError> {
+    let (pa, pb) = (dsl::load_policy(a)?, dsl::load_policy(b)?);
+    let (ha, hb) = (Interpreter { policy: &pa }, Interpreter { policy: &pb });
+    let opts = model::Options { max_states };
+    let scenarios = scenarios(names)?;
+    let reports: Vec<(model::Report, model::Report)> = scenarios
+        .iter()
+        .map(|s| (model::check(&ha, s, opts), model::check(&hb, s, opts)))
+        .collect();
+    let rows: Vec<report::DiffRow> = reports
+        .iter()
+        .zip(&scenarios)
+        .map(|((ra, rb), s)| report::DiffRow {
+            a: ra,
+            b: rb,
+            script_a: model::run_script(&ha, s),
+            script_b: model::run_script(&hb, s),
+        })
+        .collect();
+    #[derive(serde::Serialize)]
+    struct VerdictPair {
+        property: model::Property,
+        a: model::Status,
+        b: model::Status,
+    }
+    #[derive(serde::Serialize)]
+    struct StepPair {
+        n: usize,
+        #[serde(rename = "move")]
+        mv: String,
+        a: String,
+        b: String,
+    }
+    #[derive(serde::Serialize)]
+    struct ScenarioDiff {
+        scenario: String,
+        verdicts: Vec<VerdictPair>,
+        script: Vec<StepPair>,
+        first_divergence: Option<usize>,
+    }
+    let json: Vec<ScenarioDiff> = rows
+        .iter()
+        .map(|r| {
+            let script: Vec<StepPair> = r
+                .script_a
+                .iter()
+                .zip(&r.script_b)
+                .map(|(x, y)| StepPair {
+                    n: x.n,
+                    mv: x.mv.clone(),
+                    a: x.observed(),
+                    b: y.observed(),
+                })
+                .collect();
+            ScenarioDiff {
+                scenario: r.a.scenario.clone(),
+                verdicts: r
+                    .a
+                    .verdicts
+                    .iter()
+                    .zip(&r.b.verdicts)
+                    .filter(|(x, y)| x.status != y.status)
+                    .map(|(x, y)| VerdictPair {
+                        property: x.property,
+                        a: x.status,
+                        b: y.status,
+                    })
+                    .collect(),
+                first_divergence: script.iter().find(|s| s.a != s.b).map(|s| s.n),
+                script,
+            }
+        })
+        .collect();
+    #[derive(serde::Serialize)]
+    struct Json<'a> {
+        a: &'a str,
+        b: &'a str,
+        scenarios: Vec<ScenarioDiff>,
+    }
+    emit(
+        format,
+        out,
+        &Json {
+            a: &pa.name,
+            b: &pb.name,
+            scenarios: json,
+        },
+        |o| report::diff(o, &pa.name, &pb.name, &rows),
+    )
+}
+
 fn policy_list(format: Format, out: &mut dyn Write) -> Result<(), CliError> {
     let policies: Vec<Policy> = dsl::builtins(SourceKind::Policy)
         .map(|b| dsl::load_policy(b.name))
@@ -186,17 +397,21 @@ fn policy_list(format: Format, out: &mut dyn Write) -> Result<(), CliError> {
         })
         .collect();
     emit(format, out, &rows, |o| {
-        let table: Vec<[String; 3]> = rows
+        let table: Vec<Vec<String>> = rows
             .iter()
             .map(|r| {
-                [
+                vec![
                     r.name.to_string(),
                     r.extends.unwrap_or("-").to_string(),
                     r.summary.clone(),
                 ]
             })
             .collect();
-        show::table(o, ["POLICY", "EXTENDS", "SUMMARY"], &table)
+        show::table(
+            o,
+            &["POLICY".into(), "EXTENDS".into(), "SUMMARY".into()],
+            &table,
+        )
     })
 }
 
@@ -223,22 +438,22 @@ fn scenario_list(format: Format, out: &mut dyn Write) -> Result<(), CliError> {
         })
         .collect();
     emit(format, out, &rows, |o| {
-        let table: Vec<[String; 3]> = rows
+        let table: Vec<Vec<String>> = rows
             .iter()
             .map(|r| {
-                [
-                    r.name.to_string(),
-                    if r.msi_translated {
-                        "translated"
-                    } else {
-                        "direct"
-                    }
-                    .to_string(),
-                    r.summary.clone(),
-                ]
+                let msi = if r.msi_translated {
+                    "translated"
+                } else {
+                    "direct"
+                };
+                vec![r.name.to_string(), msi.to_string(), r.summary.clone()]
             })
             .collect();
-        show::table(o, ["SCENARIO", "MSI", "SUMMARY"], &table)
+        show::table(
+            o,
+            &["SCENARIO".into(), "MSI".into(), "SUMMARY".into()],
+            &table,
+        )
     })
 }
 

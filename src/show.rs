@@ -5,35 +5,25 @@ use switchyard::dsl::ir::{HookImpl, Origin, Policy};
 use switchyard::dsl::scenario::Scenario;
 use switchyard::dsl::{builtin, SourceKind};
 
-/// A left-aligned table whose last column takes the rest of the line.
-pub fn table<const N: usize>(
-    out: &mut dyn Write,
-    head: [&str; N],
-    rows: &[[String; N]],
-) -> io::Result<()> {
-    let mut widths = [0usize; N];
-    for (i, h) in head.iter().enumerate() {
-        widths[i] = h.len();
-    }
-    for row in rows {
+/// A left-aligned table; the last column is not padded.
+pub fn table(out: &mut dyn Write, head: &[String], rows: &[Vec<String>]) -> io::Result<()> {
+    let n = head.len();
+    let mut widths = vec![0usize; n];
+    for row in std::iter::once(head).chain(rows.iter().map(Vec::as_slice)) {
         for (i, cell) in row.iter().enumerate() {
             widths[i] = widths[i].max(cell.chars().count());
         }
     }
-    let line = |out: &mut dyn Write, cells: Vec<&str>| -> io::Result<()> {
+    for row in std::iter::once(head).chain(rows.iter().map(Vec::as_slice)) {
         let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i + 1 == N {
+        for (i, c) in row.iter().enumerate() {
+            if i + 1 == n {
                 s.push_str(c);
             } else {
                 s.push_str(&format!("{c:<w$}  ", w = widths[i]));
             }
         }
-        writeln!(out, "{}", s.trim_end())
-    };
-    line(out, head.to_vec())?;
-    for row in rows {
-        line(out, row.iter().map(String::as_str).collect())?;
+        writeln!(out, "{}", s.trim_end())?;
     }
     Ok(())
 }

@@ -23,6 +23,14 @@ fn policy_macro_gives_the_same_ir_as_the_builtin_file() {
             }
             inherit()?;
         }
+
+        /// No driver that manages its own DMA may join a group a user owns.
+        on dma_configure(dev, managed) {
+            if cfg(IRQ_MSI_IOMMU) && managed && group(dev).owned {
+                fail(EBUSY);
+            }
+            inherit()?;
+        }
     };
     assert_eq!(embedded.name, "vfio-hard-fail");
     let from_macro = embedded.policy().unwrap();

@@ -1,0 +1,6 @@
+//! switchyard's back-ends. Each consumes the DSL's IR and nothing upstream of it.
+//!
+//! - [`model`]: the userspace model of Linux's IOMMU group state, one meaning per DSL
+//!   construct, and the exhaustive checker over a scenario's moves.
+
+pub mod model;

@@ -1,0 +1,500 @@
+//! The exhaustive checker: breadth-first over a scenario's moves within their bounds, each
+//! distinct state stored once, so the first violation found for a property has a shortest
+//! trace. A state budget ends the search with "inconclusive", never with memory exhaustion.
+
+use super::interp::PolicyHooks;
+use super::machine::{Machine, State};
+use super::moves::{apply, boot, enabled, Mv, Outcome};
+use super::props::{state_violation, step_violation, user_has, Property};
+use serde::Serialize;
+use std::collections::{HashMap, VecDeque};
+use std::time::Instant;
+use switchyard_dsl::scenario::Scenario;
+
+/// Explores at most this many distinct states unless told otherwise.
+pub const DEFAULT_MAX_STATES: usize = 2_000_000;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    pub max_states: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_states: DEFAULT_MAX_STATES,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Holds,
+    Violated,
+    NotApplicable,
+    Inconclusive,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Holds => "holds",
+            Status::Violated => "VIOLATED",
+            Status::NotApplicable => "n/a",
+            Status::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// One numbered step of a trace: the move, what it returned, what happened inside it,
+/// and the state it changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// 0 is boot.
+    pub n: usize,
+    #[serde(rename = "move")]
+    pub mv: String,
+    pub outcome: Option<Outcome>,
+    pub events: Vec<String>,
+    pub changes: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub property: Property,
+    pub status: Status,
+    /// Why it is violated (or, for `vfio-usable`, what stopped the user).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The shortest counterexample (for `vfio-usable`: the shortest failed attempt).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trace: Vec<Step>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub states: usize,
+    pub transitions: usize,
+    pub depth: usize,
+    /// Whether every reachable state was explored.
+    pub complete: bool,
+    /// Approximate memory per stored state, in bytes.
+    pub bytes_per_state: usize,
+    /// Wall time; not part of snapshots.
+    #[serde(skip)]
+    pub micros: u128,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub policy: String,
+    pub scenario: String,
+    pub verdicts: Vec<Verdict>,
+    pub stats: Stats,
+}
+
+impl Report {
+    pub fn violated(&self) -> bool {
+        self.verdicts.iter().any(|v| v.status == Status::Violated)
+    }
+    pub fn verdict(&self, p: Property) -> &Verdict {
+        self.verdicts
+            .iter()
+            .find(|v| v.property == p)
+            .expect("every property has a verdict")
+    }
+}
+
+/// Where a state came from: its parent's index and the move (index into the scenario's
+/// moves) that led here.
+#[derive(Clone, Copy)]
+struct Link {
+    parent: u32,
+    mv: u16,
+}
+
+/// The moves of a scenario, resolved.
+pub fn resolved_moves(s: &Scenario) -> Vec<Mv> {
+    s.moves.iter().map(|m| Mv::resolve(s, &m.mv)).collect()
+}
+
+/// Checks a policy against a scenario.
+pub fn check(hooks: &dyn PolicyHooks, scenario: &Scenario, opts: Options) -> Report {
+    let start = Instant::now();
+    let moves = resolved_moves(scenario);
+    let applicable: Vec<Property> = Property::ALL
+        .into_iter()
+        .filter(|p| p.applies(scenario))
+        .collect();
+    let vfio_groups: Vec<usize> = moves
+        .iter()
+        .filter_map(|m| {
+            if let Mv::VfioOpen(g) = m {
+                Some(*g)
+            } else {
+                None
+            }
+        })
+        .collect();
+
+    let (init, _) = boot(scenario, hooks, false);
+    let mut index: HashMap<State, u32> = HashMap::new();
+    let mut links: Vec<Link> = vec![Link {
+        parent: u32::MAX,
+        mv: u16::MAX,
+    }];
+    let mut depth_of: Vec<u16> = vec![0];
+    let mut queue: VecDeque<(State, u32)> = VecDeque::new();
+    // First violation per property: (state index before the move, the move), or the state
+    // itself (move None) for state properties.
+    let mut found: HashMap<Property, (u32, Option<u16>, String)> = HashMap::new();
+    let mut opened: Vec<bool> = vec![false; vfio_groups.len()];
+    let mut failed_open: Option<(u32, u16, String)> = None;
+    let mut transitions = 0usize;
+    let mut complete = true;
+
+    let check_state =
+        |m: &Machine, idx: u32, found: &mut HashMap<Property, (u32, Option<u16>, String)>| {
+            for &p in &applicable {
+                if let std::collections::hash_map::Entry::Vacant(e) = found.entry(p) {
+                    if let Some(why) = state_violation(m, p) {
+                        e.insert((idx, None, why));
+                    }
+                }
+            }
+        };
+
+    {
+        let m = Machine::new(scenario, init.clone());
+        check_state(&m, 0, &mut found);
+        for (i, &g) in vfio_groups.iter().enumerate() {
+            opened[i] |= user_has(&m, g);
+        }
+    }
+    index.insert(init.clone(), 0);
+    queue.push_back((init, 0));
+
+    let mut max_depth = 0usize;
+    'search: while let Some((state, idx)) = queue.pop_front() {
+        let depth = usize::from(depth_of[idx as usize]);
+        max_depth = max_depth.max(depth);
+        for (mi, &mv) in moves.iter().enumerate() {
+            if state.used[mi] >= scenario.moves[mi].bound as u8 {
+                continue;
+            }
+            let mut m = Machine::new(scenario, state.clone());
+            if !enabled(&m, mv) {
+                continue;
+            }
+            m.state.used[mi] += 1;
+            let outcome = apply(&mut m, hooks, mv);
+            transitions += 1;
+            for &p in &applicable {
+                if let std::collections::hash_map::Entry::Vacant(e) = found.entry(p) {
+                    if let Some(why) = step_violation(&state, &m, mv, &outcome, p) {
+                        e.insert((idx, Some(mi as u16), why));
+                    }
+                }
+            }
+            if let (Mv::VfioOpen(_), Outcome::Failed { errno }) = (mv, &outcome) {
+                if failed_open.is_none() {
+                    failed_open = Some((idx, mi as u16, format!("vfio_open fails with {errno}")));
+                }
+            }
+            if index.contains_key(&m.state) {
+                continue;
+            }
+            if index.len() >= opts.max_states {
+                complete = false;
+                break 'search;
+            }
+            let new_idx = links.len() as u32;
+            check_state(&m, new_idx, &mut found);
+            for (i, &g) in vfio_groups.iter().enumerate() {
+                opened[i] |= user_has(&m, g);
+            }
+            links.push(Link {
+                parent: idx,
+                mv: mi as u16,
+            });
+            depth_of.push(depth_of[idx as usize] + 1);
+            index.insert(m.state.clone(), new_idx);
+            queue.push_back((m.state, new_idx));
+        }
+    }
+
+    // Rebuild every state on a trace by replaying from boot: the map is keyed by state,
+    // not by index, and a replay also yields the events.
+    let path_to = |mut idx: u32| -> Vec<u16> {
+        let mut path = Vec::new();
+        while idx != 0 {
+            let l = links[idx as usize];
+            path.push(l.mv);
+            idx = l.parent;
+        }
+        path.reverse();
+        path
+    };
+
+    let mut verdicts = Vec::new();
+    for p in Property::ALL {
+        let v = if !applicable.contains(&p) {
+            Verdict {
+                property: p,
+                status: Status::NotApplicable,
+                reason: None,
+                trace: vec![],
+            }
+        } else if p == Property::VfioUsable {
+            if opened.iter().all(|o| *o) {
+                Verdict {
+                    property: p,
+                    status: Status::Holds,
+                    reason: None,
+                    trace: vec![],
+                }
+            } else if !complete {
+                Verdict {
+                    property: p,
+                    status: Status::Inconclusive,
+                    reason: None,
+                    trace: vec![],
+                }
+            } else {
+                let (reason, trace) = match &failed_open {
+                    Some((idx, mi, why)) => {
+                        let mut path = path_to(*idx);
+                        path.push(*mi);
+                        (
+                            format!(
+                                "no reachable state has the group open; shortest attempt: {why}"
+                            ),
+                            replay(hooks, scenario, &path),
+                        )
+                    }
+                    None => (
+                        "no reachable state lets a user open the group".to_string(),
+                        vec![],
+                    ),
+                };
+                Verdict {
+                    property: p,
+                    status: Status::Violated,
+                    reason: Some(reason),
+                    trace,
+                }
+            }
+        } else if let Some((idx, mv, why)) = found.get(&p) {
+            let mut path = path_to(*idx);
+            if let Some(mi) = mv {
+                path.push(*mi);
+            }
+            Verdict {
+                property: p,
+                status: Status::Violated,
+                reason: Some(why.clone()),
+                trace: replay(hooks, scenario, &path),
+            }
+        } else if complete {
+            Verdict {
+                property: p,
+                status: Status::Holds,
+                reason: None,
+                trace: vec![],
+            }
+        } else {
+            Verdict {
+                property: p,
+                status: Status::Inconclusive,
+                reason: None,
+                trace: vec![],
+            }
+        };
+        verdicts.push(v);
+    }
+
+    let sample = Machine::empty_state(scenario);
+    let bytes_per_state = std::mem::size_of::<State>() * 2
+        + sample.devices.len() * std::mem::size_of::<super::machine::DevState>()
+        + sample.groups.len() * std::mem::size_of::<super::machine::GroupState>()
+        + sample.used.len()
+        + std::mem::size_of::<u32>()
+        + std::mem::size_of::<Link>()
+        + std::mem::size_of::<u16>();
+    Report {
+        policy: hooks.policy_name().to_string(),
+        scenario: scenario.name.clone(),
+        verdicts,
+        stats: Stats {
+            states: index.len(),
+            transitions,
+            depth: max_depth,
+            complete,
+            bytes_per_state,
+            micros: start.elapsed().as_micros(),
+        },
+    }
+}
+
+/// Replays moves (indices into the scenario's moves) from boot, recording each step.
+pub fn replay(hooks: &dyn PolicyHooks, scenario: &Scenario, path: &[u16]) -> Vec<Step> {
+    let moves = resolved_moves(scenario);
+    let (state, events) = boot(scenario, hooks, true);
+    let before = describe(&Machine::new(scenario, Machine::empty_state(scenario)));
+    let mut m = Machine::new(scenario, state);
+    let mut steps = vec![Step {
+        n: 0,
+        mv: "boot".into(),
+        outcome: None,
+        events,
+        changes: diff(&before, &describe(&m)),
+    }];
+    for (i, &mi) in path.iter().enumerate() {
+        let before = describe(&m);
+        m.logging = true;
+        m.log.clear();
+        m.state.used[usize::from(mi)] += 1;
+        let outcome = apply(&mut m, hooks, moves[usize::from(mi)]);
+        steps.push(Step {
+            n: i + 1,
+            mv: scenario.moves[usize::from(mi)].mv.to_string(),
+            outcome: Some(outcome),
+            events: std::mem::take(&mut m.log),
+            changes: diff(&before, &describe(&m)),
+        });
+    }
+    steps
+}
+
+/// The state as `name.field = value` lines, for diffs in traces.
+pub fn describe(m: &Machine) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (g, gs) in m.state.groups.iter().enumerate() {
+        let name = m.group_name(g);
+        let dom = gs.domain.map_or("none".to_string(), |d| m.dom_label(g, d));
+        out.push((format!("{name}.domain"), dom));
+        out.push((
+            format!("{name}.owner"),
+            if gs.owned {
+                "user".into()
+            } else {
+                "none".into()
+            },
+        ));
+        out.push((format!("{name}.owner_cnt"), gs.owner_cnt.to_string()));
+        out.push((format!("{name}.default_type"), gs.default_type.to_string()));
+    }
+    for (d, ds) in m.state.devices.iter().enumerate() {
+        let name = m.dev_name(d);
+        out.push((format!("{name}.present"), ds.present.to_string()));
+        let drv = ds.driver.map_or("none".to_string(), |i| {
+            m.scenario.drivers[usize::from(i)].kernel_name.clone()
+        });
+        out.push((format!("{name}.driver"), drv));
+        let g = m.group_of(d);
+        let msi = match ds.msi {
+            super::machine::Msi::None => "none".to_string(),
+            super::machine::Msi::Freed => "freed".to_string(),
+            super::machine::Msi::Live(a) => {
+                let reach = if m.reaches_doorbell(d, a) {
+                    "reaches the doorbell"
+                } else {
+                    "does NOT reach the doorbell"
+                };
+                let at = match a {
+                    super::machine::MsiAddr::Direct => "untranslated".to_string(),
+                    super::machine::MsiAddr::Physical => "physical doorbell".to_string(),
+                    super::machine::MsiAddr::Iova(dom) => {
+                        format!("IOVA in {}", m.dom_label(g, dom))
+                    }
+                };
+                format!("live ({at}; {reach})")
+            }
+        };
+        out.push((format!("{name}.msi"), msi));
+        out.push((
+            format!("{name}.ats"),
+            if ds.ats_on { "on".into() } else { "off".into() },
+        ));
+        if m.scenario.devices[d].aer {
+            out.push((
+                format!("{name}.aer_status"),
+                if ds.aer_pending {
+                    "pending (sticky)".into()
+                } else {
+                    "clear".into()
+                },
+            ));
+        }
+    }
+    out
+}
+
+fn diff(before: &[(String, String)], after: &[(String, String)]) -> Vec<String> {
+    after
+        .iter()
+        .filter_map(|(k, v)| {
+            let old = before.iter().find(|(bk, _)| bk == k).map(|(_, bv)| bv);
+            match old {
+                Some(o) if o == v => None,
+                Some(o) => Some(format!("{k}: {o} -> {v}")),
+                None => Some(format!("{k}: {v}")),
+            }
+        })
+        .collect()
+}
+
+/// The outcome of each step of the scenario's fixed script, and the groups' domains
+/// after it. A step that cannot happen in the state the script reached is reported as
+/// such and skipped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ScriptStep {
+    pub n: usize,
+    #[serde(rename = "move")]
+    pub mv: String,
+    /// `None` when the step was not possible.
+    pub outcome: Option<Outcome>,
+    pub domains: Vec<(String, String)>,
+}
+
+impl ScriptStep {
+    /// The observable outcome as one line: what the harness compares.
+    pub fn observed(&self) -> String {
+        let out = match &self.outcome {
+            Some(o) => o.to_string(),
+            None => "not possible in this state".to_string(),
+        };
+        let doms: Vec<String> = self
+            .domains
+            .iter()
+            .map(|(g, d)| format!("{g}: {d}"))
+            .collect();
+        format!("{out} [{}]", doms.join(", "))
+    }
+}
+
+pub fn run_script(hooks: &dyn PolicyHooks, scenario: &Scenario) -> Vec<ScriptStep> {
+    let (state, _) = boot(scenario, hooks, false);
+    let mut m = Machine::new(scenario, state);
+    let mut out = Vec::new();
+    for (i, step) in scenario.script.iter().enumerate() {
+        let mv = Mv::resolve(scenario, step);
+        let outcome = enabled(&m, mv).then(|| apply(&mut m, hooks, mv));
+        let domains = (0..scenario.groups.len())
+            .map(|g| {
+                let d = m.state.groups[g]
+                    .domain
+                    .map_or("none".to_string(), |d| m.dom_label(g, d));
+                (m.group_name(g).to_string(), d)
+            })
+            .collect();
+        out.push(ScriptStep {
+            n: i + 1,
+            mv: step.to_string(),
+            outcome,
+            domains,
+        });
+    }
+    out
+}

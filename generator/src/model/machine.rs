@@ -1,0 +1,535 @@
+//! The model's state and the meaning of every action and predicate.
+//!
+//! [`Machine`] is the one place where a DSL construct gets its model semantics: the IR
+//! interpreter ([`super::interp`]) and the generated model crates both call these methods,
+//! so a construct means the same thing whichever way a policy runs. Each method's doc names
+//! the Linux 6.12 code it models.
+
+use serde::Serialize;
+use switchyard_dsl::scenario::Scenario;
+use switchyard_dsl::vocab::{AtsState, CfgOption, DomainLit, DomainType, Errno};
+
+/// A domain object a group can be attached to. Objects that the kernel allocates anew
+/// carry a generation, because a vector composed against one object is not valid in its
+/// successor even where both are "the default domain".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dom {
+    /// `group->blocking_domain`.
+    Blocked,
+    /// `group->default_domain`, the `gen`-th one (`iommu_setup_default_domain()` allocates
+    /// a new one for every type change).
+    Default { gen: u8 },
+    /// A separate identity domain attached by a policy.
+    Identity,
+    /// The parking domain: an empty DMA-API domain with the ATS-off flag.
+    EmptyDma,
+    /// The owner's paging domain, the `gen`-th one (VFIO allocates one per open).
+    User { gen: u8 },
+}
+
+/// The address an MSI message was composed with (`iommu_dma_compose_msi_msg()`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "addr", content = "domain")]
+pub enum MsiAddr {
+    /// MSI does not go through the IOMMU (x86 interrupt remapping): always reaches the CPU.
+    Direct,
+    /// The physical doorbell: the domain had no MSI cookie when the vector was prepared
+    /// (`iommu_dma_prepare_msi()` returns early), so only an identity mapping reaches it.
+    Physical,
+    /// The doorbell page the domain's MSI cookie mapped (`iommu_dma_get_msi_page()`); the
+    /// mapping lives as long as that domain object.
+    Iova(Dom),
+}
+
+/// A device's interrupt vectors, as its bound driver sees them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "msi", content = "addr")]
+pub enum Msi {
+    /// No vectors allocated.
+    None,
+    /// Allocated, with the message address each was composed with.
+    Live(MsiAddr),
+    /// Freed by `free_irqs`; the driver wants them back (`request_irqs`).
+    Freed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct DevState {
+    pub present: bool,
+    /// Index into the scenario's drivers.
+    pub driver: Option<u8>,
+    pub msi: Msi,
+    pub ats_on: bool,
+    /// Counted as a DMA-API user (`iommu_device_use_default_domain()` succeeded).
+    pub dma_user: bool,
+    /// AER: an error is recorded in the port's Root Error Status and not serviced. The
+    /// status is sticky: while it is set, new errors do not signal.
+    pub aer_pending: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct GroupState {
+    /// `group->domain`; `None` before the first probe.
+    pub domain: Option<Dom>,
+    pub default_type: DomainType,
+    pub default_gen: u8,
+    /// `group->owner != NULL`.
+    pub owned: bool,
+    pub owner_cnt: u8,
+    /// How many user domains were allocated so far (the current one's generation).
+    pub user_gen: u8,
+    /// The current user domain has its MSI cookie (`iommu_get_msi_cookie()`).
+    pub user_cookie: bool,
+}
+
+/// The whole modelled system. Hashable: the explorer stores each distinct state once.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct State {
+    pub devices: Vec<DevState>,
+    pub groups: Vec<GroupState>,
+    /// How often each of the scenario's moves has happened.
+    pub used: Vec<u8>,
+}
+
+/// A device or group argument, by index into the scenario.
+pub type DevId = usize;
+pub type GroupId = usize;
+
+/// The state plus what is fixed for a run: the scenario, and a log of what happened
+/// during the current move (shown in traces).
+pub struct Machine<'s> {
+    pub scenario: &'s Scenario,
+    pub state: State,
+    /// Human-readable notes of the current move: hooks run, domains set, vectors composed.
+    /// Kept only while `logging` is on (when a trace is replayed), so exploring stays cheap.
+    pub log: Vec<String>,
+    pub logging: bool,
+    group_of: Vec<GroupId>,
+}
+
+impl<'s> Machine<'s> {
+    pub fn new(scenario: &'s Scenario, state: State) -> Self {
+        let group_of = scenario
+            .devices
+            .iter()
+            .map(|d| {
+                scenario
+                    .groups
+                    .iter()
+                    .position(|g| g.name == d.group)
+                    .expect("a checked scenario's devices are in declared groups")
+            })
+            .collect();
+        Machine {
+            scenario,
+            state,
+            log: Vec::new(),
+            logging: false,
+            group_of,
+        }
+    }
+
+    /// Every device absent, every group without a domain, no move used.
+    pub fn empty_state(scenario: &Scenario) -> State {
+        State {
+            devices: scenario
+                .devices
+                .iter()
+                .map(|_| DevState {
+                    present: false,
+                    driver: None,
+                    msi: Msi::None,
+                    ats_on: false,
+                    dma_user: false,
+                    aer_pending: false,
+                })
+                .collect(),
+            groups: scenario
+                .groups
+                .iter()
+                .map(|g| GroupState {
+                    domain: None,
+                    default_type: g.default_type,
+                    default_gen: 0,
+                    owned: false,
+                    owner_cnt: 0,
+                    user_gen: 0,
+                    user_cookie: false,
+                })
+                .collect(),
+            used: vec![0; scenario.moves.len()],
+        }
+    }
+
+    pub fn note(&mut self, text: impl Into<String>) {
+        if self.logging {
+            self.log.push(text.into());
+        }
+    }
+
+    pub fn dev_name(&self, d: DevId) -> &'s str {
+        &self.scenario.devices[d].name
+    }
+
+    pub fn group_name(&self, g: GroupId) -> &'s str {
+        &self.scenario.groups[g].name
+    }
+
+    /// The present members of a group, in declaration order.
+    pub fn members(&self, g: GroupId) -> Vec<DevId> {
+        (0..self.scenario.devices.len())
+            .filter(|&d| self.group_of[d] == g && self.state.devices[d].present)
+            .collect()
+    }
+
+    // ------------------------------------------------------------ functions
+
+    /// `group(dev)`: `dev->iommu_group`.
+    pub fn group_of(&self, d: DevId) -> GroupId {
+        self.group_of[d]
+    }
+
+    /// `cfg(OPTION)`: the scenario decides the kernel configuration.
+    pub fn cfg(&self, option: CfgOption) -> bool {
+        match option {
+            CfgOption::IRQ_MSI_IOMMU => self.scenario.msi_translated,
+        }
+    }
+
+    // ------------------------------------------------------------ device predicates
+
+    /// `dev.bound`: `dev->driver`, set by `device_set_driver()` before `dma_configure`.
+    pub fn bound(&self, d: DevId) -> bool {
+        self.state.devices[d].driver.is_some()
+    }
+
+    fn driver(&self, d: DevId) -> Option<&'s switchyard_dsl::scenario::Driver> {
+        self.state.devices[d]
+            .driver
+            .map(|i| &self.scenario.drivers[usize::from(i)])
+    }
+
+    /// `dev.managed_dma`: the bound driver's `driver_managed_dma`.
+    pub fn managed_dma(&self, d: DevId) -> bool {
+        self.driver(d).is_some_and(|drv| drv.managed_dma)
+    }
+
+    /// `dev.irq_only`: the bound driver declares it uses IRQs but no DMA.
+    pub fn irq_only(&self, d: DevId) -> bool {
+        self.driver(d).is_some_and(|drv| drv.irq_only)
+    }
+
+    /// `dev.msi_live`: MSI descriptors are allocated.
+    pub fn msi_live(&self, d: DevId) -> bool {
+        matches!(self.state.devices[d].msi, Msi::Live(_))
+    }
+
+    /// `dev.untrusted`: `pci_dev->untrusted`.
+    pub fn untrusted(&self, d: DevId) -> bool {
+        self.scenario.devices[d].untrusted
+    }
+
+    /// `dev.require_direct`: `dev->iommu->require_direct`.
+    pub fn require_direct(&self, d: DevId) -> bool {
+        self.scenario.devices[d].require_direct
+    }
+
+    /// `dev.ats_required`: `pci_ats_required()`.
+    pub fn ats_required(&self, d: DevId) -> bool {
+        self.scenario.devices[d].ats_required
+    }
+
+    /// `dev.ats`: `pci_dev->ats_enabled`.
+    pub fn ats_on(&self, d: DevId) -> bool {
+        self.state.devices[d].ats_on
+    }
+
+    /// `dev.bridge`: `pci_is_bridge()`.
+    pub fn bridge(&self, d: DevId) -> bool {
+        self.scenario.devices[d].bridge
+    }
+
+    // ------------------------------------------------------------ group predicates
+
+    /// `g.domain == LIT`: whether the current domain is the one the literal names.
+    /// `Default` is the group's current default domain object; `Dma` and `Identity` match
+    /// any domain of that type.
+    pub fn domain_is(&self, g: GroupId, lit: DomainLit) -> bool {
+        let gs = &self.state.groups[g];
+        let cur = gs.domain;
+        match lit {
+            DomainLit::None => cur.is_none(),
+            DomainLit::Blocked => cur == Some(Dom::Blocked),
+            DomainLit::Default => {
+                cur == Some(Dom::Default {
+                    gen: gs.default_gen,
+                })
+            }
+            DomainLit::Identity => match cur {
+                Some(Dom::Identity) => true,
+                Some(Dom::Default { .. }) => gs.default_type == DomainType::Identity,
+                _ => false,
+            },
+            DomainLit::Dma => match cur {
+                Some(Dom::EmptyDma) => true,
+                Some(Dom::Default { .. }) => gs.default_type == DomainType::Dma,
+                _ => false,
+            },
+            DomainLit::EmptyDma => cur == Some(Dom::EmptyDma),
+            DomainLit::User => matches!(cur, Some(Dom::User { .. })),
+        }
+    }
+
+    /// `g.default_type`.
+    pub fn default_type(&self, g: GroupId) -> DomainType {
+        self.state.groups[g].default_type
+    }
+
+    /// `g.owned`: `group->owner != NULL`.
+    pub fn owned(&self, g: GroupId) -> bool {
+        self.state.groups[g].owned
+    }
+
+    /// `g.owner_cnt`.
+    pub fn owner_cnt(&self, g: GroupId) -> u32 {
+        u32::from(self.state.groups[g].owner_cnt)
+    }
+
+    /// `g.bound_count`: members with `dev->driver`.
+    pub fn bound_count(&self, g: GroupId) -> u32 {
+        self.members(g)
+            .into_iter()
+            .filter(|&d| self.bound(d))
+            .count() as u32
+    }
+
+    /// `g.singleton`: `list_is_singular(&group->devices)`.
+    pub fn singleton(&self, g: GroupId) -> bool {
+        self.members(g).len() == 1
+    }
+
+    // ------------------------------------------------------------ actions
+
+    /// `set_domain(g, LIT)`: `__iommu_group_set_domain()`. Refused with EINVAL when a
+    /// member requires direct mappings and the new domain is the blocking domain
+    /// (`__iommu_device_set_domain()`); otherwise every member moves, and SMMUv3 sets each
+    /// capable member's ATS from the new domain (`arm_smmu_attach_dev()`).
+    pub fn set_domain(&mut self, g: GroupId, lit: DomainLit) -> Result<(), Errno> {
+        let gs = &self.state.groups[g];
+        let target = match lit {
+            DomainLit::Blocked => Dom::Blocked,
+            DomainLit::Default => Dom::Default {
+                gen: gs.default_gen,
+            },
+            DomainLit::Identity if gs.default_type == DomainType::Identity => Dom::Default {
+                gen: gs.default_gen,
+            },
+            DomainLit::Identity => Dom::Identity,
+            DomainLit::EmptyDma => Dom::EmptyDma,
+            DomainLit::User => Dom::User { gen: gs.user_gen },
+            // Refused by the checks: `None` cannot be attached, `Dma` is not one domain.
+            DomainLit::None | DomainLit::Dma => return Err(Errno::EINVAL),
+        };
+        if target == Dom::Blocked {
+            if let Some(d) = self
+                .members(g)
+                .into_iter()
+                .find(|&d| self.require_direct(d))
+            {
+                self.note(format!(
+                    "{}: refused the blocking domain: {} requires direct mappings (EINVAL)",
+                    self.group_name(g),
+                    self.dev_name(d)
+                ));
+                return Err(Errno::EINVAL);
+            }
+        }
+        self.attach(g, target);
+        Ok(())
+    }
+
+    /// Attaches a domain object to every member (mechanics shared with the environment).
+    pub fn attach(&mut self, g: GroupId, target: Dom) {
+        if self.state.groups[g].domain == Some(target) {
+            return;
+        }
+        self.state.groups[g].domain = Some(target);
+        let ats_allowed = !matches!(target, Dom::Blocked | Dom::EmptyDma);
+        for d in self.members(g) {
+            let spec = &self.scenario.devices[d];
+            self.state.devices[d].ats_on = ats_allowed && spec.ats && !spec.untrusted;
+        }
+        let label = self.dom_label(g, target);
+        self.note(format!("{}: domain -> {label}", self.group_name(g)));
+    }
+
+    /// How a domain object is printed in traces.
+    pub fn dom_label(&self, g: GroupId, dom: Dom) -> String {
+        let gs = &self.state.groups[g];
+        match dom {
+            Dom::Blocked => "blocked".into(),
+            Dom::Default { gen } => {
+                let ty = if gen == gs.default_gen {
+                    gs.default_type
+                } else {
+                    DomainType::Dma
+                };
+                let kind = match ty {
+                    DomainType::Dma => "DMA",
+                    DomainType::Identity => "identity",
+                };
+                if gen == 0 {
+                    format!("default ({kind})")
+                } else {
+                    format!("default #{gen} ({kind})")
+                }
+            }
+            Dom::Identity => "identity".into(),
+            Dom::EmptyDma => "parking (empty DMA, ATS off)".into(),
+            Dom::User { gen } => format!("user #{gen}"),
+        }
+    }
+
+    /// `set_default_type(g, ty)`: `iommu_setup_default_domain()` allocating a new default
+    /// domain of the type; the group stays attached where it is.
+    pub fn set_default_type(&mut self, g: GroupId, ty: DomainType) -> Result<(), Errno> {
+        let gs = &mut self.state.groups[g];
+        gs.default_type = ty;
+        gs.default_gen = gs.default_gen.saturating_add(1);
+        self.note(format!(
+            "{}: default domain type -> {ty}",
+            self.group_name(g)
+        ));
+        Ok(())
+    }
+
+    /// `use_default_domain(dev)`: `iommu_device_use_default_domain()`. EBUSY when the
+    /// group already has users and is owned or not in its default domain; otherwise one
+    /// more DMA-API user.
+    pub fn use_default_domain(&mut self, d: DevId) -> Result<(), Errno> {
+        let g = self.group_of(d);
+        let gs = &self.state.groups[g];
+        if gs.owner_cnt > 0 && (!self.domain_is(g, DomainLit::Default) || gs.owned) {
+            self.note(format!(
+                "{}: iommu_device_use_default_domain() -> EBUSY",
+                self.dev_name(d)
+            ));
+            return Err(Errno::EBUSY);
+        }
+        self.state.groups[g].owner_cnt += 1;
+        self.state.devices[d].dma_user = true;
+        Ok(())
+    }
+
+    /// `unuse_default_domain(dev)`: `iommu_device_unuse_default_domain()`.
+    pub fn unuse_default_domain(&mut self, d: DevId) {
+        let g = self.group_of(d);
+        let gs = &mut self.state.groups[g];
+        gs.owner_cnt = gs.owner_cnt.saturating_sub(1);
+        self.state.devices[d].dma_user = false;
+    }
+
+    /// `free_irqs(dev)`: the bound driver frees its vectors (`pci_free_irq_vectors()`).
+    pub fn free_irqs(&mut self, d: DevId) {
+        if let Msi::Live(_) = self.state.devices[d].msi {
+            self.state.devices[d].msi = Msi::Freed;
+            self.note(format!("{}: MSI vectors freed", self.dev_name(d)));
+        }
+    }
+
+    /// `request_irqs(dev)`: re-allocates vectors `free_irqs` freed, composed against the
+    /// current domain (`its_irq_domain_alloc()` -> `iommu_dma_prepare_msi()`).
+    pub fn request_irqs(&mut self, d: DevId) -> Result<(), Errno> {
+        if self.state.devices[d].msi == Msi::Freed {
+            self.allocate_vectors(d);
+        }
+        Ok(())
+    }
+
+    /// Allocates a device's vectors against the group's current domain.
+    pub fn allocate_vectors(&mut self, d: DevId) {
+        let addr = self.compose(d);
+        self.state.devices[d].msi = Msi::Live(addr);
+        let g = self.group_of(d);
+        let text = match addr {
+            MsiAddr::Direct => "not translated".to_string(),
+            MsiAddr::Physical => "physical doorbell (no MSI cookie)".to_string(),
+            MsiAddr::Iova(dom) => format!("doorbell IOVA in {}", self.dom_label(g, dom)),
+        };
+        self.note(format!("{}: MSI composed: {text}", self.dev_name(d)));
+    }
+
+    /// The message address for a vector prepared now: `iommu_dma_prepare_msi()` maps the
+    /// doorbell in the current domain's cookie, or does nothing when the domain has none
+    /// (blocking and identity domains; a user domain before `iommu_get_msi_cookie()`).
+    pub fn compose(&self, d: DevId) -> MsiAddr {
+        if !self.scenario.msi_translated {
+            return MsiAddr::Direct;
+        }
+        let g = self.group_of(d);
+        let gs = &self.state.groups[g];
+        match gs.domain {
+            None | Some(Dom::Blocked) | Some(Dom::Identity) => MsiAddr::Physical,
+            Some(Dom::Default { gen }) => {
+                if gs.default_type == DomainType::Identity && gen == gs.default_gen {
+                    MsiAddr::Physical
+                } else {
+                    MsiAddr::Iova(Dom::Default { gen })
+                }
+            }
+            Some(Dom::EmptyDma) => MsiAddr::Iova(Dom::EmptyDma),
+            Some(Dom::User { gen }) => {
+                if gs.user_cookie {
+                    MsiAddr::Iova(Dom::User { gen })
+                } else {
+                    MsiAddr::Physical
+                }
+            }
+        }
+    }
+
+    /// Whether a message with this address reaches the ITS doorbell through the group's
+    /// current domain: an IOVA only in the domain object whose cookie mapped it, the
+    /// physical address only through an identity domain.
+    pub fn reaches_doorbell(&self, d: DevId, addr: MsiAddr) -> bool {
+        let g = self.group_of(d);
+        let gs = &self.state.groups[g];
+        match addr {
+            MsiAddr::Direct => true,
+            MsiAddr::Physical => match gs.domain {
+                Some(Dom::Identity) => true,
+                Some(Dom::Default { gen }) => {
+                    gen == gs.default_gen && gs.default_type == DomainType::Identity
+                }
+                _ => false,
+            },
+            MsiAddr::Iova(dom) => gs.domain == Some(dom),
+        }
+    }
+
+    /// `ats(dev, On|Off)`: `pci_enable_ats()` / `pci_disable_ats()`. Enabling fails for a
+    /// device without the capability, an untrusted one (`pci_ats_supported()`), or while
+    /// the domain forbids ATS.
+    pub fn ats(&mut self, d: DevId, state: AtsState) -> Result<(), Errno> {
+        match state {
+            AtsState::Off => {
+                self.state.devices[d].ats_on = false;
+                Ok(())
+            }
+            AtsState::On => {
+                let spec = &self.scenario.devices[d];
+                let g = self.group_of(d);
+                let forbidden = matches!(
+                    self.state.groups[g].domain,
+                    None | Some(Dom::Blocked) | Some(Dom::EmptyDma)
+                );
+                if !spec.ats || spec.untrusted || forbidden {
+                    return Err(Errno::EINVAL);
+                }
+                self.state.devices[d].ats_on = true;
+                Ok(())
+            }
+        }
+    }
+}

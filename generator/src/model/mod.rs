@@ -1,0 +1,17 @@
+//! The userspace model of Linux 6.12's IOMMU group state and the exhaustive checker.
+//!
+//! - [`machine`]: the state, and the one model meaning of every action and predicate;
+//! - [`interp`]: the [`PolicyHooks`] interface and the IR interpreter;
+//! - [`moves`]: the environment — each scenario move as 6.12's sequence of hooks;
+//! - [`props`]: the properties, one documented function each;
+//! - [`explore`]: breadth-first exploration, shortest traces, the fixed script.
+
+pub mod explore;
+pub mod interp;
+pub mod machine;
+pub mod moves;
+pub mod props;
+
+pub use explore::{check, run_script, Options, Report, ScriptStep, Status, Verdict};
+pub use interp::{Interpreter, PolicyHooks, Value};
+pub use props::Property;

@@ -1,0 +1,250 @@
+//! The properties a policy is checked against. Each is a sentence (its doc) and a function.
+//! State properties hold in every reachable state; step properties hold for every move;
+//! `vfio-usable` asks that a state be reachable.
+
+use super::machine::{Dom, Machine, Msi, State};
+use super::moves::{Irq, Mv, Outcome};
+use serde::Serialize;
+use std::fmt;
+use switchyard_dsl::scenario::Scenario;
+use switchyard_dsl::vocab::DomainType;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Property {
+    MsiDelivered,
+    NoSilentLoss,
+    UnboundIsolated,
+    RequireDirectKept,
+    AtsRequiredKept,
+    DmaApiWorks,
+    UserIsolated,
+    VfioUsable,
+}
+
+impl Property {
+    pub const ALL: [Property; 8] = [
+        Property::MsiDelivered,
+        Property::NoSilentLoss,
+        Property::UnboundIsolated,
+        Property::RequireDirectKept,
+        Property::AtsRequiredKept,
+        Property::DmaApiWorks,
+        Property::UserIsolated,
+        Property::VfioUsable,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Property::MsiDelivered => "msi-delivered",
+            Property::NoSilentLoss => "no-silent-loss",
+            Property::UnboundIsolated => "unbound-isolated",
+            Property::RequireDirectKept => "require-direct-kept",
+            Property::AtsRequiredKept => "ats-required-kept",
+            Property::DmaApiWorks => "dma-api-works",
+            Property::UserIsolated => "user-isolated",
+            Property::VfioUsable => "vfio-usable",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Property> {
+        Property::ALL.into_iter().find(|p| p.name() == s)
+    }
+
+    /// The property as a sentence.
+    pub fn doc(self) -> &'static str {
+        match self {
+            Property::MsiDelivered => "An interrupt raised at a device whose bound driver uses MSI reaches the CPU (invariant I9).",
+            Property::NoSilentLoss => "A move that succeeds leaves every live MSI vector of a bound driver able to reach its doorbell; when that cannot be kept, the move fails with an error instead (I10).",
+            Property::UnboundIsolated => "A device without a bound driver has no ATS, is not in an identity domain (unless it requires direct mappings), and shares no DMA domain with a DMA-API user (I1-I3).",
+            Property::RequireDirectKept => "A device that requires direct mappings (IORT RMR) is never in a domain without them: blocked or parked (I4).",
+            Property::AtsRequiredKept => "A device that needs ATS (CXL.cache) has it whenever a driver is bound (I6).",
+            Property::DmaApiWorks => "A bound DMA-API driver's group is in its default domain with the driver counted, while no user owns it (I11).",
+            Property::UserIsolated => "While a user owns a group, it is only ever in the blocking domain or the user's own domain (I12, I13).",
+            Property::VfioUsable => "A user can open the group through VFIO: some reachable state has it owned and in the user's domain.",
+        }
+    }
+
+    /// Whether the scenario can exercise the property at all.
+    pub fn applies(self, s: &Scenario) -> bool {
+        let has_move =
+            |f: &dyn Fn(&switchyard_dsl::scenario::Move) -> bool| s.moves.iter().any(|m| f(&m.mv));
+        use switchyard_dsl::scenario::Move;
+        match self {
+            Property::MsiDelivered => has_move(&|m| matches!(m, Move::RaiseAer { .. })),
+            Property::NoSilentLoss => s.drivers.iter().any(|d| d.msi),
+            Property::UnboundIsolated => true,
+            Property::RequireDirectKept => s.devices.iter().any(|d| d.require_direct),
+            Property::AtsRequiredKept => s.devices.iter().any(|d| d.ats_required),
+            Property::DmaApiWorks => s.drivers.iter().any(|d| d.dma_api),
+            Property::UserIsolated | Property::VfioUsable => {
+                has_move(&|m| matches!(m, Move::VfioOpen { .. }))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Property {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A property of a single state; `Some(why)` when it is violated there.
+pub fn state_violation(m: &Machine, p: Property) -> Option<String> {
+    let s = m.scenario;
+    let st = &m.state;
+    let present = || (0..s.devices.len()).filter(|&d| st.devices[d].present);
+    match p {
+        Property::UnboundIsolated => present()
+            .filter(|&d| st.devices[d].driver.is_none())
+            .find_map(|d| {
+                let g = m.group_of(d);
+                let gs = &st.groups[g];
+                let name = m.dev_name(d);
+                if st.devices[d].ats_on {
+                    return Some(format!("{name} has no driver but ATS is on"));
+                }
+                let identity = match gs.domain {
+                    Some(Dom::Identity) => true,
+                    Some(Dom::Default { gen }) => {
+                        gen == gs.default_gen && gs.default_type == DomainType::Identity
+                    }
+                    _ => false,
+                };
+                if identity && !s.devices[d].require_direct {
+                    return Some(format!(
+                        "{name} has no driver but its group is in an identity domain"
+                    ));
+                }
+                let dma_domain =
+                    matches!(gs.domain, Some(Dom::Default { .. }) | Some(Dom::EmptyDma))
+                        && !identity;
+                let dma_user = m.members(g).into_iter().find(|&o| st.devices[o].dma_user);
+                match dma_user {
+                    Some(o) if dma_domain && !gs.owned => Some(format!(
+                        "{name} has no driver but shares a DMA domain with {}'s DMA-API mappings",
+                        m.dev_name(o)
+                    )),
+                    _ => None,
+                }
+            }),
+        Property::RequireDirectKept => {
+            present()
+                .filter(|&d| s.devices[d].require_direct)
+                .find_map(|d| {
+                    let g = m.group_of(d);
+                    match st.groups[g].domain {
+                        Some(dom @ (Dom::Blocked | Dom::EmptyDma)) => Some(format!(
+                            "{} requires direct mappings but is in the {} domain",
+                            m.dev_name(d),
+                            m.dom_label(g, dom)
+                        )),
+                        _ => None,
+                    }
+                })
+        }
+        Property::AtsRequiredKept => present()
+            .filter(|&d| {
+                s.devices[d].ats_required && st.devices[d].driver.is_some() && !st.devices[d].ats_on
+            })
+            .map(|d| {
+                format!(
+                    "{} has a driver bound and needs ATS, but ATS is off",
+                    m.dev_name(d)
+                )
+            })
+            .next(),
+        Property::DmaApiWorks => present().find_map(|d| {
+            let drv = st.devices[d].driver.map(|i| &s.drivers[usize::from(i)])?;
+            let g = m.group_of(d);
+            if !drv.dma_api || st.groups[g].owned {
+                return None;
+            }
+            let on_default = m.domain_is(g, switchyard_dsl::vocab::DomainLit::Default);
+            if !on_default || !st.devices[d].dma_user {
+                let dom = st.groups[g]
+                    .domain
+                    .map_or("no domain".into(), |x| m.dom_label(g, x));
+                Some(format!(
+                    "{}'s driver uses the DMA API but the group is in {dom}",
+                    m.dev_name(d)
+                ))
+            } else {
+                None
+            }
+        }),
+        Property::UserIsolated => (0..s.groups.len()).find_map(|g| {
+            let gs = &st.groups[g];
+            match gs.domain {
+                Some(dom) if gs.owned && !matches!(dom, Dom::Blocked | Dom::User { .. }) => {
+                    Some(format!(
+                        "{} is owned by a user but in the kernel's {} domain",
+                        m.group_name(g),
+                        m.dom_label(g, dom)
+                    ))
+                }
+                _ => None,
+            }
+        }),
+        Property::MsiDelivered | Property::NoSilentLoss | Property::VfioUsable => None,
+    }
+}
+
+/// A property of a move from `before` to the machine's state; `Some(why)` when violated.
+pub fn step_violation(
+    before: &State,
+    m: &Machine,
+    mv: Mv,
+    outcome: &Outcome,
+    p: Property,
+) -> Option<String> {
+    match p {
+        Property::MsiDelivered => match (mv, outcome) {
+            (Mv::RaiseAer(d), Outcome::Irq { irq })
+                if !matches!(irq, Irq::Delivered | Irq::Unreported) =>
+            {
+                Some(format!(
+                    "{}'s AER: {}",
+                    m.dev_name(d),
+                    Outcome::Irq { irq: irq.clone() }
+                ))
+            }
+            _ => None,
+        },
+        Property::NoSilentLoss => {
+            if !matches!(outcome, Outcome::Ok) || matches!(mv, Mv::RaiseAer(_)) {
+                return None;
+            }
+            let mut before_m = Machine::new(m.scenario, before.clone());
+            before_m.logging = false;
+            (0..m.scenario.devices.len()).find_map(|d| {
+                let Msi::Live(addr) = m.state.devices[d].msi else {
+                    return None;
+                };
+                if m.state.devices[d].driver.is_none() || m.reaches_doorbell(d, addr) {
+                    return None;
+                }
+                let worked = match before.devices[d].msi {
+                    Msi::Live(old) => {
+                        before.devices[d].driver.is_some() && before_m.reaches_doorbell(d, old)
+                    }
+                    _ => true,
+                };
+                worked.then(|| {
+                    format!(
+                        "the move succeeded, but {}'s MSI can no longer reach its doorbell",
+                        m.dev_name(d)
+                    )
+                })
+            })
+        }
+        _ => None,
+    }
+}
+
+/// For `vfio-usable`: the group is owned and in the user's domain.
+pub fn user_has(m: &Machine, g: usize) -> bool {
+    let gs = &m.state.groups[g];
+    gs.owned && matches!(gs.domain, Some(Dom::User { .. }))
+}

@@ -73,6 +73,22 @@ enum Command {
         #[arg(long, default_value_t = model::explore::DEFAULT_MAX_STATES)]
         max_states: usize,
     },
+    /// Measure the checker: states per second and bytes per stored state, on the built-in
+    /// scenario with the most states (or the one given).
+    Bench {
+        /// The policy to explore with.
+        #[arg(default_value = "status-quo")]
+        policy: String,
+        /// The scenario; default: the built-in with the most reachable states.
+        #[arg(long, short = 's')]
+        scenario: Option<String>,
+        /// How long to keep exploring, in seconds.
+        #[arg(long, default_value_t = 2.0)]
+        seconds: f64,
+    },
+    /// Generate artifacts from a policy.
+    #[command(subcommand)]
+    Gen(GenCmd),
     /// Check policy and scenario files; print every problem with its location.
     Lint {
         /// Files to check (`*.policy.rs`, `*.scenario.rs`).
@@ -83,6 +99,23 @@ enum Command {
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand)]
+enum GenCmd {
+    /// Write the policy's checkable model as a standalone Cargo crate: its hooks in Rust
+    /// generated from the IR; `cargo test` in it checks every built-in scenario with them
+    /// and compares with the interpreter, and `cargo run --bin check` prints the verdicts.
+    Model {
+        /// A built-in name or a path.
+        policy: String,
+        /// The directory to write (created; an earlier generated crate is rewritten).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// switchyard's source tree, whose model library the crate builds on.
+        #[arg(long, default_value = env!("CARGO_MANIFEST_DIR"))]
+        switchyard_src: PathBuf,
     },
 }
 
@@ -141,6 +174,16 @@ fn main() -> ExitCode {
             scenarios,
             max_states,
         } => diff(cli.format, &mut out, &a, &b, &scenarios, max_states),
+        Command::Bench {
+            policy,
+            scenario,
+            seconds,
+        } => bench(cli.format, &mut out, &policy, scenario.as_deref(), seconds),
+        Command::Gen(GenCmd::Model {
+            policy,
+            output,
+            switchyard_src,
+        }) => gen_model(&mut out, &policy, &output, &switchyard_src),
         Command::Lint { paths } => match lint(cli.format, &mut out, &paths) {
             Ok(true) => return ExitCode::SUCCESS,
             Ok(false) => return ExitCode::from(2),
@@ -189,6 +232,20 @@ enum CliError {
     #[error("cannot write the output: {0}")]
     #[diagnostic(code(switchyard::output))]
     Output(std::io::Error),
+    #[error(transparent)]
+    #[diagnostic(
+        code(switchyard::gen_model),
+        help("give an empty or new directory with -o")
+    )]
+    GenModel(#[from] model::codegen::GenError),
+    #[error("switchyard's source tree is not at `{0}`")]
+    #[diagnostic(
+        code(switchyard::source_tree),
+        help(
+            "the generated crate builds on switchyard's model library: pass --switchyard-src DIR"
+        )
+    )]
+    SourceTree(PathBuf),
 }
 
 /// Prints an error the way a person reads it, on stderr: each located problem of an
@@ -212,6 +269,131 @@ fn render(e: &dyn miette::Diagnostic) {
         s = format!("error: {e}\n");
     }
     eprint!("{s}");
+}
+
+fn bench(
+    format: Format,
+    out: &mut dyn Write,
+    policy: &str,
+    scenario: Option<&str>,
+    seconds: f64,
+) -> Result<(), CliError> {
+    let policy = dsl::load_policy(policy)?;
+    let hooks = Interpreter { policy: &policy };
+    let opts = model::Options::default();
+    let scenario = match scenario {
+        Some(s) => dsl::load_scenario(s)?,
+        None => {
+            let all = scenarios(&[])?;
+            all.into_iter()
+                .max_by_key(|s| model::check(&hooks, s, opts).stats.states)
+                .expect("there are built-in scenarios")
+        }
+    };
+    let start = std::time::Instant::now();
+    let (mut runs, mut states, mut transitions) = (0u64, 0u64, 0u64);
+    let mut last = None;
+    while runs == 0 || start.elapsed().as_secs_f64() < seconds {
+        let r = model::check(&hooks, &scenario, opts);
+        runs += 1;
+        states += r.stats.states as u64;
+        transitions += r.stats.transitions as u64;
+        last = Some(r.stats);
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let stats = last.expect("ran at least once");
+    #[derive(serde::Serialize)]
+    struct Figures<'a> {
+        policy: &'a str,
+        scenario: &'a str,
+        runs: u64,
+        seconds: f64,
+        states_per_run: usize,
+        states_per_second: f64,
+        transitions_per_second: f64,
+        bytes_per_state: usize,
+    }
+    let f = Figures {
+        policy: &policy.name,
+        scenario: &scenario.name,
+        runs,
+        seconds: secs,
+        states_per_run: stats.states,
+        states_per_second: states as f64 / secs,
+        transitions_per_second: transitions as f64 / secs,
+        bytes_per_state: stats.bytes_per_state,
+    };
+    emit(format, out, &f, |o| {
+        writeln!(
+            o,
+            "policy {} on {} ({} states, {} transitions per exploration)",
+            f.policy, f.scenario, stats.states, stats.transitions
+        )?;
+        writeln!(o, "{} explorations in {:.2} s", f.runs, f.seconds)?;
+        writeln!(o, "states per second:      {:.0}", f.states_per_second)?;
+        writeln!(o, "transitions per second: {:.0}", f.transitions_per_second)?;
+        writeln!(o, "bytes per stored state: {}", f.bytes_per_state)
+    })
+}
+
+fn gen_model(
+    out: &mut dyn Write,
+    spec: &str,
+    dir: &std::path::Path,
+    src: &std::path::Path,
+) -> Result<(), CliError> {
+    let policy = dsl::load_policy(spec)?;
+    let (generator, dsl_dir) = (src.join("generator"), src.join("dsl"));
+    if !generator.join("Cargo.toml").is_file() || !dsl_dir.join("Cargo.toml").is_file() {
+        return Err(CliError::SourceTree(src.to_path_buf()));
+    }
+    // The texts the generated crate needs to load the policy again: its own, and those of
+    // ancestors that are files (found as the loader finds them: beside the policy).
+    let mut files = Vec::new();
+    let read = |p: &std::path::Path| {
+        std::fs::read_to_string(p).map_err(|source| LoadError::Io {
+            path: p.to_path_buf(),
+            source,
+        })
+    };
+    match &policy.origin {
+        dsl::Origin::File(path) => {
+            let path = std::path::Path::new(path);
+            files.push((policy.name.clone(), read(path)?));
+            let base = path.parent().unwrap_or(std::path::Path::new("."));
+            for name in policy.chain.iter().skip(1) {
+                let sibling = base.join(format!("{name}.policy.rs"));
+                if sibling.is_file() {
+                    files.push((name.clone(), read(&sibling)?));
+                }
+            }
+        }
+        _ => {
+            let b = dsl::builtin(SourceKind::Policy, &policy.name).expect("a built-in policy");
+            files.push((policy.name.clone(), b.text.to_string()));
+        }
+    }
+    let lock = src.join("Cargo.lock");
+    let sources = model::codegen::Sources {
+        generator: &generator,
+        dsl: &dsl_dir,
+        lockfile: lock.is_file().then_some(lock.as_path()),
+    };
+    model::codegen::write_crate(&policy, &files, dir, &sources)?;
+    writeln!(
+        out,
+        "wrote the model of `{}` to {}",
+        policy.name,
+        dir.display()
+    )
+    .map_err(CliError::Output)?;
+    writeln!(
+        out,
+        "  cargo test --manifest-path {}/Cargo.toml",
+        dir.display()
+    )
+    .map_err(CliError::Output)?;
+    Ok(())
 }
 
 /// The scenarios a command runs on: those named, or every built-in.

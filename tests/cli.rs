@@ -323,3 +323,64 @@ fn diff_marks_the_first_divergence_of_the_fixed_script() {
     // The open looks the same; the AER after it is where the policies part.
     assert_eq!(arm["first_divergence"], 5);
 }
+
+#[test]
+fn gen_model_writes_a_crate_and_refuses_a_foreign_directory() {
+    let dir = std::env::temp_dir().join(format!("switchyard-gen-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = run(&[
+        "gen",
+        "model",
+        "vfio-hard-fail",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in [
+        "Cargo.toml",
+        "src/lib.rs",
+        "src/bin/check.rs",
+        "tests/agree.rs",
+        "policy/vfio-hard-fail.policy.rs",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    // Rewriting its own output is fine; a directory with other files is not touched.
+    assert!(run(&[
+        "gen",
+        "model",
+        "vfio-hard-fail",
+        "-o",
+        dir.to_str().unwrap()
+    ])
+    .status
+    .success());
+    let foreign = dir.join("src");
+    let o = run(&[
+        "gen",
+        "model",
+        "status-quo",
+        "-o",
+        foreign.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("is not an empty directory"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bench_prints_figures() {
+    let o = run(&["bench", "--seconds", "0.2", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["scenario"], "arm-port-vfio",
+        "the largest built-in scenario"
+    );
+    assert!(v["states_per_second"].as_f64().unwrap() > 0.0);
+    assert!(v["bytes_per_state"].as_u64().unwrap() > 0);
+}

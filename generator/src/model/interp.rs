@@ -21,6 +21,34 @@ pub enum Value {
     Ats(AtsState),
 }
 
+impl Value {
+    /// The device argument of a hook; the environment passes each hook its own kinds.
+    pub fn device(self) -> DevId {
+        match self {
+            Value::Device(d) => d,
+            other => panic!("expected a device argument, got {other:?}"),
+        }
+    }
+    pub fn group(self) -> GroupId {
+        match self {
+            Value::Group(g) => g,
+            other => panic!("expected a group argument, got {other:?}"),
+        }
+    }
+    pub fn truth(self) -> bool {
+        match self {
+            Value::Bool(b) => b,
+            other => panic!("expected a truth-value argument, got {other:?}"),
+        }
+    }
+    pub fn domain_type(self) -> DomainType {
+        match self {
+            Value::DomainType(t) => t,
+            other => panic!("expected a domain-type argument, got {other:?}"),
+        }
+    }
+}
+
 /// A policy's hooks, however they are run.
 pub trait PolicyHooks {
     fn policy_name(&self) -> &str;

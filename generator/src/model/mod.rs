@@ -4,8 +4,10 @@
 //! - [`interp`]: the [`PolicyHooks`] interface and the IR interpreter;
 //! - [`moves`]: the environment — each scenario move as 6.12's sequence of hooks;
 //! - [`props`]: the properties, one documented function each;
-//! - [`explore`]: breadth-first exploration, shortest traces, the fixed script.
+//! - [`explore`]: breadth-first exploration, shortest traces, the fixed script;
+//! - [`codegen`]: the model as a standalone crate, its hooks written from the IR.
 
+pub mod codegen;
 pub mod explore;
 pub mod interp;
 pub mod machine;

@@ -1,0 +1,316 @@
+//! From a scenario to a QEMU machine and a guest script.
+//!
+//! The machine is DESIGN.md's: `virt` with GICv3 (ITS) behind an SMMUv3. Each `bridge`
+//! device at `0000:00:SS.0` becomes a `pcie-root-port` in slot SS; each endpoint on bus
+//! BB sits behind the BB-th root port (Linux numbers the buses in slot order) as an
+//! `e1000e`. Where the scenario puts a port and the devices below it in one group, ACS
+//! Source Validation is turned off on the port (`pci=config_acs=xxxxxx0@BDF`) so Linux
+//! groups them together, as the measured reproduction did.
+//!
+//! The guest agent (`guest/agent.c`) is compiled here with the cross compiler, statically.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use switchyard_dsl::scenario::{Move, Scenario};
+
+/// The agent's source, compiled on demand into the cache.
+pub const AGENT_C: &str = include_str!("../guest/agent.c");
+
+/// The cross compiler the agent is built with.
+pub const CROSS_GCC: &str = "aarch64-linux-gnu-gcc";
+
+/// Why a scenario cannot become a machine and a script, or the agent cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum GuestError {
+    /// The scenario asks for something the QEMU machine or the agent cannot do.
+    #[error("scenario `{scenario}` cannot run on the arm64 QEMU machine: {why}")]
+    Unsupported {
+        /// The scenario's name.
+        scenario: String,
+        /// What it asks for.
+        why: String,
+    },
+    /// The cross compiler is missing or rejected the agent.
+    #[error("cannot build the guest agent with {CROSS_GCC}: {0}")]
+    Compiler(String),
+    /// A file in the cache could not be written.
+    #[error("cannot write `{path}`: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The machine for a scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Machine {
+    /// `-device` arguments, in order.
+    pub devices: Vec<String>,
+    /// Extra kernel command-line words.
+    pub kernel_args: Vec<String>,
+    /// QEMU device ids of the root ports, by PCI address (for AER injection).
+    pub port_ids: BTreeMap<String, String>,
+    /// Which scenario devices the scenario puts in one group, by PCI address.
+    pub groups: Vec<Vec<String>>,
+}
+
+fn unsupported(s: &Scenario, why: impl Into<String>) -> GuestError {
+    GuestError::Unsupported {
+        scenario: s.name.clone(),
+        why: why.into(),
+    }
+}
+
+fn parse_bdf(s: &str) -> Option<(u8, u8, u8)> {
+    let mut it = s.split(':');
+    let (_, bus, rest) = (it.next()?, it.next()?, it.next()?);
+    let (dev, func) = rest.split_once('.')?;
+    Some((
+        u8::from_str_radix(bus, 16).ok()?,
+        u8::from_str_radix(dev, 16).ok()?,
+        func.parse().ok()?,
+    ))
+}
+
+/// The QEMU machine for a scenario, or why there is none.
+pub fn machine(s: &Scenario) -> Result<Machine, GuestError> {
+    if !s.msi_translated {
+        return Err(unsupported(
+            s,
+            "its MSI is not translated by the IOMMU, and on arm64 it is (GICv3 ITS behind SMMUv3)",
+        ));
+    }
+    let mut ports: Vec<(u8, &str)> = Vec::new();
+    let mut endpoints: Vec<(u8, u8, &str)> = Vec::new();
+    for d in &s.devices {
+        let Some(pci) = d.pci.as_deref() else {
+            return Err(unsupported(
+                s,
+                format!("device `{}` has no `pci` address", d.name),
+            ));
+        };
+        let Some((bus, dev, func)) = parse_bdf(pci) else {
+            return Err(unsupported(s, format!("`{pci}` is not a PCI address")));
+        };
+        if func != 0 {
+            return Err(unsupported(
+                s,
+                format!("`{pci}`: only function 0 devices are modelled"),
+            ));
+        }
+        if d.hotplug {
+            return Err(unsupported(
+                s,
+                format!(
+                    "`{}` is hotplugged, which the harness does not drive",
+                    d.name
+                ),
+            ));
+        }
+        if d.bridge {
+            if bus != 0 {
+                return Err(unsupported(
+                    s,
+                    format!("bridge `{}` must be a root port on bus 0", d.name),
+                ));
+            }
+            ports.push((dev, pci));
+        } else {
+            endpoints.push((bus, dev, pci));
+        }
+    }
+    ports.sort();
+    let mut m = Machine {
+        devices: Vec::new(),
+        kernel_args: Vec::new(),
+        port_ids: BTreeMap::new(),
+        groups: Vec::new(),
+    };
+    for (i, (slot, pci)) in ports.iter().enumerate() {
+        let id = format!("rp{}", i + 1);
+        m.devices.push(format!(
+            "pcie-root-port,id={id},bus=pcie.0,chassis={},addr={slot:x}.0",
+            i + 1
+        ));
+        m.port_ids.insert(pci.to_string(), id);
+    }
+    for (bus, dev, pci) in &endpoints {
+        if *bus == 0 {
+            m.devices.push(format!("e1000e,bus=pcie.0,addr={dev:x}.0"));
+        } else {
+            let Some((_, port)) = ports.get(usize::from(*bus) - 1) else {
+                return Err(unsupported(
+                    s,
+                    format!("`{pci}` is on bus {bus}, but there is no root port for it"),
+                ));
+            };
+            if *dev != 0 {
+                return Err(unsupported(
+                    s,
+                    format!("`{pci}`: a device behind a root port is device 0"),
+                ));
+            }
+            let id = &m.port_ids[*port];
+            m.devices.push(format!("e1000e,bus={id}"));
+        }
+    }
+    for g in &s.groups {
+        let members: Vec<String> = g
+            .devices
+            .iter()
+            .filter_map(|n| s.device(n).and_then(|d| d.pci.clone()))
+            .collect();
+        // A port grouped with the devices below it: turn off its ACS Source Validation.
+        for d in g
+            .devices
+            .iter()
+            .filter_map(|n| s.device(n))
+            .filter(|d| d.bridge)
+        {
+            if members.len() > 1 {
+                let pci = d.pci.as_deref().unwrap_or_default();
+                m.kernel_args.push(format!("pci=config_acs=xxxxxx0@{pci}"));
+            }
+        }
+        m.groups.push(members);
+    }
+    Ok(m)
+}
+
+/// The agent's `/script`: set-up (SERR# on AER ports, every device unbound), then one
+/// line per script step.
+pub fn script(s: &Scenario, wait_ms: u64) -> Result<String, GuestError> {
+    let pci = |name: &str| {
+        s.device(name)
+            .and_then(|d| d.pci.clone())
+            .ok_or_else(|| unsupported(s, format!("device `{name}` has no `pci` address")))
+    };
+    let mut out = format!("wait_ms {wait_ms}\n");
+    for d in &s.devices {
+        let addr = pci(&d.name)?;
+        if d.bridge && d.aer {
+            out.push_str(&format!("serr {addr}\n"));
+        }
+        out.push_str(&format!("release {addr}\n"));
+    }
+    if s.script.is_empty() {
+        return Err(unsupported(s, "it has no fixed script to replay"));
+    }
+    for (i, step) in s.script.iter().enumerate() {
+        let n = i + 1;
+        let line = match step {
+            Move::Bind { device, driver } => {
+                let drv = s
+                    .driver(driver)
+                    .map_or(driver.as_str(), |d| d.kernel_name.as_str());
+                format!("bind {n} {} {drv}", pci(device)?)
+            }
+            Move::Unbind { device } => format!("unbind {n} {}", pci(device)?),
+            Move::RaiseAer { device } => format!("raise {n} {}", pci(device)?),
+            Move::VfioOpen { group } => {
+                if s.vfio_backend != switchyard_dsl::scenario::VfioBackend::Type1 {
+                    return Err(unsupported(
+                        s,
+                        "the agent opens VFIO through the type1 container only",
+                    ));
+                }
+                let g = s
+                    .group(group)
+                    .ok_or_else(|| unsupported(s, format!("no group `{group}`")))?;
+                let first = g
+                    .devices
+                    .first()
+                    .ok_or_else(|| unsupported(s, format!("group `{group}` is empty")))?;
+                format!("vfio_open {n} {}", pci(first)?)
+            }
+            Move::VfioClose { .. } => format!("vfio_close {n} -"),
+            other => {
+                return Err(unsupported(
+                    s,
+                    format!("the agent cannot perform `{other}`"),
+                ))
+            }
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Compiles the agent into `dir` (once per source text) and returns its bytes.
+pub fn agent(dir: &Path) -> Result<Vec<u8>, GuestError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| GuestError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let hash = {
+        // FNV-1a over the source: a changed agent is rebuilt.
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in AGENT_C.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
+        }
+        h
+    };
+    let bin = dir.join(format!("agent-{hash:016x}"));
+    if !bin.is_file() {
+        let src = dir.join("agent.c");
+        std::fs::write(&src, AGENT_C).map_err(io(&src))?;
+        let out = Command::new(CROSS_GCC)
+            .args(["-static", "-O2", "-Wall", "-Werror", "-o"])
+            .arg(&bin)
+            .arg(&src)
+            .output()
+            .map_err(|e| {
+                GuestError::Compiler(format!(
+                    "{e} (install gcc-aarch64-linux-gnu and libc6-dev-arm64-cross)"
+                ))
+            })?;
+        if !out.status.success() {
+            return Err(GuestError::Compiler(
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            ));
+        }
+    }
+    std::fs::read(&bin).map_err(io(&bin))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arm_port_vfio_maps_to_the_measured_machine_and_script() {
+        let s = switchyard_dsl::load_scenario("arm-port-vfio").unwrap();
+        let m = machine(&s).unwrap();
+        assert_eq!(
+            m.devices,
+            [
+                "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=2.0",
+                "e1000e,bus=rp1"
+            ]
+        );
+        assert_eq!(m.kernel_args, ["pci=config_acs=xxxxxx0@0000:00:02.0"]);
+        assert_eq!(m.port_ids["0000:00:02.0"], "rp1");
+        let text = script(&s, 15000).unwrap();
+        assert_eq!(
+            text,
+            "wait_ms 15000\nserr 0000:00:02.0\nrelease 0000:00:02.0\nrelease 0000:01:00.0\n\
+             bind 1 0000:00:02.0 pcieport\nraise 2 0000:00:02.0\nbind 3 0000:01:00.0 vfio-pci\n\
+             vfio_open 4 0000:00:02.0\nraise 5 0000:00:02.0\nvfio_close 6 -\nraise 7 0000:00:02.0\n"
+        );
+    }
+
+    #[test]
+    fn scenarios_the_machine_cannot_express_are_refused_with_a_reason() {
+        let s = switchyard_dsl::load_scenario("x86-port-vfio").unwrap();
+        let e = machine(&s).unwrap_err().to_string();
+        assert!(e.contains("not translated"), "{e}");
+        let s = switchyard_dsl::load_scenario("untrusted-external").unwrap();
+        assert!(machine(&s).unwrap_err().to_string().contains("hotplugged"));
+    }
+}

@@ -1,0 +1,228 @@
+//! Builds the harness kernel out of tree: `allnoconfig`, then the fragment
+//! (`kernel/arm64.config`) merged with the tree's own `scripts/kconfig/merge_config.sh`,
+//! then `make Image`. The configuration is redone only when the fragment changes, so a
+//! rebuild after a patch recompiles only what the patch touched.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The configuration fragment merged onto `allnoconfig`.
+pub const FRAGMENT: &str = include_str!("../kernel/arm64.config");
+
+/// The cross-compiler prefix (Debian's gcc-aarch64-linux-gnu).
+pub const CROSS_COMPILE: &str = "aarch64-linux-gnu-";
+
+/// Why the kernel could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The source directory is not a kernel tree.
+    #[error("`{0}` is not a kernel source tree (no Makefile and scripts/kconfig/merge_config.sh)")]
+    NotATree(PathBuf),
+    /// A build tool could not be started.
+    #[error("cannot run {what}: {source} (install make, gcc-aarch64-linux-gnu, flex, bison, bc, libssl-dev, libelf-dev)")]
+    Spawn {
+        /// The tool.
+        what: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A configuration step or the link failed; the last lines of its output.
+    #[error("{what} failed:\n{}", tail.join("\n"))]
+    Step {
+        /// The step.
+        what: String,
+        /// Its output's last lines.
+        tail: Vec<String>,
+    },
+    /// The compiler reported errors, as `file:line:col: error: ...`.
+    #[error("the kernel does not compile:\n{}", errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    Compile {
+        /// The compiler's error lines.
+        errors: Vec<String>,
+    },
+    /// A file in the build directory could not be written.
+    #[error("cannot write `{path}`: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Progress of a build: the configuration step, or one more object compiled.
+#[derive(Clone, Debug)]
+pub enum BuildEvent {
+    /// `allnoconfig` and the fragment are being merged.
+    Configuring,
+    /// One more object compiled, assembled or linked.
+    Compiled {
+        /// Objects so far.
+        objects: usize,
+        /// make's line for the last one.
+        last: String,
+    },
+}
+
+fn make(src: &Path, out: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new("make");
+    c.arg("-C")
+        .arg(src)
+        .arg(format!("O={}", out.display()))
+        .arg("ARCH=arm64")
+        .arg(format!("CROSS_COMPILE={CROSS_COMPILE}"))
+        .args(args);
+    c
+}
+
+fn run_quiet(mut cmd: Command, what: &str) -> Result<(), BuildError> {
+    let out = cmd.output().map_err(|source| BuildError::Spawn {
+        what: what.into(),
+        source,
+    })?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let text = String::from_utf8_lossy(&out.stderr) + String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let tail = lines[lines.len().saturating_sub(20)..].to_vec();
+    Err(BuildError::Step {
+        what: what.into(),
+        tail,
+    })
+}
+
+/// `file:line:col: error: message` lines of a compiler's output.
+pub fn compile_errors(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| {
+            let mut parts = l.splitn(4, ':');
+            let (file, line, col, rest) = (parts.next(), parts.next(), parts.next(), parts.next());
+            file.is_some_and(|f| !f.is_empty())
+                && line.is_some_and(|n| n.parse::<u32>().is_ok())
+                && col.is_some_and(|n| n.parse::<u32>().is_ok())
+                && rest.is_some_and(|r| {
+                    r.trim_start().starts_with("error") || r.trim_start().starts_with("fatal error")
+                })
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Builds `Image` from the source tree `src` into `out`; returns the image's path.
+pub fn build(
+    src: &Path,
+    out: &Path,
+    jobs: usize,
+    progress: &mut dyn FnMut(BuildEvent),
+) -> Result<PathBuf, BuildError> {
+    if !src.join("Makefile").is_file() || !src.join("scripts/kconfig/merge_config.sh").is_file() {
+        return Err(BuildError::NotATree(src.to_path_buf()));
+    }
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BuildError::Io { path, source }
+    };
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let stamp = out.join(".switchyard-fragment");
+    let configured = std::fs::read_to_string(&stamp).is_ok_and(|s| s == FRAGMENT)
+        && out.join(".config").is_file();
+    if !configured {
+        progress(BuildEvent::Configuring);
+        run_quiet(make(src, out, &["allnoconfig"]), "make allnoconfig")?;
+        let frag = out.join("switchyard.config");
+        std::fs::write(&frag, FRAGMENT).map_err(io(&frag))?;
+        let mut merge = Command::new(src.join("scripts/kconfig/merge_config.sh"));
+        merge
+            .current_dir(out)
+            .env("ARCH", "arm64")
+            .env("CROSS_COMPILE", CROSS_COMPILE)
+            .arg("-m")
+            .arg("-O")
+            .arg(out)
+            .arg(out.join(".config"))
+            .arg(&frag);
+        run_quiet(merge, "merge_config.sh")?;
+        run_quiet(make(src, out, &["olddefconfig"]), "make olddefconfig")?;
+        std::fs::write(&stamp, FRAGMENT).map_err(io(&stamp))?;
+    }
+    let mut child = make(src, out, &[&format!("-j{jobs}"), "Image"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| BuildError::Spawn {
+            what: "make Image".into(),
+            source,
+        })?;
+    let stderr = child.stderr.take().expect("piped");
+    let err_thread = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut s);
+        s
+    });
+    let mut objects = 0;
+    for line in BufReader::new(child.stdout.take().expect("piped"))
+        .lines()
+        .map_while(Result::ok)
+    {
+        let t = line.trim_start();
+        if t.starts_with("CC ") || t.starts_with("AS ") || t.starts_with("LD ") {
+            objects += 1;
+            progress(BuildEvent::Compiled {
+                objects,
+                last: t.to_string(),
+            });
+        }
+    }
+    let status = child.wait().map_err(|source| BuildError::Spawn {
+        what: "make Image".into(),
+        source,
+    })?;
+    let errtext = err_thread.join().unwrap_or_default();
+    if !status.success() {
+        let errors = compile_errors(&errtext);
+        if errors.is_empty() {
+            let lines: Vec<String> = errtext.lines().map(str::to_string).collect();
+            let tail = lines[lines.len().saturating_sub(20)..].to_vec();
+            return Err(BuildError::Step {
+                what: "make Image".into(),
+                tail,
+            });
+        }
+        return Err(BuildError::Compile { errors });
+    }
+    Ok(out.join("arch/arm64/boot/Image"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compiler_errors_are_found_with_file_and_line() {
+        let text = "  CC      drivers/iommu/iommu.o\n\
+                    ../drivers/iommu/iommu.c:3200:9: error: 'x' undeclared (first use in this function)\n\
+                    ../drivers/iommu/iommu.c:3200:9: note: each undeclared identifier is reported only once\n\
+                    make[4]: *** [scripts/Makefile.build:229: drivers/iommu/iommu.o] Error 1\n";
+        assert_eq!(
+            compile_errors(text),
+            ["../drivers/iommu/iommu.c:3200:9: error: 'x' undeclared (first use in this function)"]
+        );
+    }
+
+    #[test]
+    fn the_fragment_has_what_the_reproduction_needs() {
+        for opt in [
+            "CONFIG_ARM_SMMU_V3=y",
+            "CONFIG_ARM_GIC_V3_ITS=y",
+            "CONFIG_PCIEAER=y",
+            "CONFIG_VFIO_PCI=y",
+            "CONFIG_VFIO_IOMMU_TYPE1=y",
+        ] {
+            assert!(FRAGMENT.lines().any(|l| l == opt), "{opt}");
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! switchyard's kernel-tree harness.
+//!
+//! * [`tree`]: import a kernel source tarball into a new git repository
+//!   ([`tree::init`]) or open an existing kernel git tree ([`tree::open`]) and
+//!   read files at a revision.
+//! * [`apply`]: apply a `git format-patch` series as a new branch, atomically,
+//!   in memory; [`mbox`] reads the patch mails as `git am` does.
+//! * [`kbuild`]: build the harness kernel out of tree from a config fragment.
+//! * [`guest`]: a scenario as a QEMU machine and a guest script; the guest agent.
+//! * [`initramfs`]: the agent and its script as a gzip'd cpio.
+//! * [`qemu`]: boot, drive the script, inject AER over QMP, observe each step.
+//! * [`worktree`]: write a commit's files into a build directory, incrementally.
+//!
+//! The crate re-exports [`git2`], so that callers name object ids with the
+//! same version of it.
+
+#![warn(missing_docs)]
+
+pub use git2;
+
+pub mod apply;
+pub mod guest;
+mod import;
+pub mod initramfs;
+pub mod kbuild;
+pub mod mbox;
+mod pack;
+pub mod qemu;
+pub mod tree;
+pub mod worktree;

@@ -1,0 +1,648 @@
+//! Boots the harness kernel in QEMU, drives the guest agent's script, injects AER over
+//! QMP, and turns the console into per-step observations.
+//!
+//! Every wait has a deadline; a kernel panic or a silent guest ends the run with the
+//! console's tail; the QEMU process is killed and reaped on every exit path (it lives in a
+//! guard whose `Drop` does it). The console is read by a thread that forwards whole lines
+//! as they arrive, never through a buffered reader that could hide a line.
+
+use crate::guest::Machine;
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// The QEMU binary (Debian's qemu-system-arm package; >= 8.0 forwards correctable AER).
+pub const QEMU: &str = "qemu-system-aarch64";
+
+/// How to run one boot.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// The QEMU binary.
+    pub qemu: PathBuf,
+    /// The kernel `Image`.
+    pub kernel: PathBuf,
+    /// The agent's initramfs.
+    pub initrd: PathBuf,
+    /// The scenario's machine.
+    pub machine: Machine,
+    /// Where the QMP socket goes.
+    pub workdir: PathBuf,
+    /// From start to the agent's READY line.
+    pub boot_timeout: Duration,
+    /// The longest silence between two agent lines once it runs.
+    pub step_timeout: Duration,
+}
+
+/// Why a boot did not yield observations. Each carries the console's tail.
+#[derive(Debug, thiserror::Error)]
+pub enum QemuError {
+    /// QEMU could not be started.
+    #[error(
+        "cannot start {qemu}: {source} (install qemu-system-arm >= 8 from bookworm-backports)"
+    )]
+    Spawn {
+        /// The binary.
+        qemu: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The kernel panicked.
+    #[error("the kernel panicked{}:\n{tail}", at_step(*step))]
+    Panic {
+        /// The step running, if the agent had started.
+        step: Option<usize>,
+        /// The console's last lines.
+        tail: String,
+    },
+    /// The agent never said READY.
+    #[error("the guest did not reach its agent within {secs} s:\n{tail}")]
+    BootTimeout {
+        /// The deadline.
+        secs: u64,
+        /// The console's last lines.
+        tail: String,
+    },
+    /// The agent stopped printing.
+    #[error("the guest went silent for {secs} s{}:\n{tail}", at_step(*step))]
+    Hang {
+        /// The step running.
+        step: Option<usize>,
+        /// The deadline.
+        secs: u64,
+        /// The console's last lines.
+        tail: String,
+    },
+    /// QEMU exited on its own before the agent was done.
+    #[error("QEMU exited before the agent finished ({status}):\n{tail}")]
+    Exited {
+        /// Its exit status.
+        status: String,
+        /// The console's last lines and QEMU's own error output.
+        tail: String,
+    },
+    /// The QMP conversation failed.
+    #[error("QMP: {0}")]
+    Qmp(String),
+    /// The script raised AER at a device that is not a root port of the machine.
+    #[error("the guest asked to raise AER at {bdf}, which is not a root port of this machine")]
+    NoPort {
+        /// The device's PCI address.
+        bdf: String,
+    },
+}
+
+fn at_step(step: Option<usize>) -> String {
+    step.map(|s| format!(" during step {s}"))
+        .unwrap_or_default()
+}
+
+/// An SMMU event record as the driver logs it (`arm_smmu_evtq_thread()`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SmmuEvent {
+    /// The event type; 0x10 is F_TRANSLATION.
+    pub id: u8,
+    /// The requester's StreamID (on PCI, its RID: 0x10 is 00:02.0).
+    pub stream_id: u32,
+    /// The input address (IOVA) of the faulting transaction.
+    pub addr: u64,
+}
+
+/// What a step returned in the guest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "result")]
+pub enum GuestResult {
+    /// The step succeeded.
+    Ok,
+    /// A system call failed.
+    Errno {
+        /// The errno value.
+        errno: i32,
+        /// Its name (`EBUSY`).
+        name: String,
+        /// Which call (`VFIO_GROUP_SET_CONTAINER`, `bind`, ...).
+        at: String,
+    },
+    /// AER raised: whether the aerdrv interrupt count rose before the deadline.
+    Irq {
+        /// The count rose.
+        delivered: bool,
+        /// The count before the raise.
+        before: i64,
+        /// The count at the end of the wait.
+        after: i64,
+    },
+}
+
+/// What the guest and the console showed of one step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StepObservation {
+    /// The step's number in the script (from 1).
+    pub n: usize,
+    /// The agent's verb (`bind`, `raise`, `vfio_open`, ...).
+    pub verb: String,
+    /// What the step returned; `None` if the agent printed no result.
+    pub result: Option<GuestResult>,
+    /// SMMU events logged while the step ran.
+    pub smmu: Vec<SmmuEvent>,
+    /// The AER driver logged an error message.
+    pub aer_logged: bool,
+    /// The device's group number and sysfs `type` after the step.
+    pub domain: Option<(String, String)>,
+}
+
+/// A finished boot.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunOutput {
+    /// Each step the agent ran.
+    pub steps: Vec<StepObservation>,
+    /// Set-up problems the agent reported (SERR# or unbind failures).
+    pub setup: Vec<String>,
+    /// The whole console.
+    #[serde(skip)]
+    pub console: Vec<String>,
+}
+
+/// Kills and reaps QEMU when dropped.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Qmp {
+    reader: BufReader<UnixStream>,
+    writer: UnixStream,
+}
+
+impl Qmp {
+    fn connect(path: &Path, deadline: Instant) -> Result<Qmp, QemuError> {
+        let stream = loop {
+            match UnixStream::connect(path) {
+                Ok(s) => break s,
+                Err(e) if Instant::now() > deadline => {
+                    return Err(QemuError::Qmp(format!(
+                        "cannot connect to {}: {e}",
+                        path.display()
+                    )))
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(50)),
+            }
+        };
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .map_err(|e| QemuError::Qmp(e.to_string()))?;
+        let writer = stream
+            .try_clone()
+            .map_err(|e| QemuError::Qmp(e.to_string()))?;
+        let mut q = Qmp {
+            reader: BufReader::new(stream),
+            writer,
+        };
+        q.read_reply("greeting", "QMP")?;
+        q.execute(serde_json::json!({"execute": "qmp_capabilities"}))?;
+        Ok(q)
+    }
+
+    /// Reads until a message with `key` (skipping asynchronous events).
+    fn read_reply(&mut self, what: &str, key: &str) -> Result<serde_json::Value, QemuError> {
+        loop {
+            let mut line = String::new();
+            let n = self
+                .reader
+                .read_line(&mut line)
+                .map_err(|e| QemuError::Qmp(format!("reading the {what}: {e}")))?;
+            if n == 0 {
+                return Err(QemuError::Qmp(format!(
+                    "QEMU closed the socket before the {what}"
+                )));
+            }
+            let v: serde_json::Value = serde_json::from_str(&line)
+                .map_err(|e| QemuError::Qmp(format!("bad {what} `{}`: {e}", line.trim())))?;
+            if let Some(err) = v.get("error") {
+                return Err(QemuError::Qmp(format!("{what}: {err}")));
+            }
+            if v.get(key).is_some() {
+                return Ok(v);
+            }
+        }
+    }
+
+    fn execute(&mut self, cmd: serde_json::Value) -> Result<serde_json::Value, QemuError> {
+        let text = format!("{cmd}\n");
+        self.writer
+            .write_all(text.as_bytes())
+            .map_err(|e| QemuError::Qmp(e.to_string()))?;
+        self.read_reply("reply", "return")
+    }
+
+    /// `pcie_aer_inject_error -c ID 0x1`: a correctable Receiver Error at the root port.
+    fn inject_aer(&mut self, port: &str) -> Result<(), QemuError> {
+        let reply = self.execute(serde_json::json!({
+            "execute": "human-monitor-command",
+            "arguments": {"command-line": format!("pcie_aer_inject_error -c {port} 0x1")}
+        }))?;
+        // Success prints "OK id: rp1 root bus: ...".
+        match reply["return"].as_str() {
+            Some(text) if !text.trim().is_empty() && !text.starts_with("OK") => Err(
+                QemuError::Qmp(format!("pcie_aer_inject_error: {}", text.trim())),
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The QEMU command line for a run.
+pub fn command_line(cfg: &RunConfig, qmp: &Path) -> Vec<String> {
+    let mut append = vec![
+        "console=ttyAMA0".to_string(),
+        "panic=-1".into(),
+        "rdinit=/init".into(),
+    ];
+    append.extend(cfg.machine.kernel_args.iter().cloned());
+    let mut args: Vec<String> = [
+        "-M",
+        "virt,gic-version=3,iommu=smmuv3",
+        "-cpu",
+        "cortex-a57",
+        "-m",
+        "512",
+        "-display",
+        "none",
+        "-serial",
+        "stdio",
+        "-monitor",
+        "none",
+        "-nic",
+        "none",
+        "-no-reboot",
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    args.push("-kernel".into());
+    args.push(cfg.kernel.display().to_string());
+    args.push("-initrd".into());
+    args.push(cfg.initrd.display().to_string());
+    args.push("-append".into());
+    args.push(append.join(" "));
+    args.push("-qmp".into());
+    args.push(format!("unix:{},server=on,wait=off", qmp.display()));
+    for d in &cfg.machine.devices {
+        args.push("-device".into());
+        args.push(d.clone());
+    }
+    args
+}
+
+fn console_thread(mut out: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        let mut line = Vec::new();
+        loop {
+            match out.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    for &b in &buf[..n] {
+                        if b == b'\n' {
+                            let text = String::from_utf8_lossy(&line)
+                                .trim_end_matches('\r')
+                                .to_string();
+                            line.clear();
+                            if tx.send(text).is_err() {
+                                return;
+                            }
+                        } else {
+                            line.push(b);
+                        }
+                    }
+                }
+            }
+        }
+        if !line.is_empty() {
+            let _ = tx.send(String::from_utf8_lossy(&line).into_owned());
+        }
+    });
+    rx
+}
+
+/// Parses the console, line by line.
+#[derive(Default)]
+pub struct ConsoleParser {
+    /// The steps seen so far.
+    pub steps: Vec<StepObservation>,
+    /// Set-up problems the agent reported.
+    pub setup: Vec<String>,
+    /// The agent said READY.
+    pub ready: bool,
+    /// The agent said DONE.
+    pub done: bool,
+    /// The kernel panicked.
+    pub panicked: bool,
+    /// Words of an SMMU event record still to come.
+    pending_event: Option<(u8, Vec<u64>)>,
+    /// A RAISE request the driver must act on: (step, BDF).
+    pub raise: Option<(usize, String)>,
+}
+
+impl ConsoleParser {
+    fn current(&mut self) -> Option<&mut StepObservation> {
+        self.steps.last_mut()
+    }
+
+    /// Takes one console line.
+    pub fn feed(&mut self, line: &str) {
+        if line.contains("Kernel panic - not syncing") {
+            self.panicked = true;
+        }
+        if let Some((id, words)) = &mut self.pending_event {
+            if let Some(hex) = line
+                .split("0x")
+                .nth(1)
+                .filter(|_| line.contains("\t0x") || line.trim_start().starts_with("0x"))
+            {
+                if let Ok(w) = u64::from_str_radix(hex.trim(), 16) {
+                    words.push(w);
+                    if words.len() == 4 {
+                        let ev = SmmuEvent {
+                            id: *id,
+                            stream_id: (words[0] >> 32) as u32,
+                            addr: words[2],
+                        };
+                        self.pending_event = None;
+                        if let Some(s) = self.current() {
+                            s.smmu.push(ev);
+                        }
+                    }
+                    return;
+                }
+            }
+        }
+        if let Some(rest) = line
+            .split("event 0x")
+            .nth(1)
+            .filter(|_| line.contains("received:"))
+        {
+            if let Ok(id) = u8::from_str_radix(rest.get(..2).unwrap_or(""), 16) {
+                self.pending_event = Some((id, Vec::new()));
+            }
+            return;
+        }
+        if line.contains("AER:") && line.contains("error message received from") {
+            if let Some(s) = self.current() {
+                s.aer_logged = true;
+            }
+        }
+        let Some(msg) = line.split("SWITCHYARD ").nth(1) else {
+            return;
+        };
+        let words: Vec<&str> = msg.split_whitespace().collect();
+        match words.as_slice() {
+            ["READY"] => self.ready = true,
+            ["DONE"] => self.done = true,
+            ["SETUP", rest @ ..] => self.setup.push(rest.join(" ")),
+            ["STEP", n, verb] => self.steps.push(StepObservation {
+                n: n.parse().unwrap_or(0),
+                verb: verb.to_string(),
+                result: None,
+                smmu: Vec::new(),
+                aer_logged: false,
+                domain: None,
+            }),
+            ["RAISE", n, bdf] => self.raise = Some((n.parse().unwrap_or(0), bdf.to_string())),
+            ["RESULT", _, "ok"] => {
+                if let Some(s) = self.current() {
+                    s.result = Some(GuestResult::Ok);
+                }
+            }
+            ["RESULT", _, errno, name, at] if errno.starts_with("errno=") => {
+                let e = errno.trim_start_matches("errno=").parse().unwrap_or(0);
+                if let Some(s) = self.current() {
+                    s.result = Some(GuestResult::Errno {
+                        errno: e,
+                        name: name.to_string(),
+                        at: at.trim_start_matches("at=").to_string(),
+                    });
+                }
+            }
+            ["RESULT", _, irq, count] if irq.starts_with("irq=") => {
+                let (before, after) = count
+                    .trim_start_matches("count=")
+                    .split_once("->")
+                    .map(|(a, b)| (a.parse().unwrap_or(-1), b.parse().unwrap_or(-1)))
+                    .unwrap_or((-1, -1));
+                if let Some(s) = self.current() {
+                    s.result = Some(GuestResult::Irq {
+                        delivered: *irq == "irq=delivered",
+                        before,
+                        after,
+                    });
+                }
+            }
+            ["DOMAIN", _, group, ty] => {
+                if let Some(s) = self.current() {
+                    s.domain = Some((group.to_string(), ty.to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+const TAIL: usize = 40;
+
+fn tail(lines: &VecDeque<String>) -> String {
+    lines
+        .iter()
+        .map(|l| format!("  | {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Boots the machine and replays the agent's script.
+pub fn run(cfg: &RunConfig) -> Result<RunOutput, QemuError> {
+    std::fs::create_dir_all(&cfg.workdir)
+        .map_err(|e| QemuError::Qmp(format!("{}: {e}", cfg.workdir.display())))?;
+    let qmp_path = cfg.workdir.join(format!("qmp-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&qmp_path);
+    let child = Command::new(&cfg.qemu)
+        .args(command_line(cfg, &qmp_path))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| QemuError::Spawn {
+            qemu: cfg.qemu.display().to_string(),
+            source,
+        })?;
+    let mut guard = Guard(child);
+    let stdout = guard.0.stdout.take().expect("stdout is piped");
+    let mut stderr = guard.0.stderr.take().expect("stderr is piped");
+    let lines = console_thread(stdout);
+    let start = Instant::now();
+    let mut qmp = Qmp::connect(&qmp_path, start + Duration::from_secs(20));
+    let mut parser = ConsoleParser::default();
+    let mut console: Vec<String> = Vec::new();
+    let mut recent: VecDeque<String> = VecDeque::new();
+    let mut last_progress = Instant::now();
+    let result = loop {
+        let (limit, since) = if parser.ready {
+            (cfg.step_timeout, last_progress)
+        } else {
+            (cfg.boot_timeout, start)
+        };
+        let left = limit.saturating_sub(since.elapsed());
+        match lines.recv_timeout(left) {
+            Ok(line) => {
+                if line.contains("SWITCHYARD ") {
+                    last_progress = Instant::now();
+                }
+                parser.feed(&line);
+                recent.push_back(line.clone());
+                if recent.len() > TAIL {
+                    recent.pop_front();
+                }
+                console.push(line);
+                if parser.panicked {
+                    // Let the panic's backtrace reach the console, briefly.
+                    let until = Instant::now() + Duration::from_millis(500);
+                    while let Ok(l) =
+                        lines.recv_timeout(until.saturating_duration_since(Instant::now()))
+                    {
+                        recent.push_back(l.clone());
+                        console.push(l);
+                    }
+                    let step = parser.steps.last().map(|s| s.n);
+                    break Err(QemuError::Panic {
+                        step,
+                        tail: tail(&recent),
+                    });
+                }
+                if let Some((_, bdf)) = parser.raise.take() {
+                    let Some(port) = cfg.machine.port_ids.get(&bdf) else {
+                        break Err(QemuError::NoPort { bdf });
+                    };
+                    let q = match &mut qmp {
+                        Ok(q) => q,
+                        Err(e) => break Err(QemuError::Qmp(e.to_string())),
+                    };
+                    if let Err(e) = q.inject_aer(port) {
+                        break Err(e);
+                    }
+                }
+                if parser.done {
+                    // The agent powers off; give QEMU a moment to exit by itself.
+                    let until = Instant::now() + Duration::from_secs(10);
+                    while Instant::now() < until {
+                        if let Ok(Some(_)) = guard.0.try_wait() {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    break Ok(());
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                let step = parser.steps.last().map(|s| s.n);
+                break Err(if parser.ready {
+                    QemuError::Hang {
+                        step,
+                        secs: cfg.step_timeout.as_secs(),
+                        tail: tail(&recent),
+                    }
+                } else {
+                    QemuError::BootTimeout {
+                        secs: cfg.boot_timeout.as_secs(),
+                        tail: tail(&recent),
+                    }
+                });
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                let status = guard
+                    .0
+                    .wait()
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|e| e.to_string());
+                let mut err = String::new();
+                let _ = stderr.read_to_string(&mut err);
+                let mut t = tail(&recent);
+                if !err.trim().is_empty() {
+                    t.push_str(&format!("\nQEMU: {}", err.trim()));
+                }
+                break Err(QemuError::Exited { status, tail: t });
+            }
+        }
+    };
+    drop(guard);
+    let _ = std::fs::remove_file(&qmp_path);
+    result.map(|()| RunOutput {
+        steps: parser.steps,
+        setup: parser.setup,
+        console,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_console_becomes_step_observations() {
+        let mut p = ConsoleParser::default();
+        for line in [
+            "[    1.0] Run /init as init process",
+            "SWITCHYARD READY",
+            "SWITCHYARD STEP 5 raise",
+            "SWITCHYARD RAISE 5 0000:00:02.0",
+            "[   40.1] arm-smmu-v3 9050000.smmuv3: event 0x10 received:",
+            "[   40.1] arm-smmu-v3 9050000.smmuv3: \t0x0000001000000010",
+            "[   40.1] arm-smmu-v3 9050000.smmuv3: \t0x0000020a00000000",
+            "[   40.1] arm-smmu-v3 9050000.smmuv3: \t0x00000000fffff040",
+            "[   40.1] arm-smmu-v3 9050000.smmuv3: \t0x0000000000000000",
+            "SWITCHYARD RESULT 5 irq=none count=1->1",
+            "SWITCHYARD DOMAIN 5 0 DMA",
+            "SWITCHYARD STEP 6 vfio_open",
+            "SWITCHYARD RESULT 6 errno=16 EBUSY at=VFIO_GROUP_SET_CONTAINER",
+            "SWITCHYARD DONE",
+        ] {
+            p.feed(line);
+        }
+        assert!(p.ready && p.done && !p.panicked);
+        assert_eq!(p.raise, Some((5, "0000:00:02.0".into())));
+        let s = &p.steps[0];
+        assert_eq!(
+            s.smmu,
+            [SmmuEvent {
+                id: 0x10,
+                stream_id: 0x10,
+                addr: 0xfffff040
+            }]
+        );
+        assert_eq!(
+            s.result,
+            Some(GuestResult::Irq {
+                delivered: false,
+                before: 1,
+                after: 1
+            })
+        );
+        assert_eq!(s.domain, Some(("0".into(), "DMA".into())));
+        assert_eq!(
+            p.steps[1].result,
+            Some(GuestResult::Errno {
+                errno: 16,
+                name: "EBUSY".into(),
+                at: "VFIO_GROUP_SET_CONTAINER".into()
+            })
+        );
+    }
+}

@@ -8,8 +8,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use switchyard::dsl::{self, LoadError, Loaded, Policy, Scenario, SourceKind};
 use switchyard_generator::model::{self, Interpreter};
+use switchyard_generator::series;
 
 mod report;
+mod run;
 mod show;
 
 #[derive(Parser)]
@@ -73,6 +75,38 @@ enum Command {
         #[arg(long, default_value_t = model::explore::DEFAULT_MAX_STATES)]
         max_states: usize,
     },
+    /// Build the policy's kernel, boot it in QEMU (arm64, SMMUv3, GICv3 ITS), replay the
+    /// scenario's fixed script, and compare each step with the model's prediction. Exits 1
+    /// when the kernel and the model disagree at any step.
+    Run {
+        /// A built-in name or a path.
+        policy: String,
+        /// The scenario whose fixed script is replayed.
+        #[arg(long, short = 's')]
+        scenario: String,
+        /// A kernel git tree (from `tree init`, or any with drivers/iommu); default: the
+        /// linux-source-6.12 tarball imported into the cache.
+        #[arg(long)]
+        tree: Option<PathBuf>,
+        /// The branch (or revision) of the tree that holds the policy's series.
+        #[arg(long)]
+        branch: Option<String>,
+        /// Where sources, builds and initramfs go.
+        #[arg(long, default_value_os_t = run::default_cache())]
+        cache: PathBuf,
+        /// Parallel make jobs.
+        #[arg(long, short = 'j', default_value_t = 3)]
+        jobs: usize,
+        /// Seconds from power-on to the guest agent.
+        #[arg(long, default_value_t = 180)]
+        boot_timeout: u64,
+        /// The longest silence, in seconds, between two agent lines.
+        #[arg(long, default_value_t = 60)]
+        step_timeout: u64,
+        /// How long the guest waits for an interrupt after each raise, in seconds.
+        #[arg(long, default_value_t = 5)]
+        raise_wait: u64,
+    },
     /// Measure the checker: states per second and bytes per stored state, on the built-in
     /// scenario with the most states (or the one given).
     Bench {
@@ -116,6 +150,38 @@ enum GenCmd {
         /// switchyard's source tree, whose model library the crate builds on.
         #[arg(long, default_value = env!("CARGO_MANIFEST_DIR"))]
         switchyard_src: PathBuf,
+    },
+    /// Write the policy as an RFC patch series for Linux 6.12, as `git format-patch
+    /// --cover-letter --rfc --base` would: preparatory patches, the hooks moved into
+    /// functions of their own (no functional change), then the policy's change, with the
+    /// model's verdicts in the cover letter. Nothing is written if any anchor is missing.
+    Series {
+        /// A built-in name or a path.
+        policy: String,
+        /// The directory to write the patches to (created).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// A Linux 6.12 git tree. Default: $SWITCHYARD_TREE, else
+        /// ~/.cache/switchyard/linux-6.12, imported from the Debian linux-source-6.12
+        /// tarball the first time.
+        #[arg(long)]
+        tree: Option<PathBuf>,
+        /// The revision the series applies to.
+        #[arg(long, default_value = "HEAD")]
+        base: String,
+        /// The version of the series: `[PATCH RFC vN k/n]`.
+        #[arg(short = 'v', long = "reroll-count", value_name = "N")]
+        version: Option<u32>,
+        /// Add a Signed-off-by: trailer with the author.
+        #[arg(long)]
+        signoff: bool,
+        /// The author, "Name <email>"; default: user.name and user.email from git config.
+        #[arg(long, value_name = "IDENT")]
+        from: Option<String>,
+        /// The previous version's directory: its change-id is kept and the cover letter
+        /// says what changed since.
+        #[arg(long, value_name = "PREV_DIR")]
+        range_diff: Option<PathBuf>,
     },
 }
 
@@ -174,6 +240,32 @@ fn main() -> ExitCode {
             scenarios,
             max_states,
         } => diff(cli.format, &mut out, &a, &b, &scenarios, max_states),
+        Command::Run {
+            policy,
+            scenario,
+            tree,
+            branch,
+            cache,
+            jobs,
+            boot_timeout,
+            step_timeout,
+            raise_wait,
+        } => {
+            let opts = run::Options {
+                tree,
+                branch,
+                cache,
+                jobs,
+                boot_timeout: std::time::Duration::from_secs(boot_timeout),
+                step_timeout: std::time::Duration::from_secs(step_timeout),
+                raise_wait: std::time::Duration::from_secs(raise_wait),
+            };
+            match run_cmd(cli.format, &mut out, &policy, &scenario, &opts) {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::from(1),
+                Err(e) => Err(e),
+            }
+        }
         Command::Bench {
             policy,
             scenario,
@@ -184,6 +276,29 @@ fn main() -> ExitCode {
             output,
             switchyard_src,
         }) => gen_model(&mut out, &policy, &output, &switchyard_src),
+        Command::Gen(GenCmd::Series {
+            policy,
+            output,
+            tree,
+            base,
+            version,
+            signoff,
+            from,
+            range_diff,
+        }) => gen_series(
+            &mut out,
+            &policy,
+            &output,
+            tree,
+            &base,
+            series::Options {
+                version,
+                signoff,
+                range_diff,
+                ..series::Options::default()
+            },
+            from.as_deref(),
+        ),
         Command::Lint { paths } => match lint(cli.format, &mut out, &paths) {
             Ok(true) => return ExitCode::SUCCESS,
             Ok(false) => return ExitCode::from(2),
@@ -238,6 +353,24 @@ enum CliError {
         help("give an empty or new directory with -o")
     )]
     GenModel(#[from] model::codegen::GenError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Run(#[from] run::RunError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Series(#[from] series::SeriesError),
+    #[error("`{0}` is not an identity of the form \"Name <email>\"")]
+    #[diagnostic(
+        code(switchyard::from),
+        help("for example --from \"A U Thor <author@example.org>\"")
+    )]
+    BadFrom(String),
+    #[error("cannot import the kernel tree into {}: {message}", dir.display())]
+    #[diagnostic(
+        code(switchyard::tree_import),
+        help("pass --tree DIR with a Linux 6.12 git tree, or install the Debian package linux-source-6.12")
+    )]
+    TreeImport { dir: PathBuf, message: String },
     #[error("switchyard's source tree is not at `{0}`")]
     #[diagnostic(
         code(switchyard::source_tree),
@@ -269,6 +402,20 @@ fn render(e: &dyn miette::Diagnostic) {
         s = format!("error: {e}\n");
     }
     eprint!("{s}");
+}
+
+/// Runs `run`; returns whether the kernel agreed with the model.
+fn run_cmd(
+    format: Format,
+    out: &mut dyn Write,
+    policy: &str,
+    scenario: &str,
+    opts: &run::Options,
+) -> Result<bool, CliError> {
+    let (policy, scenario) = run::load(policy, scenario)?;
+    let report = run::run(&policy, &scenario, opts)?;
+    emit(format, out, &report, |o| run::render(o, &report))?;
+    Ok(report.agree)
 }
 
 fn bench(
@@ -393,6 +540,75 @@ fn gen_model(
         dir.display()
     )
     .map_err(CliError::Output)?;
+    Ok(())
+}
+
+/// The kernel tree `gen series` reads: the one given, or the default one, imported from
+/// the Debian tarball the first time.
+fn kernel_tree(tree: Option<PathBuf>) -> Result<PathBuf, CliError> {
+    if let Some(t) = tree {
+        return Ok(t);
+    }
+    let dir = match std::env::var_os("SWITCHYARD_TREE") {
+        Some(d) => PathBuf::from(d),
+        None => {
+            let cache = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+                .unwrap_or_else(|| PathBuf::from(".cache"));
+            cache.join("switchyard").join("linux-6.12")
+        }
+    };
+    if !dir.join(".git").exists() {
+        eprintln!(
+            "importing {} into {} (once)",
+            switchyard_harness::tree::DEFAULT_TARBALL,
+            dir.display()
+        );
+        switchyard_harness::tree::init(
+            &dir,
+            std::path::Path::new(switchyard_harness::tree::DEFAULT_TARBALL),
+            &mut |_| {},
+        )
+        .map_err(|e| CliError::TreeImport {
+            dir: dir.clone(),
+            message: e.to_string(),
+        })?;
+    }
+    Ok(dir)
+}
+
+fn gen_series(
+    out: &mut dyn Write,
+    spec: &str,
+    dir: &std::path::Path,
+    tree: Option<PathBuf>,
+    base: &str,
+    mut opts: series::Options,
+    from: Option<&str>,
+) -> Result<(), CliError> {
+    let policy = dsl::load_policy(spec)?;
+    let tree_dir = kernel_tree(tree)?;
+    let tree = series::open_tree(&tree_dir, base)?;
+    opts.from = Some(match from {
+        Some(f) => series::Identity::parse(f).ok_or_else(|| CliError::BadFrom(f.to_string()))?,
+        None => series::Identity::from_git_config(&tree_dir)?,
+    });
+    opts.verdicts = Some(series::verdicts(&policy)?);
+    let s = series::generate(&policy, &tree, &tree.base().to_string(), &opts)?;
+    let written = s.write(dir)?;
+    writeln!(
+        out,
+        "wrote {} patches and a cover letter for `{}` to {} (base-commit {})",
+        s.patches.len(),
+        policy.name,
+        dir.display(),
+        s.base_commit
+    )
+    .map_err(CliError::Output)?;
+    for p in written {
+        writeln!(out, "  {}", p.display()).map_err(CliError::Output)?;
+    }
     Ok(())
 }
 

@@ -1,0 +1,975 @@
+//! The C rendering of every DSL construct, written once.
+//!
+//! A hook body becomes the statements of one C function that runs with `group->mutex`
+//! held. Every group expression is that function's `group` (a hook only ever sees the
+//! group of its device or its group parameter); devices are the hook's device parameter,
+//! or `gdev->dev` inside `for_each_group_device()`. An action renders the same way in
+//! every hook; only `?` depends on the hook: in a hook that can fail it returns the error,
+//! in one that cannot it warns and stops the hook (`WARN_ON()`), and a domain switch uses
+//! `__iommu_group_set_domain_nofail()` as 6.12 does in its infallible paths.
+//!
+//! Facts the site guarantees (a claim only happens with `owner_cnt == 0`, a new group has
+//! no domain yet) fold conditions at render time, so the C carries no dead branches.
+
+use super::sites::Facts;
+use super::Need;
+use std::collections::BTreeSet;
+use switchyard_dsl::ir::{Block, CmpOp, Expr, HookImpl, Lit, Stmt};
+use switchyard_dsl::vocab::{Action, Attr, CfgOption, DomainLit, DomainType, Kind};
+
+/// A construct that has no honest C rendering on this kernel base.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    /// The construct, in DSL syntax.
+    pub construct: String,
+    /// Why, and what would be needed.
+    pub reason: String,
+}
+
+/// One C statement: its lines, indented relative to the statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CStmt(pub Vec<String>);
+
+impl CStmt {
+    fn line(s: impl Into<String>) -> Self {
+        CStmt(vec![s.into()])
+    }
+    /// A statement that kernel style lets stand without braces under `if`/`for`.
+    fn simple(&self) -> bool {
+        self.0.len() == 1 || (self.0.len() == 2 && self.0[0].starts_with("if ("))
+    }
+}
+
+/// What a rendered body uses, so the function declares exactly what it needs.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Uses {
+    /// `int ret;`
+    pub ret: bool,
+    /// Loop cursors, `struct group_device *gdev;`.
+    pub cursors: BTreeSet<String>,
+    /// C names of hook parameters the body reads.
+    pub params: BTreeSet<String>,
+    /// Helpers and capabilities the C relies on.
+    pub needs: BTreeSet<Need>,
+}
+
+/// The rendering context of one hook function.
+pub struct Ctx {
+    /// The hook's kernel function returns an error.
+    pub fallible: bool,
+    /// The first attach of a new group: 6.12 requires it to succeed.
+    pub first_attach: bool,
+    /// What the site guarantees.
+    pub facts: Facts,
+    /// DSL name -> C expression, for device variables.
+    devices: Vec<(String, String)>,
+    /// DSL name -> C expression, for truth-value parameters.
+    bools: Vec<(String, String)>,
+    /// The C name of the hook's own device parameter (facts about `bound` apply to it).
+    hook_dev: Option<String>,
+    pub uses: Uses,
+}
+
+const GROUP: &str = "group";
+
+impl Ctx {
+    /// A context for `hook`, mapping its parameters to C names: devices to `dev`, truth
+    /// values to `managed`, groups to `group`, the default type to `type`.
+    pub fn new(hook: &HookImpl, fallible: bool, first_attach: bool, facts: Facts) -> Ctx {
+        let mut ctx = Ctx {
+            fallible,
+            first_attach,
+            facts,
+            devices: Vec::new(),
+            bools: Vec::new(),
+            hook_dev: None,
+            uses: Uses::default(),
+        };
+        ctx.bind_params(hook);
+        ctx
+    }
+
+    fn bind_params(&mut self, hook: &HookImpl) {
+        let kinds = hook.hook.spec().params;
+        for (name, (_, kind)) in hook.params.iter().zip(kinds) {
+            match kind {
+                Kind::Device => {
+                    self.devices.push((name.clone(), "dev".into()));
+                    self.hook_dev = Some("dev".into());
+                }
+                Kind::Bool => self.bools.push((name.clone(), "managed".into())),
+                _ => {}
+            }
+        }
+    }
+
+    /// Renders a hook's body (with `inherit()` expanded to the parent's body).
+    pub fn body(&mut self, hook: &HookImpl) -> Result<Vec<CStmt>, Unsupported> {
+        self.block(&hook.body, hook)
+    }
+
+    fn block(&mut self, block: &Block, hook: &HookImpl) -> Result<Vec<CStmt>, Unsupported> {
+        let mut out = Vec::new();
+        for stmt in &block.0 {
+            out.extend(self.stmt(stmt, hook)?);
+        }
+        Ok(out)
+    }
+
+    fn stmt(&mut self, stmt: &Stmt, hook: &HookImpl) -> Result<Vec<CStmt>, Unsupported> {
+        match stmt {
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => self.if_stmt(cond, then, otherwise.as_ref(), hook),
+            Stmt::For { var, body, .. } => {
+                let cursor = if self.uses.cursors.is_empty() {
+                    "gdev".to_string()
+                } else {
+                    format!("gdev{}", self.uses.cursors.len() + 1)
+                };
+                self.uses.cursors.insert(cursor.clone());
+                self.devices.push((var.clone(), format!("{cursor}->dev")));
+                let inner = self.block(body, hook);
+                self.devices.pop();
+                let inner = inner?;
+                if inner.is_empty() {
+                    self.uses.cursors.remove(&cursor);
+                    return Ok(Vec::new());
+                }
+                let head = format!("for_each_group_device({GROUP}, {cursor})");
+                Ok(vec![braced(&head, &inner, None)])
+            }
+            Stmt::Call {
+                action,
+                args,
+                propagate,
+            } => self.call(*action, args, *propagate, hook),
+        }
+    }
+
+    fn if_stmt(
+        &mut self,
+        cond: &Expr,
+        then: &Block,
+        otherwise: Option<&Block>,
+        hook: &HookImpl,
+    ) -> Result<Vec<CStmt>, Unsupported> {
+        match self.fold(cond) {
+            Some(true) => return self.block(then, hook),
+            Some(false) => {
+                return match otherwise {
+                    Some(b) => self.block(b, hook),
+                    None => Ok(Vec::new()),
+                }
+            }
+            None => {}
+        }
+        let c = self.expr(cond)?.0;
+        let t = self.block(then, hook)?;
+        let e = match otherwise {
+            Some(b) => self.block(b, hook)?,
+            None => Vec::new(),
+        };
+        if t.is_empty() && e.is_empty() {
+            return Ok(Vec::new());
+        }
+        if t.is_empty() {
+            let neg = self.expr(&Expr::Not {
+                expr: Box::new(cond.clone()),
+            })?;
+            return Ok(vec![braced(&format!("if ({})", neg.0), &e, None)]);
+        }
+        let els = (!e.is_empty()).then_some(e);
+        Ok(vec![braced(&format!("if ({c})"), &t, els.as_deref())])
+    }
+
+    fn call(
+        &mut self,
+        action: Action,
+        args: &[Expr],
+        propagate: bool,
+        hook: &HookImpl,
+    ) -> Result<Vec<CStmt>, Unsupported> {
+        let unsupported = |reason: &str| Unsupported {
+            construct: format!(
+                "{}({})",
+                action.name(),
+                args.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            reason: reason.to_string(),
+        };
+        match action {
+            Action::Fail => {
+                let Some(Expr::Lit { lit: Lit::Errno(e) }) = args.first() else {
+                    return Err(unsupported("fail() takes an errno literal"));
+                };
+                Ok(vec![CStmt::line(format!("return -{};", e.name()))])
+            }
+            Action::Inherit => {
+                let parent = hook
+                    .parent
+                    .as_deref()
+                    .ok_or_else(|| unsupported("inherit() without a parent body"))?;
+                // The parent names its parameters itself: bind them to the same C names.
+                let saved = (self.devices.len(), self.bools.len());
+                let kinds = parent.hook.spec().params;
+                for (i, (name, (_, kind))) in parent.params.iter().zip(kinds).enumerate() {
+                    let own = hook.params.get(i);
+                    let c = match kind {
+                        Kind::Device => own.and_then(|o| self.device_c(o)),
+                        Kind::Bool => own.and_then(|o| self.bool_c(o)),
+                        _ => None,
+                    };
+                    match (kind, c) {
+                        (Kind::Device, Some(c)) => self.devices.push((name.clone(), c)),
+                        (Kind::Bool, Some(c)) => self.bools.push((name.clone(), c)),
+                        _ => {}
+                    }
+                }
+                let body = self.block(&parent.body, parent);
+                self.devices.truncate(saved.0);
+                self.bools.truncate(saved.1);
+                body
+            }
+            Action::SetDomain => {
+                let target = match args.get(1) {
+                    Some(Expr::Lit {
+                        lit: Lit::Domain(d),
+                    }) => *d,
+                    _ => return Err(unsupported("the domain must be a literal")),
+                };
+                let (domain, alloc) =
+                    match target {
+                        DomainLit::Blocked => (
+                            "group->blocking_domain",
+                            Some("__iommu_group_alloc_blocking_domain(group)"),
+                        ),
+                        DomainLit::Default => ("group->default_domain", None),
+                        DomainLit::EmptyDma => {
+                            self.uses.needs.insert(Need::ParkingDomain);
+                            (
+                                "group->parking_domain",
+                                Some("__iommu_group_alloc_parking_domain(group)"),
+                            )
+                        }
+                        DomainLit::Identity | DomainLit::Dma => return Err(unsupported(
+                            "struct iommu_group holds no identity or spare DMA domain in 6.12; \
+                             switch to `Default` after `set_default_type()` instead",
+                        )),
+                        DomainLit::User | DomainLit::None => {
+                            return Err(unsupported(
+                                "the user's domain belongs to VFIO/iommufd and None cannot be set",
+                            ))
+                        }
+                    };
+                let mut out = Vec::new();
+                if let Some(alloc) = alloc {
+                    out.push(self.fallible_call(alloc, propagate));
+                }
+                if self.fallible {
+                    self.uses.ret = true;
+                    let set = if self.first_attach {
+                        format!(
+                            "ret = __iommu_group_set_domain_internal(group, {domain}, \
+                             IOMMU_SET_DOMAIN_MUST_SUCCEED);"
+                        )
+                    } else {
+                        format!("ret = __iommu_group_set_domain(group, {domain});")
+                    };
+                    out.push(self.check_ret(set, propagate));
+                } else {
+                    out.push(CStmt::line(format!(
+                        "__iommu_group_set_domain_nofail(group, {domain});"
+                    )));
+                }
+                Ok(out)
+            }
+            Action::UseDefaultDomain => {
+                self.uses.needs.insert(Need::LockedDefaultDomainUse);
+                Ok(vec![self.fallible_call(
+                    "__iommu_device_use_default_domain(group)",
+                    propagate,
+                )])
+            }
+            Action::UnuseDefaultDomain => {
+                self.uses.needs.insert(Need::LockedDefaultDomainUse);
+                Ok(vec![CStmt::line(
+                    "__iommu_device_unuse_default_domain(group);",
+                )])
+            }
+            Action::FreeIrqs => {
+                self.uses.needs.insert(Need::DriverMsiCallbacks);
+                let dev = self.device_arg(args.first())?;
+                Ok(vec![CStmt::line(format!("iommu_device_free_msis({dev});"))])
+            }
+            Action::RequestIrqs => {
+                self.uses.needs.insert(Need::DriverMsiCallbacks);
+                let dev = self.device_arg(args.first())?;
+                Ok(vec![self.fallible_call(
+                    &format!("iommu_device_restore_msis({dev})"),
+                    propagate,
+                )])
+            }
+            Action::SetDefaultType => Err(unsupported(
+                "6.12 allocates and attaches a new default domain in one step \
+                 (iommu_setup_default_domain()); recording a type without attaching it needs \
+                 that function split first",
+            )),
+            Action::Ats => Err(unsupported(
+                "ATS is enabled by the IOMMU driver on attach in 6.12 (SMMUv3 per domain, \
+                 VT-d at probe); the core has no call that turns it on or off for a device",
+            )),
+        }
+    }
+
+    /// `ret = CALL; if (ret) return ret;` or, where the hook cannot fail, a warning that
+    /// stops it.
+    fn fallible_call(&mut self, call: &str, propagate: bool) -> CStmt {
+        if self.fallible {
+            self.uses.ret = true;
+            self.check_ret(format!("ret = {call};"), propagate)
+        } else if propagate {
+            CStmt(vec![
+                format!("if (WARN_ON({call}))"),
+                "\treturn;".to_string(),
+            ])
+        } else {
+            CStmt::line(format!("WARN_ON({call});"))
+        }
+    }
+
+    fn check_ret(&mut self, assign: String, propagate: bool) -> CStmt {
+        let mut lines: Vec<String> = assign.lines().map(str::to_string).collect();
+        if propagate {
+            lines.push("if (ret)".into());
+            lines.push("\treturn ret;".into());
+        }
+        CStmt(lines)
+    }
+
+    fn device_c(&self, name: &str) -> Option<String> {
+        self.devices
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c.clone())
+    }
+
+    fn bool_c(&self, name: &str) -> Option<String> {
+        self.bools
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c.clone())
+    }
+
+    fn device_arg(&mut self, e: Option<&Expr>) -> Result<String, Unsupported> {
+        match e {
+            Some(Expr::Var { name, .. }) => self.device(name),
+            other => Err(Unsupported {
+                construct: other.map(ToString::to_string).unwrap_or_default(),
+                reason: "a device must be a parameter or a loop variable".into(),
+            }),
+        }
+    }
+
+    fn device(&mut self, name: &str) -> Result<String, Unsupported> {
+        let c = self.device_c(name).ok_or_else(|| Unsupported {
+            construct: name.to_string(),
+            reason: "not a device of this hook".into(),
+        })?;
+        if c == "dev" {
+            self.uses.params.insert("dev".into());
+        }
+        Ok(c)
+    }
+
+    /// Evaluates a condition from the site's facts, when they decide it.
+    fn fold(&self, e: &Expr) -> Option<bool> {
+        match e {
+            Expr::Lit { lit: Lit::Bool(b) } => Some(*b),
+            Expr::Not { expr } => self.fold(expr).map(|b| !b),
+            Expr::And { lhs, rhs } => match (self.fold(lhs), self.fold(rhs)) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            },
+            Expr::Or { lhs, rhs } => match (self.fold(lhs), self.fold(rhs)) {
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            },
+            Expr::Attr { base, attr } => match attr {
+                Attr::Owned => self.facts.owned,
+                Attr::Bound => match base.as_ref() {
+                    Expr::Var { name, .. }
+                        if self.device_c(name).as_deref() == self.hook_dev.as_deref() =>
+                    {
+                        self.facts.dev_bound
+                    }
+                    _ => None,
+                },
+                _ => None,
+            },
+            Expr::Cmp { op, lhs, rhs } => {
+                if let Some((attr, lit)) = attr_vs_lit(lhs, rhs) {
+                    match (attr, lit) {
+                        (Attr::OwnerCnt, Lit::Int(n)) => {
+                            let v = self.facts.owner_cnt?;
+                            Some(compare(*op, v, n))
+                        }
+                        (Attr::Domain, Lit::Domain(DomainLit::None)) => {
+                            let none = self.facts.domain_none?;
+                            match op {
+                                CmpOp::Eq => Some(none),
+                                CmpOp::Ne => Some(!none),
+                                _ => None,
+                            }
+                        }
+                        (Attr::Domain, Lit::Domain(_)) if self.facts.domain_none == Some(true) => {
+                            match op {
+                                CmpOp::Eq => Some(false),
+                                CmpOp::Ne => Some(true),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    }
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Renders an expression; the number is its C precedence (higher binds tighter).
+    pub fn expr(&mut self, e: &Expr) -> Result<(String, u8), Unsupported> {
+        const OR: u8 = 1;
+        const AND: u8 = 2;
+        const EQ: u8 = 3;
+        const REL: u8 = 4;
+        const UNARY: u8 = 5;
+        const ATOM: u8 = 6;
+        let unsupported = |reason: &str| Unsupported {
+            construct: e.to_string(),
+            reason: reason.to_string(),
+        };
+        if let Some(b) = self.fold(e) {
+            return Ok((if b { "true" } else { "false" }.into(), ATOM));
+        }
+        Ok(match e {
+            Expr::Lit { lit } => match lit {
+                Lit::Bool(b) => (b.to_string(), ATOM),
+                Lit::Int(i) => (i.to_string(), ATOM),
+                _ => return Err(unsupported("only as the right-hand side of a comparison")),
+            },
+            Expr::Var { name, kind } => match kind {
+                Kind::Bool => {
+                    let c = self
+                        .bool_c(name)
+                        .ok_or_else(|| unsupported("not a parameter of this hook"))?;
+                    self.uses.params.insert(c.clone());
+                    (c, ATOM)
+                }
+                Kind::Device => (self.device(name)?, ATOM),
+                _ => return Err(unsupported("a group is not a value in C conditions")),
+            },
+            Expr::Cfg { option } => match option {
+                CfgOption::IRQ_MSI_IOMMU => ("IS_ENABLED(CONFIG_IRQ_MSI_IOMMU)".into(), ATOM),
+            },
+            Expr::GroupOf { .. } => return Err(unsupported("a group is not a truth value")),
+            Expr::Not { expr } => {
+                // Push the negation into comparisons and logic, as C is written by hand.
+                match expr.as_ref() {
+                    Expr::Cmp { op, lhs, rhs } => {
+                        let op = match op {
+                            CmpOp::Eq => CmpOp::Ne,
+                            CmpOp::Ne => CmpOp::Eq,
+                            CmpOp::Lt => CmpOp::Ge,
+                            CmpOp::Le => CmpOp::Gt,
+                            CmpOp::Gt => CmpOp::Le,
+                            CmpOp::Ge => CmpOp::Lt,
+                        };
+                        return self.expr(&Expr::Cmp {
+                            op,
+                            lhs: lhs.clone(),
+                            rhs: rhs.clone(),
+                        });
+                    }
+                    Expr::Not { expr } => return self.expr(expr),
+                    _ => {}
+                }
+                let (s, p) = self.expr(expr)?;
+                (format!("!{}", paren(s, p, UNARY)), UNARY)
+            }
+            Expr::And { .. } => {
+                let mut parts = Vec::new();
+                flatten(e, true, &mut parts);
+                // A conjunct saying the group has a domain goes first: it guards the others.
+                parts.sort_by_key(|p| !is_domain_cmp(p, CmpOp::Ne, DomainLit::None));
+                let mut out = Vec::new();
+                for p in parts {
+                    if self.fold(p) == Some(true) {
+                        continue;
+                    }
+                    let (s, prec) = self.expr(p)?;
+                    out.push(paren(s, prec, AND + 1));
+                }
+                if out.is_empty() {
+                    ("true".into(), ATOM)
+                } else if out.len() == 1 {
+                    (out.pop().expect("one"), AND + 1)
+                } else {
+                    (out.join(" && "), AND)
+                }
+            }
+            Expr::Or { .. } => {
+                let mut parts = Vec::new();
+                flatten(e, false, &mut parts);
+                parts.sort_by_key(|p| !is_domain_cmp(p, CmpOp::Eq, DomainLit::None));
+                let mut out = Vec::new();
+                for p in parts {
+                    if self.fold(p) == Some(false) {
+                        continue;
+                    }
+                    let (s, prec) = self.expr(p)?;
+                    out.push(paren(s, prec, OR + 1));
+                }
+                if out.len() == 1 {
+                    (out.pop().expect("one"), OR + 1)
+                } else {
+                    (out.join(" || "), OR)
+                }
+            }
+            Expr::Attr { base, attr } => self.attr(base, *attr)?,
+            Expr::Cmp { op, lhs, rhs } => {
+                if let Some((attr, lit)) = attr_vs_lit(lhs, rhs) {
+                    let op = if matches!(lhs.as_ref(), Expr::Lit { .. }) {
+                        flip(*op)
+                    } else {
+                        *op
+                    };
+                    return self.attr_cmp(attr, op, lit, e);
+                }
+                let (l, lp) = self.expr(lhs)?;
+                let (r, rp) = self.expr(rhs)?;
+                let prec = match op {
+                    CmpOp::Eq | CmpOp::Ne => EQ,
+                    _ => REL,
+                };
+                (
+                    format!(
+                        "{} {} {}",
+                        paren(l, lp, prec + 1),
+                        op.symbol(),
+                        paren(r, rp, prec + 1)
+                    ),
+                    prec,
+                )
+            }
+        })
+    }
+
+    fn attr(&mut self, base: &Expr, attr: Attr) -> Result<(String, u8), Unsupported> {
+        const AND: u8 = 2;
+        const ATOM: u8 = 6;
+        let unsupported = |reason: &str| Unsupported {
+            construct: format!("{base}.{}", attr.spec().name),
+            reason: reason.to_string(),
+        };
+        let dev = match base {
+            Expr::Var {
+                name,
+                kind: Kind::Device,
+            } => Some(self.device(name)?),
+            _ => None,
+        };
+        let d = || dev.clone().unwrap_or_default();
+        Ok(match attr {
+            Attr::Bound => (format!("{}->driver", d()), ATOM),
+            Attr::IrqOnly => {
+                self.uses.needs.insert(Need::DriverIrqOnly);
+                (format!("{0}->driver && {0}->driver->irq_only", d()), AND)
+            }
+            Attr::MsiLive => {
+                self.uses.needs.insert(Need::MsiLiveHelper);
+                (format!("iommu_device_msi_live({})", d()), ATOM)
+            }
+            Attr::Untrusted => (
+                format!("dev_is_pci({0}) && to_pci_dev({0})->untrusted", d()),
+                AND,
+            ),
+            Attr::RequireDirect => (format!("{}->iommu->require_direct", d()), ATOM),
+            Attr::Bridge => (
+                format!("dev_is_pci({0}) && pci_is_bridge(to_pci_dev({0}))", d()),
+                AND,
+            ),
+            Attr::Owned => ("group->owner".into(), ATOM),
+            Attr::OwnerCnt => ("group->owner_cnt".into(), ATOM),
+            Attr::BoundCount => {
+                self.uses.needs.insert(Need::BoundCountHelper);
+                ("iommu_group_bound_count(group)".into(), ATOM)
+            }
+            Attr::Singleton => ("list_is_singular(&group->devices)".into(), ATOM),
+            Attr::ManagedDma => {
+                return Err(unsupported(
+                    "driver_managed_dma lives in each bus's driver structure; use the \
+                     `managed` parameter of dma_configure/dma_cleanup",
+                ))
+            }
+            Attr::AtsRequired => {
+                return Err(unsupported(
+                    "pci_ats_required() is not in 6.12 (it arrives with the CXL.cache ATS series)",
+                ))
+            }
+            Attr::AtsOn => {
+                return Err(unsupported(
+                    "pci_dev->ats_enabled exists only with CONFIG_PCI_ATS and the IOMMU driver \
+                     owns it",
+                ))
+            }
+            Attr::Domain | Attr::DefaultType | Attr::Devices => {
+                return Err(unsupported("only in a comparison or a `for` range"))
+            }
+        })
+    }
+
+    fn attr_cmp(
+        &mut self,
+        attr: Attr,
+        op: CmpOp,
+        lit: Lit,
+        whole: &Expr,
+    ) -> Result<(String, u8), Unsupported> {
+        const EQ: u8 = 3;
+        const REL: u8 = 4;
+        const UNARY: u8 = 5;
+        const ATOM: u8 = 6;
+        let unsupported = |reason: &str| Unsupported {
+            construct: whole.to_string(),
+            reason: reason.to_string(),
+        };
+        let eq = match op {
+            CmpOp::Eq => true,
+            CmpOp::Ne => false,
+            _ if matches!(lit, Lit::Int(_)) => true,
+            _ => return Err(unsupported("domains compare with == and != only")),
+        };
+        Ok(match (attr, lit) {
+            (Attr::Domain, Lit::Domain(d)) => {
+                let target = match d {
+                    DomainLit::None => {
+                        return Ok(if eq {
+                            ("!group->domain".into(), UNARY)
+                        } else {
+                            ("group->domain".into(), ATOM)
+                        })
+                    }
+                    DomainLit::Blocked => "group->blocking_domain",
+                    DomainLit::Default => "group->default_domain",
+                    DomainLit::EmptyDma => {
+                        self.uses.needs.insert(Need::ParkingDomain);
+                        "group->parking_domain"
+                    }
+                    DomainLit::Identity => {
+                        return Ok(self.type_test("group->domain", "IOMMU_DOMAIN_IDENTITY", eq))
+                    }
+                    DomainLit::Dma => {
+                        return Ok(if eq {
+                            ("iommu_is_dma_domain(group->domain)".into(), ATOM)
+                        } else {
+                            ("!iommu_is_dma_domain(group->domain)".into(), UNARY)
+                        })
+                    }
+                    DomainLit::User => {
+                        return Err(unsupported("the user's domain is not the core's to name"))
+                    }
+                };
+                (
+                    format!("group->domain {} {target}", if eq { "==" } else { "!=" }),
+                    EQ,
+                )
+            }
+            (Attr::DefaultType, Lit::DomainType(t)) => match t {
+                DomainType::Dma => {
+                    if eq {
+                        ("iommu_is_dma_domain(group->default_domain)".into(), ATOM)
+                    } else {
+                        ("!iommu_is_dma_domain(group->default_domain)".into(), UNARY)
+                    }
+                }
+                DomainType::Identity => {
+                    self.type_test("group->default_domain", "IOMMU_DOMAIN_IDENTITY", eq)
+                }
+            },
+            (Attr::OwnerCnt | Attr::BoundCount, Lit::Int(n)) => {
+                let (v, _) = self.attr(
+                    &Expr::Var {
+                        name: String::new(),
+                        kind: Kind::Group,
+                    },
+                    attr,
+                )?;
+                match (op, n) {
+                    (CmpOp::Gt | CmpOp::Ne, 0) => (v, ATOM),
+                    (CmpOp::Eq | CmpOp::Le, 0) => (format!("!{v}"), UNARY),
+                    _ => (
+                        format!("{v} {} {n}", op.symbol()),
+                        if matches!(op, CmpOp::Eq | CmpOp::Ne) {
+                            EQ
+                        } else {
+                            REL
+                        },
+                    ),
+                }
+            }
+            _ => return Err(unsupported("no C rendering for this comparison")),
+        })
+    }
+
+    fn type_test(&self, domain: &str, ty: &str, eq: bool) -> (String, u8) {
+        (
+            format!("{domain}->type {} {ty}", if eq { "==" } else { "!=" }),
+            3,
+        )
+    }
+}
+
+fn compare(op: CmpOp, a: u32, b: u32) -> bool {
+    match op {
+        CmpOp::Eq => a == b,
+        CmpOp::Ne => a != b,
+        CmpOp::Lt => a < b,
+        CmpOp::Le => a <= b,
+        CmpOp::Gt => a > b,
+        CmpOp::Ge => a >= b,
+    }
+}
+
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        other => other,
+    }
+}
+
+/// `g.ATTR OP literal` in either order.
+fn attr_vs_lit(lhs: &Expr, rhs: &Expr) -> Option<(Attr, Lit)> {
+    match (lhs, rhs) {
+        (Expr::Attr { attr, .. }, Expr::Lit { lit })
+        | (Expr::Lit { lit }, Expr::Attr { attr, .. }) => Some((*attr, *lit)),
+        _ => None,
+    }
+}
+
+fn is_domain_cmp(e: &Expr, want: CmpOp, lit: DomainLit) -> bool {
+    matches!(e, Expr::Cmp { op, lhs, rhs }
+        if *op == want
+            && matches!(attr_vs_lit(lhs, rhs), Some((Attr::Domain, Lit::Domain(d))) if d == lit))
+}
+
+fn flatten<'e>(e: &'e Expr, and: bool, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::And { lhs, rhs } if and => {
+            flatten(lhs, and, out);
+            flatten(rhs, and, out);
+        }
+        Expr::Or { lhs, rhs } if !and => {
+            flatten(lhs, and, out);
+            flatten(rhs, and, out);
+        }
+        other => out.push(other),
+    }
+}
+
+fn paren(s: String, prec: u8, min: u8) -> String {
+    if prec < min {
+        format!("({s})")
+    } else {
+        s
+    }
+}
+
+/// `HEAD {` ... `}` or, when kernel style allows, the body without braces.
+fn braced(head: &str, body: &[CStmt], els: Option<&[CStmt]>) -> CStmt {
+    let bare = body.len() == 1
+        && body[0].simple()
+        && els.map_or(true, |e| {
+            body[0].0.len() == 1 && e.len() == 1 && (e[0].0.len() == 1 || is_if(&e[0]))
+        });
+    let mut lines = Vec::new();
+    if bare {
+        lines.push(head.to_string());
+        lines.extend(body[0].0.iter().map(|l| format!("\t{l}")));
+        if let Some(e) = els {
+            push_else(&mut lines, e, false);
+        }
+        return CStmt(lines);
+    }
+    lines.push(format!("{head} {{"));
+    for s in body {
+        lines.extend(s.0.iter().map(|l| format!("\t{l}")));
+    }
+    match els {
+        Some(e) => push_else(&mut lines, e, true),
+        None => lines.push("}".into()),
+    }
+    CStmt(lines)
+}
+
+fn is_if(s: &CStmt) -> bool {
+    s.0[0].starts_with("if (")
+}
+
+fn push_else(lines: &mut Vec<String>, e: &[CStmt], braces: bool) {
+    // `else if` chains stay flat.
+    if e.len() == 1 && is_if(&e[0]) {
+        let first = &e[0].0[0];
+        if braces {
+            let inner = &e[0].0;
+            let mut rest: Vec<String> = inner.clone();
+            if !first.ends_with('{') {
+                // Re-brace the nested if so both arms of the chain match.
+                rest = rebrace(inner);
+            }
+            lines.push(format!("}} else {}", rest[0]));
+            lines.extend(rest[1..].iter().cloned());
+        } else {
+            lines.push(format!("else {first}"));
+            lines.extend(e[0].0[1..].iter().cloned());
+        }
+        return;
+    }
+    if braces {
+        lines.push("} else {".into());
+        for s in e {
+            lines.extend(s.0.iter().map(|l| format!("\t{l}")));
+        }
+        lines.push("}".into());
+    } else {
+        lines.push("else".into());
+        lines.extend(e[0].0.iter().map(|l| format!("\t{l}")));
+    }
+}
+
+/// Turns a brace-less `if (c)\n\tstmt[\nelse\n\tstmt]` into its braced form.
+fn rebrace(lines: &[String]) -> Vec<String> {
+    let mut out = vec![format!("{} {{", lines[0])];
+    let mut i = 1;
+    while i < lines.len() {
+        let l = &lines[i];
+        if l == "else" {
+            out.push("} else {".into());
+        } else if let Some(rest) = l.strip_prefix("else if ") {
+            out.push(format!("}} else if {rest} {{"));
+        } else {
+            out.push(l.clone());
+        }
+        i += 1;
+    }
+    out.push("}".into());
+    out
+}
+
+/// Indents rendered statements by `tabs` tabs, one line each, with a blank line after
+/// each control statement that has more statements after it.
+pub fn indent(stmts: &[CStmt], tabs: usize) -> String {
+    let pad = "\t".repeat(tabs);
+    let mut out = String::new();
+    for (i, s) in stmts.iter().enumerate() {
+        let control = s.0[0].starts_with("if (") || s.0[0].starts_with("for_each");
+        if i > 0 && control && !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        for l in &s.0 {
+            out.push_str(&pad);
+            out.push_str(l);
+            out.push('\n');
+        }
+        if control && i + 1 < stmts.len() {
+            out.push('\n');
+        }
+    }
+    fit(&out)
+}
+
+/// The display width of a line, with tabs every 8 columns.
+fn width(s: &str) -> usize {
+    s.chars()
+        .fold(0, |w, c| if c == '\t' { (w / 8 + 1) * 8 } else { w + 1 })
+}
+
+/// Breaks lines longer than 80 columns the way kernel code is written: after a `, `
+/// or an `&&`/`||`, continuing under the character after the innermost open parenthesis.
+pub fn fit(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        let (body, nl) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        let mut rest = body.to_string();
+        let mut open: Vec<usize> = Vec::new();
+        while width(&rest) > 80 {
+            let Some((at, col, still_open)) = break_point(&rest, &open) else {
+                break;
+            };
+            let (head, tail) = rest.split_at(at);
+            out.push_str(head.trim_end());
+            out.push('\n');
+            let pad = format!("{}{}", "\t".repeat(col / 8), " ".repeat(col % 8));
+            rest = format!("{pad}{}", tail.trim_start());
+            open = still_open;
+        }
+        out.push_str(&rest);
+        out.push_str(nl);
+    }
+    out
+}
+
+/// The last place to break `line` within 80 columns, the column to continue at, and the
+/// parentheses still open there. `open` holds the columns of parentheses opened on
+/// earlier lines of the same statement.
+fn break_point(line: &str, open: &[usize]) -> Option<(usize, usize, Vec<usize>)> {
+    let mut parens: Vec<usize> = open.to_vec();
+    let mut col = 0;
+    let mut best = None;
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    let mut in_str = false;
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        match c {
+            '"' => in_str = !in_str,
+            '(' if !in_str => parens.push(col + 1),
+            ')' if !in_str => {
+                parens.pop();
+            }
+            _ => {}
+        }
+        col = if c == '\t' {
+            (col / 8 + 1) * 8
+        } else {
+            col + 1
+        };
+        if in_str || parens.is_empty() {
+            continue;
+        }
+        let next = chars.get(k + 1).map(|x| x.1);
+        let prev = k.checked_sub(1).and_then(|p| chars.get(p)).map(|x| x.1);
+        let breakable = (c == ',' && next == Some(' '))
+            || ((c == '&' || c == '|') && prev == Some(c) && next == Some(' '));
+        if breakable && col < 80 {
+            let cont = *parens.last().expect("inside parentheses");
+            best = Some((i + c.len_utf8(), cont, parens.clone()));
+        }
+    }
+    best
+}

@@ -1,0 +1,722 @@
+//! Patches as `git format-patch --cover-letter --rfc -v N --base` writes them: unified
+//! diffs with `index` lines, diffstat, mbox headers, the cover letter with shortlog,
+//! diffstat, `base-commit:` and `change-id:`, and a comparison with a previous version.
+
+use super::{Applied, BaseTree, Options, SeriesError, Templates};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use switchyard_dsl::ir::Policy;
+use switchyard_harness::git2::{self, ObjectType, Oid};
+
+/// An author: `Name <email>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub name: String,
+    pub email: String,
+}
+
+impl Identity {
+    /// Parses `Name <email>`.
+    pub fn parse(s: &str) -> Option<Identity> {
+        let (name, rest) = s.split_once('<')?;
+        let email = rest.strip_suffix('>')?.trim();
+        let name = name.trim();
+        (!name.is_empty() && email.contains('@')).then(|| Identity {
+            name: name.to_string(),
+            email: email.to_string(),
+        })
+    }
+    /// The identity in the git config of the repository at `dir` (or the global one).
+    pub fn from_git_config(dir: &Path) -> Result<Identity, SeriesError> {
+        let config = git2::Repository::open(dir)
+            .and_then(|r| r.config())
+            .or_else(|_| git2::Config::open_default())
+            .map_err(|e| SeriesError::Identity(e.message().to_string()))?;
+        let name = config
+            .get_string("user.name")
+            .map_err(|_| SeriesError::Identity("user.name is not set".into()))?;
+        let email = config
+            .get_string("user.email")
+            .map_err(|_| SeriesError::Identity("user.email is not set".into()))?;
+        Ok(Identity { name, email })
+    }
+}
+
+impl std::fmt::Display for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} <{}>", self.name, self.email)
+    }
+}
+
+/// One file of the series.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SeriesPatch {
+    /// `0001-iommu-Do-something.patch` (`v2-0001-...` with a version).
+    pub file_name: String,
+    pub subject: String,
+    /// The mbox text.
+    pub text: String,
+}
+
+/// A whole series: the cover letter first.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Series {
+    pub policy: String,
+    pub base_commit: String,
+    pub change_id: String,
+    pub cover: SeriesPatch,
+    pub patches: Vec<SeriesPatch>,
+}
+
+impl Series {
+    /// Writes the cover letter and patches into `dir` (created), replacing earlier
+    /// `.patch` files of a series there.
+    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, SeriesError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| SeriesError::Io { path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+            let p = entry.map_err(io(dir))?.path();
+            if p.extension().is_some_and(|e| e == "patch") {
+                std::fs::remove_file(&p).map_err(io(&p))?;
+            }
+        }
+        let mut written = Vec::new();
+        for p in std::iter::once(&self.cover).chain(&self.patches) {
+            let path = dir.join(&p.file_name);
+            std::fs::write(&path, &p.text).map_err(io(&path))?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
+/// Paragraphs of a policy's doc, rewrapped for a commit message.
+pub(crate) fn commit_paragraphs(doc: &str) -> Vec<String> {
+    doc.split("\n\n")
+        .map(|p| {
+            let words: Vec<&str> = p.split_whitespace().collect();
+            let text = words.join(" ");
+            let text = strip_thread_refs(&text);
+            wrap(&text, 72)
+        })
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Drops switchyard's own cross-references ("(thread P6)"): they mean nothing upstream.
+fn strip_thread_refs(s: &str) -> String {
+    let mut out = s.to_string();
+    while let Some(i) = out.find(" (thread P") {
+        match out[i..].find(')') {
+            Some(j) => out.replace_range(i..i + j + 1, ""),
+            None => break,
+        }
+    }
+    out
+}
+
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for w in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + w.len() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(w);
+    }
+    out.push_str(&line);
+    out
+}
+
+/// Wraps one paragraph at `width`, keeping its leading whitespace on the first line and
+/// indenting the others by `hang` spaces.
+pub(crate) fn wrap_hanging(text: &str, width: usize, hang: usize) -> String {
+    let lead = &text[..text.len() - text.trim_start().len()];
+    let pad = " ".repeat(hang);
+    let mut out = String::new();
+    let mut line = lead.to_string();
+    let mut fresh = true;
+    for w in text.split_whitespace() {
+        if !fresh && line.len() + 1 + w.len() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = pad.clone();
+            fresh = true;
+        }
+        if !fresh {
+            line.push(' ');
+        }
+        line.push_str(w);
+        fresh = false;
+    }
+    out.push_str(&line);
+    out
+}
+
+fn blob_id(text: &str) -> Oid {
+    Oid::hash_object(ObjectType::Blob, text.as_bytes()).expect("hashing a blob cannot fail")
+}
+
+/// The function-name context of a hunk, as git's default funcname rule finds it.
+fn funcname(lines: &[&str], before: usize) -> Option<String> {
+    lines[..before.min(lines.len())]
+        .iter()
+        .rev()
+        .find(|l| l.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '$'))
+        .map(|l| {
+            l.chars()
+                .take(80)
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+}
+
+/// `diff --git` for one file, with counts of added and removed lines.
+fn file_diff(path: &str, before: &str, after: &str) -> (String, usize, usize) {
+    let mut out = String::new();
+    let _ = writeln!(out, "diff --git a/{path} b/{path}");
+    let _ = writeln!(
+        out,
+        "index {}..{} 100644",
+        &blob_id(before).to_string()[..12],
+        &blob_id(after).to_string()[..12]
+    );
+    let _ = writeln!(out, "--- a/{path}");
+    let _ = writeln!(out, "+++ b/{path}");
+    let diff = similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Myers)
+        .diff_lines(before, after);
+    let old_lines: Vec<&str> = before.lines().collect();
+    let (mut added, mut removed) = (0, 0);
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        let header = hunk.header().to_string();
+        let ops = hunk.ops();
+        let old_start = ops.first().map_or(0, |o| o.old_range().start);
+        match funcname(&old_lines, old_start) {
+            Some(f) => {
+                let _ = writeln!(out, "{header} {f}");
+            }
+            None => {
+                let _ = writeln!(out, "{header}");
+            }
+        }
+        for change in hunk.iter_changes() {
+            let sign = match change.tag() {
+                similar::ChangeTag::Delete => {
+                    removed += 1;
+                    '-'
+                }
+                similar::ChangeTag::Insert => {
+                    added += 1;
+                    '+'
+                }
+                similar::ChangeTag::Equal => ' ',
+            };
+            out.push(sign);
+            out.push_str(change.value());
+            if change.missing_newline() {
+                out.push_str("\n\\ No newline at end of file\n");
+            }
+        }
+    }
+    (out, added, removed)
+}
+
+/// git's diffstat, for a 72-column mail.
+fn diffstat(files: &[(String, usize, usize)]) -> String {
+    let name_w = files.iter().map(|f| f.0.len()).max().unwrap_or(0);
+    let max = files.iter().map(|f| f.1 + f.2).max().unwrap_or(0);
+    let num_w = max.to_string().len();
+    let graph_w = 72usize.saturating_sub(name_w + num_w + 4).max(10);
+    let mut out = String::new();
+    let (mut ins, mut del) = (0, 0);
+    for (name, a, d) in files {
+        ins += a;
+        del += d;
+        let total = a + d;
+        let (pa, pd) = if max > graph_w {
+            let scale = |n: usize| {
+                if n == 0 {
+                    0
+                } else {
+                    (n * graph_w).div_ceil(max).max(1)
+                }
+            };
+            (scale(*a), scale(*d))
+        } else {
+            (*a, *d)
+        };
+        let _ = writeln!(
+            out,
+            " {name:<name_w$} | {total:>num_w$} {}{}",
+            "+".repeat(pa),
+            "-".repeat(pd)
+        );
+    }
+    let n = files.len();
+    let _ = write!(out, " {n} file{} changed", if n == 1 { "" } else { "s" });
+    if ins > 0 {
+        let _ = write!(
+            out,
+            ", {ins} insertion{}(+)",
+            if ins == 1 { "" } else { "s" }
+        );
+    }
+    if del > 0 {
+        let _ = write!(
+            out,
+            ", {del} deletion{}(-)",
+            if del == 1 { "" } else { "s" }
+        );
+    }
+    out.push('\n');
+    out
+}
+
+/// `Tue, 24 Nov 2026 17:10:00 +0000`.
+pub fn rfc2822(secs: i64) -> String {
+    let days = secs.div_euclid(86400);
+    let rem = secs.rem_euclid(86400);
+    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {d} {} {year} {h:02}:{m:02}:{s:02} +0000",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(month - 1) as usize]
+    )
+}
+
+fn yyyymmdd(secs: i64) -> String {
+    let d = rfc2822(secs);
+    let parts: Vec<&str> = d.split(' ').collect();
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == parts[2])
+    .unwrap_or(0)
+        + 1;
+    format!("{}{month:02}{:0>2}", parts[3], parts[1])
+}
+
+/// The file name `git format-patch` gives a subject.
+fn file_name(n: usize, subject: &str, version: Option<u32>) -> String {
+    let mut slug = String::new();
+    let mut dash = false;
+    for c in subject.chars() {
+        if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+            slug.push(c);
+            dash = false;
+        } else if !dash && !slug.is_empty() {
+            slug.push('-');
+            dash = true;
+        }
+    }
+    let mut slug = slug.trim_end_matches(['-', '.']).to_string();
+    slug.truncate(52);
+    let slug = slug.trim_end_matches(['-', '.']);
+    let v = version.map(|v| format!("v{v}-")).unwrap_or_default();
+    format!("{v}{n:04}-{slug}.patch")
+}
+
+fn subject_prefix(k: usize, n: usize, version: Option<u32>) -> String {
+    let v = version.map(|v| format!(" v{v}")).unwrap_or_default();
+    format!("[PATCH RFC{v} {k:0w$}/{n}]", w = n.to_string().len())
+}
+
+const SIGNATURE: &str = concat!("-- \nswitchyard ", env!("CARGO_PKG_VERSION"), "\n\n");
+
+/// Commits of the series in the tree's repository, kept in memory (a mempack backend),
+/// so each patch carries the commit id `git format-patch` would print.
+fn commits(
+    tree: &dyn BaseTree,
+    base: &str,
+    applied: &[Applied],
+    messages: &[String],
+    who: &Identity,
+    time: i64,
+) -> Result<Vec<String>, SeriesError> {
+    let files: Vec<Vec<(String, String)>> = applied
+        .iter()
+        .map(|a| {
+            a.files
+                .iter()
+                .map(|(p, _, after)| (p.clone(), after.clone()))
+                .collect()
+        })
+        .collect();
+    tree.commit_chain(base, &files, messages, who, time)
+}
+
+/// Renders the series.
+pub(crate) fn series(
+    policy: &Policy,
+    applied: Vec<Applied>,
+    tree: &dyn BaseTree,
+    base_commit: &str,
+    opts: &Options,
+    t: &Templates,
+) -> Result<Series, SeriesError> {
+    let who = opts
+        .from
+        .clone()
+        .ok_or_else(|| SeriesError::Identity("no author given".into()))?;
+    let time = opts.date.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    });
+    let date = rfc2822(time);
+    let n = applied.len();
+    let mut messages = Vec::new();
+    let mut bodies = Vec::new();
+    let mut stats = Vec::new();
+    for a in &applied {
+        let p = &a.planned;
+        let mut msg = format!("{}\n\n{}\n", p.subject, p.body);
+        let mut trailers = p.trailers.clone();
+        if opts.signoff {
+            trailers.push(format!("Signed-off-by: {who}"));
+        }
+        if !trailers.is_empty() {
+            msg.push('\n');
+            for tr in &trailers {
+                msg.push_str(tr);
+                msg.push('\n');
+            }
+        }
+        messages.push(msg);
+        let mut diff = String::new();
+        let mut stat = Vec::new();
+        for (path, before, after) in &a.files {
+            let (d, add, del) = file_diff(path, before, after);
+            diff.push_str(&d);
+            stat.push((path.clone(), add, del));
+        }
+        bodies.push(diff);
+        stats.push(stat);
+    }
+    let ids = commits(tree, base_commit, &applied, &messages, &who, time)?;
+
+    let mut patches = Vec::new();
+    for (k, a) in applied.iter().enumerate() {
+        let p = &a.planned;
+        let (_, rest) = messages[k].split_once("\n\n").unwrap_or(("", ""));
+        let mut text = String::new();
+        let _ = writeln!(text, "From {} Mon Sep 17 00:00:00 2001", ids[k]);
+        let _ = writeln!(text, "From: {who}");
+        let _ = writeln!(text, "Date: {date}");
+        let _ = writeln!(
+            text,
+            "Subject: {} {}",
+            subject_prefix(k + 1, n, opts.version),
+            p.subject
+        );
+        text.push('\n');
+        text.push_str(rest);
+        text.push_str("---\n");
+        text.push_str(&diffstat(&stats[k]));
+        text.push('\n');
+        text.push_str(&bodies[k]);
+        text.push_str(SIGNATURE);
+        patches.push(SeriesPatch {
+            file_name: file_name(k + 1, &p.subject, opts.version),
+            subject: p.subject.clone(),
+            text,
+        });
+    }
+
+    // The cover letter: the policy, the model's verdicts, changes, shortlog, diffstat.
+    let previous = match &opts.range_diff {
+        Some(dir) => Some(read_previous(dir)?),
+        None => None,
+    };
+    let change_id = previous
+        .as_ref()
+        .and_then(|p| p.change_id.clone())
+        .unwrap_or_else(|| {
+            let h = Oid::hash_object(
+                ObjectType::Blob,
+                format!("{}\n{base_commit}\n{who}\n{time}", policy.name).as_bytes(),
+            )
+            .expect("hashing cannot fail");
+            format!(
+                "{}-{}-{}",
+                yyyymmdd(time),
+                policy.name,
+                &h.to_string()[..12]
+            )
+        });
+    let changes = previous
+        .as_ref()
+        .map(|prev| range_diff(prev, &patches))
+        .unwrap_or_default();
+    let mut total: Vec<(String, usize, usize)> = Vec::new();
+    for s in stats.iter().flatten() {
+        match total.iter_mut().find(|t| t.0 == s.0) {
+            Some(t) => {
+                t.1 += s.1;
+                t.2 += s.2;
+            }
+            None => total.push(s.clone()),
+        }
+    }
+    total.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut shortlog = format!("{} ({}):\n", who.name, n);
+    for p in &patches {
+        let _ = writeln!(shortlog, "  {}", p.subject);
+    }
+    let mut c = tera::Context::new();
+    c.insert("policy", &policy.name);
+    c.insert("subject", &super::policy_subject(policy));
+    c.insert("doc", &commit_paragraphs(&policy.doc));
+    c.insert("chain", &policy.chain.join(" -> "));
+    c.insert("verdicts", &opts.verdicts);
+    c.insert("version", &opts.version);
+    c.insert("changes", &changes);
+    c.insert("shortlog", &shortlog);
+    c.insert("diffstat", &diffstat(&total));
+    c.insert("base_commit", base_commit);
+    c.insert("change_id", &change_id);
+    let discussion: Vec<&String> = policy
+        .meta
+        .links
+        .iter()
+        .filter(|l| super::obsolete_archive(l))
+        .collect();
+    c.insert("discussion", &discussion);
+    let letter = t.render("cover-letter.txt.tera", &c)?;
+    let (subject, body) = letter.split_once('\n').unwrap_or((&letter, ""));
+    let mut text = String::new();
+    let _ = writeln!(text, "From {} Mon Sep 17 00:00:00 2001", Oid::zero());
+    let _ = writeln!(text, "From: {who}");
+    let _ = writeln!(text, "Date: {date}");
+    let _ = writeln!(
+        text,
+        "Subject: {} {}",
+        subject_prefix(0, n, opts.version),
+        subject.trim()
+    );
+    text.push('\n');
+    text.push_str(body.trim_start_matches('\n'));
+    text.push_str(SIGNATURE);
+    let cover = SeriesPatch {
+        file_name: file_name(0, "cover-letter", opts.version),
+        subject: subject.trim().to_string(),
+        text,
+    };
+    Ok(Series {
+        policy: policy.name.clone(),
+        base_commit: base_commit.to_string(),
+        change_id,
+        cover,
+        patches,
+    })
+}
+
+/// A series written earlier.
+struct Previous {
+    change_id: Option<String>,
+    /// (subject, the patch's message and diff without mail headers or ids)
+    patches: Vec<(String, String)>,
+}
+
+fn read_previous(dir: &Path) -> Result<Previous, SeriesError> {
+    let bad = |reason: String| SeriesError::PreviousSeries {
+        dir: dir.to_path_buf(),
+        reason,
+    };
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| bad(e.to_string()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "patch"))
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        return Err(bad("no .patch files".into()));
+    }
+    let mut change_id = None;
+    let mut patches = Vec::new();
+    for p in names {
+        let text = std::fs::read_to_string(&p).map_err(|e| bad(format!("{}: {e}", p.display())))?;
+        let subject = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Subject: "))
+            .map(|s| s.split_once("] ").map_or(s, |x| x.1).to_string())
+            .unwrap_or_default();
+        if p.file_name()
+            .is_some_and(|n| n.to_string_lossy().contains("0000-cover-letter"))
+        {
+            change_id = text
+                .lines()
+                .find_map(|l| l.strip_prefix("change-id: "))
+                .map(str::to_string);
+            continue;
+        }
+        patches.push((subject, comparable(&text)));
+    }
+    Ok(Previous { change_id, patches })
+}
+
+/// A patch without what changes on every run (ids, dates, index lines).
+fn comparable(text: &str) -> String {
+    text.lines()
+        .filter(|l| {
+            !(l.starts_with("From ")
+                || l.starts_with("Date: ")
+                || l.starts_with("Subject: ")
+                || l.starts_with("index "))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// What changed since the previous version, patch by patch.
+fn range_diff(prev: &Previous, now: &[SeriesPatch]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, p) in now.iter().enumerate() {
+        match prev.patches.iter().position(|(s, _)| *s == p.subject) {
+            None => out.push(format!("{}: new: {}", k + 1, p.subject)),
+            Some(j) => {
+                let before = &prev.patches[j].1;
+                let after = comparable(&p.text);
+                if *before == after {
+                    out.push(format!("{}: unchanged: {}", k + 1, p.subject));
+                } else {
+                    let d = similar::TextDiff::from_lines(before.as_str(), after.as_str());
+                    let changed = d
+                        .iter_all_changes()
+                        .filter(|c| c.tag() != similar::ChangeTag::Equal)
+                        .count();
+                    out.push(format!(
+                        "{}: changed ({changed} line{}): {}",
+                        k + 1,
+                        if changed == 1 { "" } else { "s" },
+                        p.subject
+                    ));
+                }
+            }
+        }
+    }
+    for (s, _) in &prev.patches {
+        if !now.iter().any(|p| p.subject == *s) {
+            out.push(format!("dropped: {s}"));
+        }
+    }
+    out
+}
+
+/// Commits in memory on top of `base`, one per patch; returns their ids.
+pub(crate) fn commit_chain(
+    dir: &Path,
+    base: &str,
+    files: &[Vec<(String, String)>],
+    messages: &[String],
+    who: &Identity,
+    time: i64,
+) -> Result<Vec<String>, SeriesError> {
+    let git = |action: &str| {
+        let action = action.to_string();
+        move |e: git2::Error| SeriesError::Git {
+            action,
+            message: e.message().to_string(),
+        }
+    };
+    let repo = git2::Repository::open(dir).map_err(git("opening the kernel tree"))?;
+    // Objects go to memory only: the tree is not written to.
+    let odb = repo.odb().map_err(git("opening the object database"))?;
+    let _mempack = odb
+        .add_new_mempack_backend(1000)
+        .map_err(git("adding an in-memory object store"))?;
+    let mut parent = repo
+        .revparse_single(base)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(git("resolving the base commit"))?;
+    let sig = git2::Signature::new(&who.name, &who.email, &git2::Time::new(time, 0))
+        .map_err(git("making the author signature"))?;
+    let mut ids = Vec::new();
+    for (files, message) in files.iter().zip(messages) {
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        for (path, text) in files {
+            let blob = odb
+                .write(ObjectType::Blob, text.as_bytes())
+                .map_err(git("storing a file"))?;
+            update.upsert(path.as_str(), blob, git2::FileMode::Blob);
+        }
+        let base_tree = parent.tree().map_err(git("reading a tree"))?;
+        let tree_id = update
+            .create_updated(&repo, &base_tree)
+            .map_err(git("building a tree"))?;
+        let tree = repo.find_tree(tree_id).map_err(git("reading a tree"))?;
+        let id = repo
+            .commit(None, &sig, &sig, message, &tree, &[&parent])
+            .map_err(git("making a commit"))?;
+        parent = repo.find_commit(id).map_err(git("reading a commit"))?;
+        ids.push(id.to_string());
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_names() {
+        assert_eq!(rfc2822(0), "Thu, 1 Jan 1970 00:00:00 +0000");
+        assert_eq!(rfc2822(1_795_000_000), "Sun, 18 Nov 2026 13:46:40 +0000");
+        assert_eq!(yyyymmdd(1_795_000_000), "20261118");
+        assert_eq!(
+            file_name(
+                1,
+                "iommu: Unpark a device's group when a driver binds",
+                Some(2)
+            ),
+            "v2-0001-iommu-Unpark-a-device-s-group-when-a-driver-binds.patch"
+        );
+        assert_eq!(
+            file_name(0, "cover-letter", None),
+            "0000-cover-letter.patch"
+        );
+        assert_eq!(subject_prefix(3, 12, Some(2)), "[PATCH RFC v2 03/12]");
+    }
+
+    #[test]
+    fn diffstat_like_git() {
+        let s = diffstat(&[("drivers/iommu/iommu.c".into(), 3, 1)]);
+        assert_eq!(
+            s,
+            " drivers/iommu/iommu.c | 4 +++-\n 1 file changed, 3 insertions(+), 1 deletion(-)\n"
+        );
+    }
+
+    #[test]
+    fn thread_refs_go() {
+        assert_eq!(
+            commit_paragraphs("Do it (thread P6).\n\nMore   text\nhere."),
+            vec!["Do it.".to_string(), "More text here.".to_string()]
+        );
+    }
+}

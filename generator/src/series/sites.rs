@@ -1,0 +1,429 @@
+//! Where each hook lives in Linux 6.12: the function its body becomes, the facts the
+//! place guarantees, and the glue that calls it from the existing code.
+
+use switchyard_dsl::vocab::{Hook, NotifyAction};
+
+/// What a site guarantees about the hook's group and device when the hook runs; the
+/// renderer folds conditions these decide.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub owned: Option<bool>,
+    pub owner_cnt: Option<u32>,
+    /// `Some(true)`: the group has no domain yet.
+    pub domain_none: Option<bool>,
+    /// Whether the hook's device has a driver bound.
+    pub dev_bound: Option<bool>,
+}
+
+/// A file a series touches, with the subsystem prefix of a patch that touches only it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Subsystem {
+    Iommu,
+    DriverCore,
+    Pci,
+    Amba,
+    Vfio,
+}
+
+impl Subsystem {
+    pub fn of(path: &str) -> Subsystem {
+        if path.starts_with("drivers/pci/") {
+            Subsystem::Pci
+        } else if path.starts_with("drivers/base/") || path.starts_with("include/linux/device") {
+            Subsystem::DriverCore
+        } else if path.starts_with("drivers/amba/") {
+            Subsystem::Amba
+        } else if path.starts_with("drivers/vfio/") {
+            Subsystem::Vfio
+        } else {
+            Subsystem::Iommu
+        }
+    }
+    /// The subject prefix maintainers of the file use.
+    pub fn prefix(self, path: &str) -> &'static str {
+        match self {
+            Subsystem::Iommu => "iommu",
+            Subsystem::DriverCore if path.contains("platform") => "driver core: platform",
+            Subsystem::DriverCore => "driver core",
+            Subsystem::Pci if path.contains("pcie/portdrv") => "PCI/portdrv",
+            Subsystem::Pci => "PCI",
+            Subsystem::Amba => "ARM: amba",
+            Subsystem::Vfio => "vfio/type1",
+        }
+    }
+}
+
+pub const IOMMU_C: &str = "drivers/iommu/iommu.c";
+pub const IOMMU_H: &str = "include/linux/iommu.h";
+
+/// How the generated function is reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// Called from a site that already holds `group->mutex`.
+    Locked,
+    /// A wrapper taking the mutex of `dev->iommu_group` (or of the group parameter) calls
+    /// the body function; `export` makes it an exported API declared in iommu.h.
+    Wrapper {
+        name: &'static str,
+        export: bool,
+        summary: &'static str,
+        /// Kernel-doc of each parameter.
+        param_docs: &'static [(&'static str, &'static str)],
+        /// The wrapper's parameters in C, and the arguments it passes on.
+        params: &'static str,
+        args: &'static str,
+    },
+}
+
+/// One edit that calls the hook from existing 6.12 code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glue {
+    pub file: &'static str,
+    pub function: &'static str,
+    /// The exact 6.12 text replaced.
+    pub old: &'static str,
+    /// The template (under `glue/`) that replaces it; `fn` is the function to call.
+    pub template: &'static str,
+}
+
+/// A hook's place in the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    pub hook: Hook,
+    /// The function holding the rendered body.
+    pub function: &'static str,
+    /// Its parameters, in C.
+    pub params: &'static str,
+    pub fallible: bool,
+    /// The first attach of a new group (6.12 insists that it succeeds).
+    pub first_attach: bool,
+    pub facts: Facts,
+    /// A comment describing the function (before "Called with group->mutex held.").
+    pub doc: &'static str,
+    pub entry: Entry,
+    /// Whether a `static` prototype is needed in iommu.c (its caller comes first).
+    pub prototype: bool,
+    pub glue: Vec<Glue>,
+}
+
+impl Site {
+    /// What the site's glue calls: the wrapper when there is one.
+    pub fn callee(&self) -> &'static str {
+        match &self.entry {
+            Entry::Locked => self.function,
+            Entry::Wrapper { name, .. } => name,
+        }
+    }
+}
+
+/// Why a hook has no site on this base.
+pub fn unsupported_hook(hook: Hook) -> &'static str {
+    match hook {
+        Hook::BusNotify(NotifyAction::AddDevice) | Hook::BusNotify(NotifyAction::RemovedDevice) => {
+            "iommu_bus_notifier() probes and releases the device on these actions; change the \
+             `probe` hook instead"
+        }
+        Hook::AttachUser => {
+            "__iommu_attach_group() checks the group's domain for every caller of \
+             iommu_attach_group(); the series generator has no site for it yet"
+        }
+        Hook::DefaultType => {
+            "iommu_group_store_type() allocates and attaches in one call \
+             (iommu_setup_default_domain()); the series generator has no site for it yet"
+        }
+        _ => "no site",
+    }
+}
+
+const DEV_DOCS: &[(&str, &str)] = &[("dev", "The device.")];
+const DMA_DOCS: &[(&str, &str)] = &[
+    (
+        "dev",
+        "The device a driver is binding to or unbinding from.",
+    ),
+    (
+        "managed",
+        "The driver manages DMA itself (driver_managed_dma).",
+    ),
+];
+const GROUP_DOCS: &[(&str, &str)] = &[("group", "The group.")];
+
+/// The site of `hook` on Linux 6.12, if there is one.
+pub fn site(hook: Hook) -> Option<Site> {
+    let no_owner = Facts {
+        owned: Some(false),
+        owner_cnt: Some(0),
+        ..Facts::default()
+    };
+    Some(match hook {
+        Hook::Probe => Site {
+            hook,
+            function: "iommu_group_attach_first_domain",
+            params: "struct iommu_group *group",
+            fallible: true,
+            first_attach: true,
+            facts: Facts {
+                domain_none: Some(true),
+                ..no_owner
+            },
+            doc: "Attach the first domain of a new group, once its default domain is set\n\
+                  up.",
+            entry: Entry::Locked,
+            prototype: true,
+            glue: vec![Glue {
+                file: IOMMU_C,
+                function: "iommu_setup_default_domain",
+                old: "\t\tret = __iommu_group_set_domain_internal(\n\t\t\tgroup, dom, IOMMU_SET_DOMAIN_MUST_SUCCEED);\n",
+                template: "glue/first_attach.c.tera",
+            }],
+        },
+        Hook::DmaConfigure => Site {
+            hook,
+            function: "__iommu_device_dma_configure",
+            params: "struct iommu_group *group, struct device *dev, bool managed",
+            fallible: true,
+            first_attach: false,
+            facts: Facts {
+                dev_bound: Some(true),
+                ..Facts::default()
+            },
+            doc: "A driver is about to probe @dev; @managed is its driver_managed_dma.",
+            entry: Entry::Wrapper {
+                name: "iommu_device_dma_configure",
+                export: true,
+                summary: "Prepare a device's group for a driver",
+                param_docs: DMA_DOCS,
+                params: "struct device *dev, bool managed",
+                args: "group, dev, managed",
+            },
+            prototype: false,
+            glue: vec![
+                Glue {
+                    file: "drivers/pci/pci-driver.c",
+                    function: "pci_dma_configure",
+                    old: "\tif (!ret && !driver->driver_managed_dma) {\n\t\tret = iommu_device_use_default_domain(dev);\n",
+                    template: "glue/pci_dma_configure.c.tera",
+                },
+                Glue {
+                    file: "drivers/base/platform.c",
+                    function: "platform_dma_configure",
+                    old: "\tif (ret || drv->driver_managed_dma)\n\t\treturn ret;\n\n\tret = iommu_device_use_default_domain(dev);\n",
+                    template: "glue/platform_dma_configure.c.tera",
+                },
+                Glue {
+                    file: "drivers/amba/bus.c",
+                    function: "amba_dma_configure",
+                    old: "\tif (!ret && !drv->driver_managed_dma) {\n\t\tret = iommu_device_use_default_domain(dev);\n",
+                    template: "glue/amba_dma_configure.c.tera",
+                },
+            ],
+        },
+        Hook::DmaCleanup => Site {
+            hook,
+            function: "__iommu_device_dma_cleanup",
+            params: "struct iommu_group *group, struct device *dev, bool managed",
+            fallible: false,
+            first_attach: false,
+            facts: Facts::default(),
+            doc: "The driver of @dev was removed; @managed is its driver_managed_dma.",
+            entry: Entry::Wrapper {
+                name: "iommu_device_dma_cleanup",
+                export: true,
+                summary: "Undo iommu_device_dma_configure()",
+                param_docs: DMA_DOCS,
+                params: "struct device *dev, bool managed",
+                args: "group, dev, managed",
+            },
+            prototype: false,
+            glue: vec![
+                Glue {
+                    file: "drivers/pci/pci-driver.c",
+                    function: "pci_dma_cleanup",
+                    old: "\tif (!driver->driver_managed_dma)\n\t\tiommu_device_unuse_default_domain(dev);\n",
+                    template: "glue/pci_dma_cleanup.c.tera",
+                },
+                Glue {
+                    file: "drivers/base/platform.c",
+                    function: "platform_dma_cleanup",
+                    old: "\tif (!drv->driver_managed_dma)\n\t\tiommu_device_unuse_default_domain(dev);\n",
+                    template: "glue/platform_dma_cleanup.c.tera",
+                },
+                Glue {
+                    file: "drivers/amba/bus.c",
+                    function: "amba_dma_cleanup",
+                    old: "\tif (!drv->driver_managed_dma)\n\t\tiommu_device_unuse_default_domain(dev);\n",
+                    template: "glue/amba_dma_cleanup.c.tera",
+                },
+            ],
+        },
+        Hook::BusNotify(action) => {
+            let (function, wrapper, _constant, dev_bound) = match action {
+                NotifyAction::BindDriver => (
+                    "__iommu_group_bind_driver",
+                    "iommu_group_bind_driver",
+                    "BUS_NOTIFY_BIND_DRIVER",
+                    Some(true),
+                ),
+                NotifyAction::BoundDriver => (
+                    "__iommu_group_bound_driver",
+                    "iommu_group_bound_driver",
+                    "BUS_NOTIFY_BOUND_DRIVER",
+                    Some(true),
+                ),
+                NotifyAction::UnbindDriver => (
+                    "__iommu_group_unbind_driver",
+                    "iommu_group_unbind_driver",
+                    "BUS_NOTIFY_UNBIND_DRIVER",
+                    Some(true),
+                ),
+                NotifyAction::UnboundDriver => (
+                    "__iommu_group_unbound_driver",
+                    "iommu_group_unbound_driver",
+                    "BUS_NOTIFY_UNBOUND_DRIVER",
+                    Some(false),
+                ),
+                NotifyAction::DriverNotBound => (
+                    "__iommu_group_driver_not_bound",
+                    "iommu_group_driver_not_bound",
+                    "BUS_NOTIFY_DRIVER_NOT_BOUND",
+                    Some(false),
+                ),
+                NotifyAction::AddDevice | NotifyAction::RemovedDevice => return None,
+            };
+            Site {
+                hook,
+                function,
+                params: "struct iommu_group *group, struct device *dev",
+                fallible: false,
+                first_attach: false,
+                facts: Facts {
+                    dev_bound,
+                    ..Facts::default()
+                },
+                doc: match action {
+                    NotifyAction::BindDriver => "A driver is binding to @dev: BUS_NOTIFY_BIND_DRIVER, sent by\n\
+                         really_probe() after dma_configure() and before the driver's probe.",
+                    NotifyAction::BoundDriver => "The driver of @dev probed successfully: BUS_NOTIFY_BOUND_DRIVER.",
+                    NotifyAction::UnbindDriver => "The driver of @dev is about to be removed: BUS_NOTIFY_UNBIND_DRIVER.",
+                    NotifyAction::UnboundDriver => "The driver of @dev was removed and dma_cleanup() has run:\n\
+                         BUS_NOTIFY_UNBOUND_DRIVER.",
+                    _ => "Binding a driver to @dev failed: BUS_NOTIFY_DRIVER_NOT_BOUND.",
+                },
+                entry: Entry::Wrapper {
+                    name: wrapper,
+                    export: false,
+                    summary: match action {
+                        NotifyAction::BindDriver => "BUS_NOTIFY_BIND_DRIVER",
+                        NotifyAction::BoundDriver => "BUS_NOTIFY_BOUND_DRIVER",
+                        NotifyAction::UnbindDriver => "BUS_NOTIFY_UNBIND_DRIVER",
+                        NotifyAction::UnboundDriver => "BUS_NOTIFY_UNBOUND_DRIVER",
+                        _ => "BUS_NOTIFY_DRIVER_NOT_BOUND",
+                    },
+                    param_docs: DEV_DOCS,
+                    params: "struct device *dev",
+                    args: "group, dev",
+                },
+                prototype: true,
+                glue: vec![Glue {
+                    file: IOMMU_C,
+                    function: "iommu_bus_notifier",
+                    old: "\t} else if (action == BUS_NOTIFY_REMOVED_DEVICE) {\n",
+                    template: "glue/bus_notifier.c.tera",
+                }],
+            }
+        }
+        Hook::Claim => Site {
+            hook,
+            function: "__iommu_group_claim_dma_domain",
+            params: "struct iommu_group *group",
+            fallible: true,
+            first_attach: false,
+            facts: no_owner,
+            doc: "Move a group that a user is taking DMA ownership of (VFIO, iommufd) to\n\
+                  the domain it is owned from. No DMA API user and no owner exist yet.",
+            entry: Entry::Locked,
+            prototype: false,
+            glue: vec![Glue {
+                file: IOMMU_C,
+                function: "__iommu_take_dma_ownership",
+                old: "\tif ((group->domain && group->domain != group->default_domain) ||\n\t    !xa_empty(&group->pasid_array))\n\t\treturn -EBUSY;\n\n\tret = __iommu_group_alloc_blocking_domain(group);\n\tif (ret)\n\t\treturn ret;\n\tret = __iommu_group_set_domain(group, group->blocking_domain);\n\tif (ret)\n\t\treturn ret;\n",
+                template: "glue/take_ownership.c.tera",
+            }],
+        },
+        Hook::Release => Site {
+            hook,
+            function: "__iommu_group_release_dma_domain",
+            params: "struct iommu_group *group",
+            fallible: false,
+            first_attach: false,
+            facts: no_owner,
+            doc: "Move a group whose owner gave it back to the domain the kernel uses.",
+            entry: Entry::Locked,
+            prototype: false,
+            glue: vec![Glue {
+                file: IOMMU_C,
+                function: "__iommu_release_dma_ownership",
+                old: "\t__iommu_group_set_domain_nofail(group, group->default_domain);\n",
+                template: "glue/release_ownership.c.tera",
+            }],
+        },
+        Hook::DetachUser => Site {
+            hook,
+            function: "__iommu_group_detach_user_domain",
+            params: "struct iommu_group *group",
+            fallible: false,
+            first_attach: false,
+            facts: Facts::default(),
+            doc: "The owner detached its domain: put the group back in a core-owned domain.",
+            entry: Entry::Locked,
+            prototype: true,
+            glue: vec![Glue {
+                file: IOMMU_C,
+                function: "__iommu_group_set_core_domain",
+                old: "\tstruct iommu_domain *new_domain;\n\n\tif (group->owner)\n\t\tnew_domain = group->blocking_domain;\n\telse\n\t\tnew_domain = group->default_domain;\n\n\t__iommu_group_set_domain_nofail(group, new_domain);\n",
+                template: "glue/core_domain.c.tera",
+            }],
+        },
+        Hook::MsiCookie => Site {
+            hook,
+            function: "__iommu_group_msi_cookie_ready",
+            params: "struct iommu_group *group",
+            fallible: true,
+            first_attach: false,
+            facts: Facts {
+                owned: Some(true),
+                ..Facts::default()
+            },
+            doc: "The owner's domain of @group has its MSI cookie: vectors composed from\n\
+                  now on reach the doorbell through it.",
+            entry: Entry::Wrapper {
+                name: "iommu_group_msi_cookie_ready",
+                export: true,
+                summary: "The owner's domain has its MSI cookie",
+                param_docs: GROUP_DOCS,
+                params: "struct iommu_group *group",
+                args: "group",
+            },
+            prototype: false,
+            glue: vec![Glue {
+                file: "drivers/vfio/vfio_iommu_type1.c",
+                function: "vfio_iommu_type1_attach_group",
+                old: "\t\tret = iommu_get_msi_cookie(domain->domain, resv_msi_base);\n\t\tif (ret && ret != -ENODEV)\n\t\t\tgoto out_detach;\n",
+                template: "glue/vfio_msi_cookie.c.tera",
+            }],
+        },
+        Hook::AttachUser | Hook::DefaultType => return None,
+    })
+}
+
+/// The `BUS_NOTIFY_*` constant of a notifier hook.
+pub fn notify_constant(hook: Hook) -> Option<&'static str> {
+    Some(match hook {
+        Hook::BusNotify(NotifyAction::BindDriver) => "BUS_NOTIFY_BIND_DRIVER",
+        Hook::BusNotify(NotifyAction::BoundDriver) => "BUS_NOTIFY_BOUND_DRIVER",
+        Hook::BusNotify(NotifyAction::UnbindDriver) => "BUS_NOTIFY_UNBIND_DRIVER",
+        Hook::BusNotify(NotifyAction::UnboundDriver) => "BUS_NOTIFY_UNBOUND_DRIVER",
+        Hook::BusNotify(NotifyAction::DriverNotBound) => "BUS_NOTIFY_DRIVER_NOT_BOUND",
+        _ => return None,
+    })
+}

@@ -10,6 +10,7 @@ use switchyard::dsl::{self, LoadError, Loaded, Policy, Scenario, SourceKind};
 use switchyard_generator::model::{self, Interpreter};
 use switchyard_generator::series;
 
+mod kernel;
 mod report;
 mod run;
 mod show;
@@ -123,6 +124,39 @@ enum Command {
     /// Generate artifacts from a policy.
     #[command(subcommand)]
     Gen(GenCmd),
+    /// Kernel git trees to generate against, apply to and build.
+    #[command(subcommand)]
+    Tree(TreeCmd),
+    /// Apply a series directory (`gen series` or `git format-patch` output), or a
+    /// policy's series generated on the spot, to a kernel tree as a new branch: one commit
+    /// per patch, author, date and message kept. Atomic: on any failure the tree's refs,
+    /// HEAD, index and work tree are exactly as before.
+    Apply {
+        /// A series directory, or a policy (built-in name or path).
+        series: String,
+        /// The kernel git tree. Default: $SWITCHYARD_TREE, else the imported
+        /// linux-source-6.12 in the cache (imported the first time).
+        #[arg(long)]
+        tree: Option<PathBuf>,
+        /// The branch to create. Default: switchyard/POLICY-vN.
+        #[arg(long)]
+        branch: Option<String>,
+        /// The revision to apply on. Default: the cover letter's base-commit, else HEAD.
+        #[arg(long)]
+        base: Option<String>,
+        /// Check the new branch out (the work tree must be clean).
+        #[arg(long)]
+        checkout: bool,
+        /// For a policy: the version of the series, `[PATCH RFC vN k/n]`.
+        #[arg(short = 'v', long = "reroll-count", value_name = "N")]
+        version: Option<u32>,
+        /// For a policy: the author, "Name <email>"; default: the tree's git config.
+        #[arg(long, value_name = "IDENT")]
+        from: Option<String>,
+        /// For a policy: add a Signed-off-by: trailer with the author.
+        #[arg(long)]
+        signoff: bool,
+    },
     /// Check policy and scenario files; print every problem with its location.
     Lint {
         /// Files to check (`*.policy.rs`, `*.scenario.rs`).
@@ -182,6 +216,20 @@ enum GenCmd {
         /// says what changed since.
         #[arg(long, value_name = "PREV_DIR")]
         range_diff: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TreeCmd {
+    /// Import the Debian linux-source-6.12 tarball into a new git repository: one base
+    /// commit on branch `base`, the work tree checked out, `git status` clean. Re-running
+    /// on a finished import does nothing and says so.
+    Init {
+        /// The directory to create (or an earlier import of it).
+        dir: PathBuf,
+        /// The kernel source tarball (.tar.xz, .tar.gz or .tar).
+        #[arg(long, default_value = switchyard_harness::tree::DEFAULT_TARBALL)]
+        from_tarball: PathBuf,
     },
 }
 
@@ -299,6 +347,32 @@ fn main() -> ExitCode {
             },
             from.as_deref(),
         ),
+        Command::Tree(TreeCmd::Init { dir, from_tarball }) => {
+            tree_init(cli.format, &mut out, &dir, &from_tarball)
+        }
+        Command::Apply {
+            series,
+            tree,
+            branch,
+            base,
+            checkout,
+            version,
+            from,
+            signoff,
+        } => apply_cmd(
+            cli.format,
+            &mut out,
+            &series,
+            tree,
+            ApplyArgs {
+                branch,
+                base,
+                checkout,
+                version,
+                from,
+                signoff,
+            },
+        ),
         Command::Lint { paths } => match lint(cli.format, &mut out, &paths) {
             Ok(true) => return ExitCode::SUCCESS,
             Ok(false) => return ExitCode::from(2),
@@ -359,18 +433,15 @@ enum CliError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Series(#[from] series::SeriesError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Kernel(#[from] kernel::KernelError),
     #[error("`{0}` is not an identity of the form \"Name <email>\"")]
     #[diagnostic(
         code(switchyard::from),
         help("for example --from \"A U Thor <author@example.org>\"")
     )]
     BadFrom(String),
-    #[error("cannot import the kernel tree into {}: {message}", dir.display())]
-    #[diagnostic(
-        code(switchyard::tree_import),
-        help("pass --tree DIR with a Linux 6.12 git tree, or install the Debian package linux-source-6.12")
-    )]
-    TreeImport { dir: PathBuf, message: String },
     #[error("switchyard's source tree is not at `{0}`")]
     #[diagnostic(
         code(switchyard::source_tree),
@@ -543,39 +614,109 @@ fn gen_model(
     Ok(())
 }
 
-/// The kernel tree `gen series` reads: the one given, or the default one, imported from
-/// the Debian tarball the first time.
+/// The kernel tree a command works on: the one given, else `$SWITCHYARD_TREE`, else the
+/// linux-source-6.12 tarball imported into the cache (once, with progress).
 fn kernel_tree(tree: Option<PathBuf>) -> Result<PathBuf, CliError> {
     if let Some(t) = tree {
         return Ok(t);
     }
     let dir = match std::env::var_os("SWITCHYARD_TREE") {
         Some(d) => PathBuf::from(d),
-        None => {
-            let cache = std::env::var_os("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-                .unwrap_or_else(|| PathBuf::from(".cache"));
-            cache.join("switchyard").join("linux-6.12")
-        }
+        None => run::default_cache().join("linux-6.12"),
     };
-    if !dir.join(".git").exists() {
-        eprintln!(
-            "importing {} into {} (once)",
-            switchyard_harness::tree::DEFAULT_TARBALL,
-            dir.display()
-        );
-        switchyard_harness::tree::init(
-            &dir,
-            std::path::Path::new(switchyard_harness::tree::DEFAULT_TARBALL),
-            &mut |_| {},
-        )
-        .map_err(|e| CliError::TreeImport {
-            dir: dir.clone(),
-            message: e.to_string(),
-        })?;
+    if dir.join(".git").exists() {
+        return Ok(dir);
+    }
+    let progress = kernel::Progress::stderr();
+    let tarball = std::path::Path::new(switchyard_harness::tree::DEFAULT_TARBALL);
+    progress.say(&format!(
+        "importing {} into {} (once)",
+        tarball.display(),
+        dir.display()
+    ));
+    if let switchyard_harness::tree::InitOutcome::Imported(r) =
+        kernel::init(&dir, tarball, &progress).map_err(kernel::KernelError::from)?
+    {
+        progress.say(&format!(
+            "imported {} into {} ({} files, {:.1} s)",
+            tarball.display(),
+            dir.display(),
+            r.files,
+            r.elapsed.as_secs_f64()
+        ));
     }
     Ok(dir)
+}
+
+/// Runs `tree init`.
+fn tree_init(
+    format: Format,
+    out: &mut dyn Write,
+    dir: &std::path::Path,
+    tarball: &std::path::Path,
+) -> Result<(), CliError> {
+    let progress = kernel::Progress::stderr();
+    if format == Format::Text && !dir.join(".git").exists() {
+        progress.say(&format!(
+            "importing {} into {}",
+            tarball.display(),
+            dir.display()
+        ));
+    }
+    let outcome = kernel::init(dir, tarball, &progress).map_err(kernel::KernelError::from)?;
+    let report = kernel::InitReport::new(dir, &outcome);
+    emit(format, out, &report, |o| report.render(o))
+}
+
+/// `apply`'s options besides the source and the tree.
+struct ApplyArgs {
+    branch: Option<String>,
+    base: Option<String>,
+    checkout: bool,
+    version: Option<u32>,
+    from: Option<String>,
+    signoff: bool,
+}
+
+/// Runs `apply`.
+fn apply_cmd(
+    format: Format,
+    out: &mut dyn Write,
+    target: &str,
+    tree: Option<PathBuf>,
+    args: ApplyArgs,
+) -> Result<(), CliError> {
+    let started = std::time::Instant::now();
+    let as_dir = std::path::Path::new(target);
+    let (source, name, version) = if as_dir.is_dir() {
+        let (name, version) = kernel::describe_dir(as_dir);
+        (kernel::Source::Dir(as_dir.to_path_buf()), name, version)
+    } else {
+        let policy = dsl::load_policy(target)?;
+        let name = policy.name.clone();
+        (kernel::Source::Policy(Box::new(policy)), name, args.version)
+    };
+    let from = match &args.from {
+        Some(f) => Some(series::Identity::parse(f).ok_or_else(|| CliError::BadFrom(f.clone()))?),
+        None => None,
+    };
+    let tree_dir = kernel_tree(tree)?;
+    let opts = switchyard_harness::apply::ApplyOptions {
+        branch: args
+            .branch
+            .unwrap_or_else(|| kernel::default_branch(&name, version)),
+        base: args.base,
+        checkout: args.checkout,
+    };
+    let gen = kernel::Generate {
+        version: args.version,
+        from,
+        signoff: args.signoff,
+        date: None,
+    };
+    let outcome = kernel::apply_source(&tree_dir, &source, opts, &gen)?;
+    let report = kernel::ApplyReport::new(&tree_dir, &outcome, started);
+    emit(format, out, &report, |o| report.render(o))
 }
 
 fn gen_series(

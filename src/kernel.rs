@@ -1,0 +1,374 @@
+//! `switchyard tree init` and `switchyard apply`: a kernel git tree to work in, and a
+//! series (written by `gen series`, or by anyone's `git format-patch`) or a policy applied
+//! to it as a new branch.
+//!
+//! Both are thin: the import and the atomic apply are `switchyard_harness::tree` and
+//! `switchyard_harness::apply`, the series is `switchyard_generator::series`. What lives
+//! here is what a user sees — progress, the figures, the branch naming — and the one
+//! place where "apply a policy" means "generate its series, then apply that series", so
+//! that `apply POLICY` and `apply DIR` on `gen series`' output give the same branch.
+
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use switchyard::dsl::Policy;
+use switchyard_generator::series;
+use switchyard_harness::apply::{self, ApplyError, ApplyOptions, ApplyOutcome};
+use switchyard_harness::tree::{self, InitOutcome, Phase, TreeError};
+
+/// Why `tree init` or `apply` did nothing. Whatever the variant, the tree's refs, HEAD,
+/// index and work tree are as they were.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum KernelError {
+    // `{0}` rather than `transparent`: the harness errors already say their cause, and
+    // a source chain would print it twice.
+    #[error("{0}")]
+    #[diagnostic(
+        code(switchyard::tree),
+        help("`switchyard tree init DIR` imports /usr/src/linux-source-6.12.tar.xz (Debian package linux-source-6.12); any kernel git tree works with --tree")
+    )]
+    Tree(TreeError),
+    #[error("{0}")]
+    #[diagnostic(
+        code(switchyard::apply),
+        help("nothing was changed: the tree's refs, HEAD, index and work tree are as they were")
+    )]
+    Apply(ApplyError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Series(#[from] series::SeriesError),
+    #[error("cannot use a scratch directory for the series: {0}")]
+    #[diagnostic(code(switchyard::apply::scratch))]
+    Scratch(std::io::Error),
+}
+
+impl From<TreeError> for KernelError {
+    fn from(e: TreeError) -> Self {
+        KernelError::Tree(e)
+    }
+}
+
+impl From<ApplyError> for KernelError {
+    fn from(e: ApplyError) -> Self {
+        KernelError::Apply(e)
+    }
+}
+
+/// Progress on stderr: rewritten in place on a terminal, phase lines otherwise.
+pub struct Progress {
+    tty: bool,
+}
+
+impl Progress {
+    /// Progress for this process's stderr.
+    pub fn stderr() -> Progress {
+        Progress {
+            tty: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// A line that stays.
+    pub fn say(&self, text: &str) {
+        if self.tty {
+            eprint!("\r\x1b[K");
+        }
+        eprintln!("{text}");
+    }
+
+    /// A line that the next one replaces (shown on a terminal only).
+    pub fn update(&self, text: &str) {
+        if self.tty {
+            eprint!("\r\x1b[K{text}");
+            let _ = std::io::stderr().flush();
+        }
+    }
+
+    /// Clears the replaceable line.
+    pub fn done(&self) {
+        if self.tty {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
+/// Imports `tarball` into `dir`, with progress; a no-op on a finished import.
+pub fn init(dir: &Path, tarball: &Path, progress: &Progress) -> Result<InitOutcome, TreeError> {
+    let mut last = (Phase::Done, u64::MAX);
+    let outcome = tree::init(dir, tarball, &mut |p| {
+        let pct = (p.tarball_read * 100)
+            .checked_div(p.tarball_size)
+            .unwrap_or(0);
+        let key = (p.phase, p.files_done / 2000);
+        if key == last {
+            return;
+        }
+        if p.phase != last.0 && !progress.tty {
+            progress.say(&format!("  {}", phase_name(p.phase)));
+        }
+        last = key;
+        progress.update(&format!(
+            "{}: {} files, {} MiB, {pct}% of the tarball",
+            phase_name(p.phase),
+            p.files_done,
+            p.bytes_done >> 20
+        ));
+    })?;
+    progress.done();
+    Ok(outcome)
+}
+
+fn phase_name(p: Phase) -> &'static str {
+    match p {
+        Phase::Reading => "reading the tarball",
+        Phase::Committing => "building trees and the commit",
+        Phase::CheckingOut => "checking out",
+        Phase::WritingIndex => "writing the index",
+        Phase::Done => "done",
+    }
+}
+
+/// What `tree init` prints.
+#[derive(Debug, Serialize)]
+pub struct InitReport {
+    pub dir: PathBuf,
+    pub commit: String,
+    pub already: bool,
+    pub version: Option<String>,
+    pub files: Option<u64>,
+    pub symlinks: Option<u64>,
+    pub mib: Option<u64>,
+    pub seconds: Option<f64>,
+}
+
+impl InitReport {
+    pub fn new(dir: &Path, outcome: &InitOutcome) -> InitReport {
+        let mut r = InitReport {
+            dir: dir.to_path_buf(),
+            commit: outcome.commit().to_string(),
+            already: true,
+            version: None,
+            files: None,
+            symlinks: None,
+            mib: None,
+            seconds: None,
+        };
+        if let InitOutcome::Imported(i) = outcome {
+            r.already = false;
+            r.version = Some(i.version.to_string());
+            r.files = Some(i.files);
+            r.symlinks = Some(i.symlinks);
+            r.mib = Some(i.bytes >> 20);
+            r.seconds = Some(i.elapsed.as_secs_f64());
+        }
+        r
+    }
+
+    pub fn render(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let short = &self.commit[..12.min(self.commit.len())];
+        if self.already {
+            return writeln!(
+                out,
+                "{} already holds an import (commit {short} on branch base); nothing to do",
+                self.dir.display()
+            );
+        }
+        let files = self.files.unwrap_or(0);
+        let secs = self.seconds.unwrap_or(0.0);
+        writeln!(
+            out,
+            "imported Linux {} into {}: {files} files ({} symlinks), {} MiB",
+            self.version.as_deref().unwrap_or("?"),
+            self.dir.display(),
+            self.symlinks.unwrap_or(0),
+            self.mib.unwrap_or(0),
+        )?;
+        writeln!(out, "  commit {short} on branch base (HEAD)")?;
+        writeln!(
+            out,
+            "  took {secs:.1} s ({:.0} files/s)",
+            files as f64 / secs.max(0.001)
+        )
+    }
+}
+
+/// What `apply` applies.
+pub enum Source {
+    /// A directory of `git format-patch` output.
+    Dir(PathBuf),
+    /// A policy whose series is generated first.
+    Policy(Box<Policy>),
+}
+
+/// How `apply` generates a policy's series.
+pub struct Generate {
+    /// `-v N`.
+    pub version: Option<u32>,
+    /// The author; the tree's git config when `None`.
+    pub from: Option<series::Identity>,
+    /// Add Signed-off-by.
+    pub signoff: bool,
+    /// The author date; now when `None`.
+    pub date: Option<i64>,
+}
+
+/// The branch `apply` creates when none is named: `switchyard/POLICY-vN`.
+pub fn default_branch(name: &str, version: Option<u32>) -> String {
+    format!("switchyard/{name}-v{}", version.unwrap_or(1))
+}
+
+/// Where a series directory says it comes from: the policy a switchyard cover letter
+/// names and the `vN` of its subjects, else the directory's name and v1.
+pub fn describe_dir(dir: &Path) -> (String, Option<u32>) {
+    let fallback = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "series".into());
+    let Ok(series) = apply::read_series(dir) else {
+        return (fallback, None);
+    };
+    let Some(text) = series
+        .cover_letter
+        .as_ref()
+        .and_then(|c| std::fs::read_to_string(c).ok())
+    else {
+        return (fallback, None);
+    };
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let policy = flat
+        .split_once("from the policy \"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(name, _)| name.to_string())
+        .filter(|n| !n.is_empty() && !n.contains(char::is_whitespace));
+    let version = text
+        .lines()
+        .find(|l| l.starts_with("Subject: [PATCH"))
+        .and_then(|l| {
+            l.split([' ', ']'])
+                .find_map(|w| w.strip_prefix('v').and_then(|n| n.parse().ok()))
+        });
+    (policy.unwrap_or(fallback), version)
+}
+
+/// Applies `source` to the tree at `tree_dir` as `opts.branch`. A policy's series is
+/// generated against the base it will be applied on and written to a scratch directory
+/// that is removed afterwards, so the commits are exactly those `gen series` would write.
+pub fn apply_source(
+    tree_dir: &Path,
+    source: &Source,
+    opts: ApplyOptions,
+    gen: &Generate,
+) -> Result<ApplyOutcome, KernelError> {
+    match source {
+        Source::Dir(dir) => Ok(apply::apply_series(tree_dir, dir, opts)?),
+        Source::Policy(policy) => {
+            let base = opts.base.clone().unwrap_or_else(|| "HEAD".into());
+            let kt = series::open_tree(tree_dir, &base)?;
+            let from = match &gen.from {
+                Some(f) => f.clone(),
+                None => series::Identity::from_git_config(tree_dir)?,
+            };
+            let sopts = series::Options {
+                version: gen.version,
+                signoff: gen.signoff,
+                from: Some(from),
+                date: gen.date,
+                verdicts: Some(series::verdicts(policy)?),
+                ..series::Options::default()
+            };
+            let s = series::generate(policy, &kt, &kt.base().to_string(), &sopts)?;
+            let scratch = Scratch::new(&policy.name).map_err(KernelError::Scratch)?;
+            s.write(&scratch.0)?;
+            let opts = ApplyOptions {
+                base: Some(kt.base().to_string()),
+                ..opts
+            };
+            Ok(apply::apply_series(tree_dir, &scratch.0, opts)?)
+        }
+    }
+}
+
+/// A directory under the system's temporary directory, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> std::io::Result<Scratch> {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "switchyard-series-{name}-{}-{stamp}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What `apply` prints.
+#[derive(Debug, Serialize)]
+pub struct ApplyReport {
+    pub tree: PathBuf,
+    pub branch: String,
+    pub base: String,
+    pub base_from: &'static str,
+    pub head: String,
+    pub commits: Vec<(String, String)>,
+    pub checked_out: bool,
+    pub seconds: f64,
+}
+
+impl ApplyReport {
+    pub fn new(tree: &Path, o: &ApplyOutcome, started: Instant) -> ApplyReport {
+        ApplyReport {
+            tree: tree.to_path_buf(),
+            branch: o
+                .branch
+                .strip_prefix("refs/heads/")
+                .unwrap_or(&o.branch)
+                .to_string(),
+            base: o.base.to_string(),
+            base_from: o.base_from,
+            head: o.head.to_string(),
+            commits: o
+                .commits
+                .iter()
+                .map(|c| (c.commit.to_string(), c.subject.clone()))
+                .collect(),
+            checked_out: o.checked_out,
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    }
+
+    pub fn render(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "applied {} patches to {} as branch {} (base {} from {}, {:.1} s)",
+            self.commits.len(),
+            self.tree.display(),
+            self.branch,
+            &self.base[..12],
+            self.base_from,
+            self.seconds
+        )?;
+        for (id, subject) in self.commits.iter().rev() {
+            writeln!(out, "  {} {subject}", &id[..12])?;
+        }
+        if self.checked_out {
+            writeln!(out, "checked out {}", self.branch)
+        } else {
+            writeln!(
+                out,
+                "HEAD, index and work tree untouched; `git -C {} switch {}` to look at it",
+                self.tree.display(),
+                self.branch
+            )
+        }
+    }
+}

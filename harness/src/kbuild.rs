@@ -67,7 +67,9 @@ pub enum BuildEvent {
     },
 }
 
-fn make(src: &Path, out: &Path, args: &[&str]) -> Command {
+/// `make -C SRC O=OUT ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- ARGS...`: the harness
+/// kernel's make, out of tree.
+pub fn make(src: &Path, out: &Path, args: &[&str]) -> Command {
     let mut c = Command::new("make");
     c.arg("-C")
         .arg(src)
@@ -112,13 +114,15 @@ pub fn compile_errors(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Builds `Image` from the source tree `src` into `out`; returns the image's path.
-pub fn build(
+/// Configures the build directory `out` for the source tree `src`: `allnoconfig`, then
+/// [`FRAGMENT`] merged with the tree's `scripts/kconfig/merge_config.sh`, then
+/// `olddefconfig`. Done only when `out` has no configuration from this fragment yet;
+/// returns whether it configured.
+pub fn configure(
     src: &Path,
     out: &Path,
-    jobs: usize,
     progress: &mut dyn FnMut(BuildEvent),
-) -> Result<PathBuf, BuildError> {
+) -> Result<bool, BuildError> {
     if !src.join("Makefile").is_file() || !src.join("scripts/kconfig/merge_config.sh").is_file() {
         return Err(BuildError::NotATree(src.to_path_buf()));
     }
@@ -130,25 +134,38 @@ pub fn build(
     let stamp = out.join(".switchyard-fragment");
     let configured = std::fs::read_to_string(&stamp).is_ok_and(|s| s == FRAGMENT)
         && out.join(".config").is_file();
-    if !configured {
-        progress(BuildEvent::Configuring);
-        run_quiet(make(src, out, &["allnoconfig"]), "make allnoconfig")?;
-        let frag = out.join("switchyard.config");
-        std::fs::write(&frag, FRAGMENT).map_err(io(&frag))?;
-        let mut merge = Command::new(src.join("scripts/kconfig/merge_config.sh"));
-        merge
-            .current_dir(out)
-            .env("ARCH", "arm64")
-            .env("CROSS_COMPILE", CROSS_COMPILE)
-            .arg("-m")
-            .arg("-O")
-            .arg(out)
-            .arg(out.join(".config"))
-            .arg(&frag);
-        run_quiet(merge, "merge_config.sh")?;
-        run_quiet(make(src, out, &["olddefconfig"]), "make olddefconfig")?;
-        std::fs::write(&stamp, FRAGMENT).map_err(io(&stamp))?;
+    if configured {
+        return Ok(false);
     }
+    progress(BuildEvent::Configuring);
+    run_quiet(make(src, out, &["allnoconfig"]), "make allnoconfig")?;
+    let frag = out.join("switchyard.config");
+    std::fs::write(&frag, FRAGMENT).map_err(io(&frag))?;
+    let mut merge = Command::new(src.join("scripts/kconfig/merge_config.sh"));
+    merge
+        .current_dir(out)
+        .env("ARCH", "arm64")
+        .env("CROSS_COMPILE", CROSS_COMPILE)
+        .arg("-m")
+        .arg("-O")
+        .arg(out)
+        .arg(out.join(".config"))
+        .arg(&frag);
+    run_quiet(merge, "merge_config.sh")?;
+    run_quiet(make(src, out, &["olddefconfig"]), "make olddefconfig")?;
+    std::fs::write(&stamp, FRAGMENT).map_err(io(&stamp))?;
+    Ok(true)
+}
+
+/// Builds `Image` from the source tree `src` into `out` (configured first by
+/// [`configure`]); returns the image's path.
+pub fn build(
+    src: &Path,
+    out: &Path,
+    jobs: usize,
+    progress: &mut dyn FnMut(BuildEvent),
+) -> Result<PathBuf, BuildError> {
+    configure(src, out, progress)?;
     let mut child = make(src, out, &[&format!("-j{jobs}"), "Image"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

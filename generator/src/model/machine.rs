@@ -392,9 +392,13 @@ impl<'s> Machine<'s> {
     }
 
     /// `set_default_type(g, ty)`: `iommu_setup_default_domain()` allocating a new default
-    /// domain of the type; the group stays attached where it is.
+    /// domain of the type; the group stays attached where it is. A default domain that
+    /// already has the type is kept (`__iommu_group_alloc_default_domain()` returns it).
     pub fn set_default_type(&mut self, g: GroupId, ty: DomainType) -> Result<(), Errno> {
         let gs = &mut self.state.groups[g];
+        if gs.default_type == ty {
+            return Ok(());
+        }
         gs.default_type = ty;
         gs.default_gen = gs.default_gen.saturating_add(1);
         self.note(format!(

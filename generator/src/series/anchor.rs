@@ -189,7 +189,11 @@ fn describe(found: &[&Decl], what: &str) -> String {
         0 => "nothing".to_string(),
         n => format!(
             "{n} {what}{}, at lines {}",
-            if n == 1 { "" } else { "s" },
+            match (n, what.ends_with("ch")) {
+                (1, _) => "",
+                (_, true) => "es",
+                _ => "s",
+            },
             found
                 .iter()
                 .map(|d| d.line.to_string())
@@ -285,9 +289,11 @@ pub fn find(src: &str, anchor: &Anchor) -> Result<Range<usize>, NotFound> {
                 [] => return Err(nf(format!("no definition of struct {strukt}"))),
                 many => return Err(nf(format!("{} definitions of struct {strukt}", many.len()))),
             };
+            // Up to and including the newline before `};`, so the last member's line
+            // ends in its newline like every other.
             let end = src[start..]
                 .find("\n};")
-                .map(|e| start + e)
+                .map(|e| start + e + 1)
                 .ok_or_else(|| nf(format!("struct {strukt} has no closing `}};`")))?;
             let mut hits = Vec::new();
             let mut off = src[..start].len();

@@ -8,6 +8,12 @@
 //! in one that cannot it warns and stops the hook (`WARN_ON()`), and a domain switch uses
 //! `__iommu_group_set_domain_nofail()` as 6.12 does in its infallible paths.
 //!
+//! One sequence renders as a whole: `set_default_type(g, ty)?` directly followed by
+//! `set_domain(g, Default)?` is `iommu_setup_default_domain()`, which means exactly that
+//! (a new default domain, attached at once) and is what 6.12 calls for it. Alone,
+//! `set_default_type()` is `iommu_group_replace_default_domain()`, which leaves the group
+//! where it is.
+//!
 //! Facts the site guarantees (a claim only happens with `owner_cnt == 0`, a new group has
 //! no domain yet) fold conditions at render time, so the C carries no dead branches.
 
@@ -34,9 +40,11 @@ impl CStmt {
     fn line(s: impl Into<String>) -> Self {
         CStmt(vec![s.into()])
     }
-    /// A statement that kernel style lets stand without braces under `if`/`for`.
+    /// A statement that kernel style lets stand without braces under `if`/`for`: one
+    /// line. A body that is itself an `if` or a loop gets braces (coding-style.rst: "use
+    /// braces when a loop contains more than a single simple statement").
     fn simple(&self) -> bool {
-        self.0.len() == 1 || (self.0.len() == 2 && self.0[0].starts_with("if ("))
+        self.0.len() == 1
     }
 }
 
@@ -65,12 +73,74 @@ pub struct Ctx {
     devices: Vec<(String, String)>,
     /// DSL name -> C expression, for truth-value parameters.
     bools: Vec<(String, String)>,
+    /// DSL name -> C expression, for domain-type parameters.
+    types: Vec<(String, String)>,
     /// The C name of the hook's own device parameter (facts about `bound` apply to it).
     hook_dev: Option<String>,
     pub uses: Uses,
 }
 
 const GROUP: &str = "group";
+
+/// Why `free_irqs()` and `request_irqs()` have no C rendering on 6.12.
+///
+/// Both ask a bound driver to give up its MSI vectors and to request them again, from a
+/// hook that runs with `group->mutex` held. 6.12 offers nothing for that, and nothing can
+/// be added honestly at these sites:
+///
+/// - the driver must stay bound while it is called, which takes `device_lock()`; but
+///   `really_probe()` and `device_release_driver()` hold `device_lock()` while they take
+///   `group->mutex` (in `dma_configure` and `dma_cleanup`), so taking it under the mutex
+///   inverts that order and can deadlock against a concurrent bind or unbind;
+/// - no PCI or driver-core callback exists to free and re-request vectors; and in the
+///   driver that needs it, pcieport, the vectors are allocated by the port driver but
+///   requested by its AER, PME, hotplug and DPC service drivers, so the only existing way
+///   to re-request them is to re-probe those services. Re-probing AER clears the Root
+///   Error Status (`aer_enable_rootport()`), which the model keeps set across
+///   `request_irqs()`: the C would not mean what the model checked.
+const DRIVER_MSI: &str = "a bound driver cannot be made to free and re-request its MSI \
+     vectors under group->mutex: keeping it bound takes device_lock(), which the driver core \
+     holds while taking group->mutex in dma_configure/dma_cleanup (a lock inversion); 6.12 \
+     has no callback for it; and pcieport's vectors are requested by its service drivers, \
+     whose re-probe would clear the AER Root Error Status that the model keeps set";
+
+/// `set_default_type(g, ty)?` directly followed by `set_domain(g, Default)?`: the type.
+fn new_default_attached<'e>(first: &'e Stmt, next: Option<&Stmt>) -> Option<&'e Expr> {
+    let Stmt::Call {
+        action: Action::SetDefaultType,
+        args,
+        propagate: true,
+    } = first
+    else {
+        return None;
+    };
+    let Some(Stmt::Call {
+        action: Action::SetDomain,
+        args: next_args,
+        propagate: true,
+    }) = next
+    else {
+        return None;
+    };
+    matches!(
+        next_args.get(1),
+        Some(Expr::Lit {
+            lit: Lit::Domain(DomainLit::Default)
+        })
+    )
+    .then(|| args.get(1))
+    .flatten()
+}
+
+/// `set_default_type()` in the probe hook, which runs inside iommu_setup_default_domain().
+fn first_attach_default_type() -> Unsupported {
+    Unsupported {
+        construct: "set_default_type()".into(),
+        reason: "the probe hook runs inside iommu_setup_default_domain(), while the group's \
+                 first default domain is being set up"
+            .into(),
+    }
+}
 
 impl Ctx {
     /// A context for `hook`, mapping its parameters to C names: devices to `dev`, truth
@@ -82,6 +152,7 @@ impl Ctx {
             facts,
             devices: Vec::new(),
             bools: Vec::new(),
+            types: Vec::new(),
             hook_dev: None,
             uses: Uses::default(),
         };
@@ -98,6 +169,7 @@ impl Ctx {
                     self.hook_dev = Some("dev".into());
                 }
                 Kind::Bool => self.bools.push((name.clone(), "managed".into())),
+                Kind::DomainType => self.types.push((name.clone(), "type".into())),
                 _ => {}
             }
         }
@@ -110,10 +182,55 @@ impl Ctx {
 
     fn block(&mut self, block: &Block, hook: &HookImpl) -> Result<Vec<CStmt>, Unsupported> {
         let mut out = Vec::new();
-        for stmt in &block.0 {
+        let mut stmts = block.0.iter().peekable();
+        while let Some(stmt) = stmts.next() {
+            if let Some(ty) = new_default_attached(stmt, stmts.peek().copied()) {
+                stmts.next();
+                out.push(self.setup_default_domain(ty)?);
+                continue;
+            }
             out.extend(self.stmt(stmt, hook)?);
         }
         Ok(out)
+    }
+
+    /// `set_default_type(g, ty)?; set_domain(g, Default)?;`: a new default domain,
+    /// attached at once, is what iommu_setup_default_domain() does for
+    /// iommu_group_store_type() in 6.12, including putting the old default domain back
+    /// if the new one cannot be attached.
+    fn setup_default_domain(&mut self, ty: &Expr) -> Result<CStmt, Unsupported> {
+        if self.first_attach {
+            return Err(first_attach_default_type());
+        }
+        let ty = self.domain_type(ty)?;
+        Ok(self.fallible_call(&format!("iommu_setup_default_domain(group, {ty})"), true))
+    }
+
+    /// A domain type: the hook's parameter or a literal.
+    fn domain_type(&self, e: &Expr) -> Result<String, Unsupported> {
+        match e {
+            Expr::Var { name, .. } => self
+                .types
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, c)| c.clone())
+                .ok_or_else(|| Unsupported {
+                    construct: name.clone(),
+                    reason: "not a domain-type parameter of this hook".into(),
+                }),
+            Expr::Lit {
+                lit: Lit::DomainType(t),
+            } => Ok(match t {
+                DomainType::Dma => "IOMMU_DOMAIN_DMA",
+                DomainType::Identity => "IOMMU_DOMAIN_IDENTITY",
+            }
+            .to_string()),
+            other => Err(Unsupported {
+                construct: other.to_string(),
+                reason: "a domain type is a parameter or a literal".into(),
+            }),
+        }
     }
 
     fn stmt(&mut self, stmt: &Stmt, hook: &HookImpl) -> Result<Vec<CStmt>, Unsupported> {
@@ -216,24 +333,33 @@ impl Ctx {
                     .as_deref()
                     .ok_or_else(|| unsupported("inherit() without a parent body"))?;
                 // The parent names its parameters itself: bind them to the same C names.
-                let saved = (self.devices.len(), self.bools.len());
+                let saved = (self.devices.len(), self.bools.len(), self.types.len());
                 let kinds = parent.hook.spec().params;
                 for (i, (name, (_, kind))) in parent.params.iter().zip(kinds).enumerate() {
                     let own = hook.params.get(i);
                     let c = match kind {
                         Kind::Device => own.and_then(|o| self.device_c(o)),
                         Kind::Bool => own.and_then(|o| self.bool_c(o)),
+                        Kind::DomainType => own.and_then(|o| {
+                            self.domain_type(&Expr::Var {
+                                name: o.clone(),
+                                kind: Kind::DomainType,
+                            })
+                            .ok()
+                        }),
                         _ => None,
                     };
                     match (kind, c) {
                         (Kind::Device, Some(c)) => self.devices.push((name.clone(), c)),
                         (Kind::Bool, Some(c)) => self.bools.push((name.clone(), c)),
+                        (Kind::DomainType, Some(c)) => self.types.push((name.clone(), c)),
                         _ => {}
                     }
                 }
                 let body = self.block(&parent.body, parent);
                 self.devices.truncate(saved.0);
                 self.bools.truncate(saved.1);
+                self.types.truncate(saved.2);
                 body
             }
             Action::SetDomain => {
@@ -267,6 +393,10 @@ impl Ctx {
                             ))
                         }
                     };
+                if self.first_attach && target != DomainLit::Default {
+                    // iommu_setup_dma_ops() runs while the group is in this domain.
+                    self.uses.needs.insert(Need::DmaOpsFromDefaultDomain);
+                }
                 let mut out = Vec::new();
                 if let Some(alloc) = alloc {
                     out.push(self.fallible_call(alloc, propagate));
@@ -302,24 +432,22 @@ impl Ctx {
                     "__iommu_device_unuse_default_domain(group);",
                 )])
             }
-            Action::FreeIrqs => {
-                self.uses.needs.insert(Need::DriverMsiCallbacks);
-                let dev = self.device_arg(args.first())?;
-                Ok(vec![CStmt::line(format!("iommu_device_free_msis({dev});"))])
-            }
-            Action::RequestIrqs => {
-                self.uses.needs.insert(Need::DriverMsiCallbacks);
-                let dev = self.device_arg(args.first())?;
+            Action::FreeIrqs | Action::RequestIrqs => Err(unsupported(DRIVER_MSI)),
+            Action::SetDefaultType => {
+                let ty = args.get(1).ok_or_else(|| unsupported("no domain type"))?;
+                if self.first_attach {
+                    return Err(first_attach_default_type());
+                }
+                let ty = self.domain_type(ty)?;
+                self.uses.needs.insert(Need::ReplaceDefaultDomain);
+                // The group stays where it is, so its DMA ops must follow the default
+                // domain rather than the attached one.
+                self.uses.needs.insert(Need::DmaOpsFromDefaultDomain);
                 Ok(vec![self.fallible_call(
-                    &format!("iommu_device_restore_msis({dev})"),
+                    &format!("iommu_group_replace_default_domain(group, {ty})"),
                     propagate,
                 )])
             }
-            Action::SetDefaultType => Err(unsupported(
-                "6.12 allocates and attaches a new default domain in one step \
-                 (iommu_setup_default_domain()); recording a type without attaching it needs \
-                 that function split first",
-            )),
             Action::Ats => Err(unsupported(
                 "ATS is enabled by the IOMMU driver on attach in 6.12 (SMMUv3 per domain, \
                  VT-d at probe); the core has no call that turns it on or off for a device",
@@ -368,16 +496,6 @@ impl Ctx {
             .map(|(_, c)| c.clone())
     }
 
-    fn device_arg(&mut self, e: Option<&Expr>) -> Result<String, Unsupported> {
-        match e {
-            Some(Expr::Var { name, .. }) => self.device(name),
-            other => Err(Unsupported {
-                construct: other.map(ToString::to_string).unwrap_or_default(),
-                reason: "a device must be a parameter or a loop variable".into(),
-            }),
-        }
-    }
-
     fn device(&mut self, name: &str) -> Result<String, Unsupported> {
         let c = self.device_c(name).ok_or_else(|| Unsupported {
             construct: name.to_string(),
@@ -387,6 +505,12 @@ impl Ctx {
             self.uses.params.insert("dev".into());
         }
         Ok(c)
+    }
+
+    /// Whether the C device expression `dev` is the hook's device and the site guarantees
+    /// that it has a driver (`dev->driver` need not be tested).
+    fn known_bound(&self, dev: &str) -> bool {
+        self.hook_dev.as_deref() == Some(dev) && self.facts.dev_bound == Some(true)
     }
 
     /// Evaluates a condition from the site's facts, when they decide it.
@@ -411,6 +535,16 @@ impl Ctx {
                         if self.device_c(name).as_deref() == self.hook_dev.as_deref() =>
                     {
                         self.facts.dev_bound
+                    }
+                    _ => None,
+                },
+                // A device without a driver has no driver flags.
+                Attr::IrqOnly => match base.as_ref() {
+                    Expr::Var { name, .. }
+                        if self.device_c(name).as_deref() == self.hook_dev.as_deref()
+                            && self.facts.dev_bound == Some(false) =>
+                    {
+                        Some(false)
                     }
                     _ => None,
                 },
@@ -478,6 +612,13 @@ impl Ctx {
                     (c, ATOM)
                 }
                 Kind::Device => (self.device(name)?, ATOM),
+                Kind::DomainType => {
+                    return Err(unsupported(
+                        "the requested type is passed on to set_default_type() only: sysfs \
+                         also accepts DMA-FQ and 0 (the probe-time choice), which no DSL type \
+                         names",
+                    ))
+                }
                 _ => return Err(unsupported("a group is not a value in C conditions")),
             },
             Expr::Cfg { option } => match option {
@@ -518,15 +659,18 @@ impl Ctx {
                     if self.fold(p) == Some(true) {
                         continue;
                     }
-                    let (s, prec) = self.expr(p)?;
-                    out.push(paren(s, prec, AND + 1));
+                    out.push(self.expr(p)?);
                 }
                 if out.is_empty() {
                     ("true".into(), ATOM)
                 } else if out.len() == 1 {
-                    (out.pop().expect("one"), AND + 1)
+                    out.pop().expect("one")
                 } else {
-                    (out.join(" && "), AND)
+                    // `&&` is associative: a conjunct that is itself a conjunction needs no
+                    // parentheses.
+                    let parts: Vec<String> =
+                        out.into_iter().map(|(s, p)| paren(s, p, AND)).collect();
+                    (parts.join(" && "), AND)
                 }
             }
             Expr::Or { .. } => {
@@ -538,13 +682,16 @@ impl Ctx {
                     if self.fold(p) == Some(false) {
                         continue;
                     }
-                    let (s, prec) = self.expr(p)?;
-                    out.push(paren(s, prec, OR + 1));
+                    out.push(self.expr(p)?);
                 }
                 if out.len() == 1 {
-                    (out.pop().expect("one"), OR + 1)
+                    out.pop().expect("one")
                 } else {
-                    (out.join(" || "), OR)
+                    // A conjunction inside `||` is parenthesised, as gcc's -Wparentheses
+                    // and kernel style want.
+                    let parts: Vec<String> =
+                        out.into_iter().map(|(s, p)| paren(s, p, AND + 1)).collect();
+                    (parts.join(" || "), OR)
                 }
             }
             Expr::Attr { base, attr } => self.attr(base, *attr)?,
@@ -595,7 +742,11 @@ impl Ctx {
             Attr::Bound => (format!("{}->driver", d()), ATOM),
             Attr::IrqOnly => {
                 self.uses.needs.insert(Need::DriverIrqOnly);
-                (format!("{0}->driver && {0}->driver->irq_only", d()), AND)
+                if self.known_bound(&d()) {
+                    (format!("{}->driver->irq_only", d()), ATOM)
+                } else {
+                    (format!("{0}->driver && {0}->driver->irq_only", d()), AND)
+                }
             }
             Attr::MsiLive => {
                 self.uses.needs.insert(Need::MsiLiveHelper);
@@ -804,7 +955,11 @@ fn braced(head: &str, body: &[CStmt], els: Option<&[CStmt]>) -> CStmt {
     let bare = body.len() == 1
         && body[0].simple()
         && els.map_or(true, |e| {
-            body[0].0.len() == 1 && e.len() == 1 && (e[0].0.len() == 1 || is_if(&e[0]))
+            // An `else if` arm may stay bare only if it is bare itself: all arms of a
+            // chain have braces or none has.
+            body[0].0.len() == 1
+                && e.len() == 1
+                && (e[0].0.len() == 1 || (is_if(&e[0]) && !e[0].0[0].ends_with('{')))
         });
     let mut lines = Vec::new();
     if bare {
@@ -972,4 +1127,65 @@ fn break_point(line: &str, open: &[usize]) -> Option<(usize, usize, Vec<usize>)>
         }
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::series::sites;
+    use switchyard_dsl::vocab::Hook;
+
+    fn render(policy: &str, hook: Hook) -> (Result<String, Unsupported>, Uses) {
+        let p = switchyard_dsl::load_policy(policy).expect("a built-in loads");
+        let site = sites::site(hook).expect("the hook has a site");
+        let imp = p.hook(hook);
+        let mut ctx = Ctx::new(imp, site.fallible, site.first_attach, site.facts);
+        let body = ctx.body(imp).map(|b| indent(&b, 1));
+        (body, ctx.uses)
+    }
+
+    #[test]
+    fn a_new_default_type_attached_at_once_is_iommu_setup_default_domain() {
+        let (body, uses) = render("status-quo", Hook::DefaultType);
+        assert_eq!(
+            body.unwrap(),
+            "\tif (group->owner_cnt)\n\t\treturn -EPERM;\n\n\
+             \tret = iommu_setup_default_domain(group, type);\n\tif (ret)\n\t\treturn ret;\n"
+        );
+        assert!(uses.needs.is_empty(), "{:?}", uses.needs);
+    }
+
+    #[test]
+    fn a_new_default_type_alone_replaces_the_default_domain_without_attaching_it() {
+        let (body, uses) = render("identity-at-bind", Hook::DefaultType);
+        let body = body.unwrap();
+        assert!(
+            body.contains("ret = iommu_group_replace_default_domain(group, type);"),
+            "{body}"
+        );
+        assert!(
+            body.contains("iommu_setup_default_domain(group, type)"),
+            "{body}"
+        );
+        assert!(uses.needs.contains(&Need::ReplaceDefaultDomain));
+        assert!(uses.needs.contains(&Need::DmaOpsFromDefaultDomain));
+    }
+
+    #[test]
+    fn parking_at_probe_needs_dma_ops_from_the_default_domain() {
+        let (body, uses) = render("park-empty-dma", Hook::Probe);
+        assert!(body.unwrap().contains("group->parking_domain"));
+        assert!(uses.needs.contains(&Need::ParkingDomain));
+        assert!(uses.needs.contains(&Need::DmaOpsFromDefaultDomain));
+        let (_, uses) = render("status-quo", Hook::Probe);
+        assert!(!uses.needs.contains(&Need::DmaOpsFromDefaultDomain));
+    }
+
+    #[test]
+    fn freeing_and_requesting_vectors_is_refused_with_the_reason() {
+        let (body, _) = render("msi-reroute", Hook::Claim);
+        let e = body.unwrap_err();
+        assert_eq!(e.construct, "free_irqs(d)");
+        assert_eq!(e.reason, DRIVER_MSI);
+    }
 }

@@ -50,27 +50,14 @@ pub enum Need {
     MsiLiveHelper,
     /// `struct device_driver::irq_only`, set by the PCIe port driver.
     DriverIrqOnly,
-    /// The parking domain: an empty DMA domain with ATS kept off.
+    /// The parking domain: an empty DMA API domain with `forbid_ats` set, which
+    /// arm-smmu-v3 honours, and whose IOVA space is set up for MSI doorbells.
     ParkingDomain,
-    /// Asking a bound driver to free and re-request its MSI vectors.
-    DriverMsiCallbacks,
-}
-
-impl Need {
-    fn unsupported(self) -> Option<&'static str> {
-        match self {
-            Need::ParkingDomain => Some(
-                "the parking domain needs an ATS-off attribute on struct iommu_domain that \
-                 every IOMMU driver honours when it enables ATS at attach; 6.12 has none, \
-                 and the linux-6.12 templates do not provide one yet",
-            ),
-            Need::DriverMsiCallbacks => Some(
-                "6.12 has no way for the IOMMU core to make a bound driver free and request \
-                 its MSI vectors again; the linux-6.12 templates do not provide one yet",
-            ),
-            _ => None,
-        }
-    }
+    /// `iommu_setup_dma_ops()` against the default domain: a group may be attached to
+    /// another domain when its devices' DMA ops are set up.
+    DmaOpsFromDefaultDomain,
+    /// `iommu_group_replace_default_domain()`: a new default domain, not attached.
+    ReplaceDefaultDomain,
 }
 
 /// Why a series could not be generated. Nothing is written in any of these cases.
@@ -260,6 +247,18 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "prep/driver_irq_only.h.tera",
     "prep/driver_irq_only_doc.h.tera",
     "prep/portdrv_irq_only.c.tera",
+    "prep/dma_ops_default.c.tera",
+    "prep/forbid_ats.h.tera",
+    "prep/smmu_ats_forbidden.c.tera",
+    "prep/smmu_attach_prepare.c.tera",
+    "prep/dma_init_domain.c.tera",
+    "prep/dma_init_domain.h.tera",
+    "prep/dma_init_domain_stub.h.tera",
+    "helpers/parking_domain.c.tera",
+    "helpers/replace_default.c.tera",
+    "helpers/domain_member.c.tera",
+    "helpers/domain_free.c.tera",
+    "helpers/replaced_leave.c.tera",
     "glue/first_attach.c.tera",
     "glue/take_ownership.c.tera",
     "glue/release_ownership.c.tera",
@@ -272,12 +271,19 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "glue/amba_dma_configure.c.tera",
     "glue/amba_dma_cleanup.c.tera",
     "glue/vfio_msi_cookie.c.tera",
+    "glue/store_type.c.tera",
     "glue/header_decl.h.tera",
     "glue/header_stub.h.tera",
     "glue/prototype.c.tera",
     "commit/locked_use.txt.tera",
     "commit/irq_only_flag.txt.tera",
     "commit/portdrv_irq_only.txt.tera",
+    "commit/dma_ops_default.txt.tera",
+    "commit/forbid_ats.txt.tera",
+    "commit/smmu_forbid_ats.txt.tera",
+    "commit/dma_init_domain.txt.tera",
+    "commit/helper_parking.txt.tera",
+    "commit/helper_replace_default.txt.tera",
     "commit/nfc_iommu.txt.tera",
     "commit/nfc_caller.txt.tera",
     "commit/policy.txt.tera",
@@ -387,18 +393,6 @@ pub fn generate(
             new_uses,
         });
     }
-    for r in &rendered {
-        for need in r.new_uses.needs.iter().chain(&r.old_uses.needs) {
-            if let Some(reason) = need.unsupported() {
-                return Err(SeriesError::NotExpressible {
-                    policy: policy.name.clone(),
-                    hook: r.site.hook.id(),
-                    construct: format!("{need:?}"),
-                    reason: reason.to_string(),
-                });
-            }
-        }
-    }
     let t = Templates::load()?;
     let plan = plan(policy, &rendered, &t)?;
     let patches = apply(tree, &plan)?;
@@ -410,6 +404,8 @@ fn canonical(rendered: &[Rendered]) -> Vec<String> {
     let mut v = vec![
         "iommu_group_bound_count".to_string(),
         "iommu_device_msi_live".to_string(),
+        "__iommu_group_alloc_parking_domain".to_string(),
+        "iommu_group_replace_default_domain".to_string(),
     ];
     let mut sites: Vec<&Site> = rendered.iter().map(|r| &r.site).collect();
     sites.sort_by_key(|s| Hook::all().iter().position(|h| *h == s.hook));
@@ -471,16 +467,10 @@ fn hook_function(
 ) -> Result<String, SeriesError> {
     let mut decls = Vec::new();
     if site.hook == Hook::Probe && uses.params.contains("dev") {
-        decls.push(
-            "struct device *dev = list_first_entry(&group->devices, struct group_device, list)->dev;"
-                .to_string(),
-        );
+        decls.push("struct device *dev = iommu_group_first_dev(group);".to_string());
     }
     for cursor in &uses.cursors {
         decls.push(format!("struct group_device *{cursor};"));
-    }
-    if uses.ret {
-        decls.push("int ret;".to_string());
     }
     let doc: Vec<&str> = site.doc.lines().collect();
     let mut body = body.to_vec();
@@ -498,6 +488,14 @@ fn hook_function(
                 *body.last_mut().expect("non-empty") = CStmt(vec![format!("return {call}")]);
             }
         }
+    }
+    // Declared only if still read once the last call became `return f();`.
+    let reads_ret = body.iter().flat_map(|s| &s.0).any(|l| {
+        l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|w| w == "ret")
+    });
+    if uses.ret && reads_ret {
+        decls.push("int ret;".to_string());
     }
     let body = &body[..];
     let ends_in_return = body
@@ -559,8 +557,82 @@ fn helper(need: Need) -> Option<(&'static str, &'static str)> {
     match need {
         Need::BoundCountHelper => Some(("iommu_group_bound_count", "helpers/bound_count.c.tera")),
         Need::MsiLiveHelper => Some(("iommu_device_msi_live", "helpers/msi_live.c.tera")),
+        Need::ParkingDomain => Some((
+            "__iommu_group_alloc_parking_domain",
+            "helpers/parking_domain.c.tera",
+        )),
+        Need::ReplaceDefaultDomain => Some((
+            "iommu_group_replace_default_domain",
+            "helpers/replace_default.c.tera",
+        )),
         _ => None,
     }
+}
+
+/// The commit-message paragraph of a helper that adds state to struct iommu_group.
+fn helper_note(need: Need) -> Option<&'static str> {
+    match need {
+        Need::ParkingDomain => Some("commit/helper_parking.txt.tera"),
+        Need::ReplaceDefaultDomain => Some("commit/helper_replace_default.txt.tera"),
+        _ => None,
+    }
+}
+
+/// The domains struct iommu_group holds beyond 6.12's, in member order.
+const GROUP_DOMAINS: &[(Need, &str)] = &[
+    (Need::ParkingDomain, "parking_domain"),
+    (Need::ReplaceDefaultDomain, "replaced_domain"),
+];
+
+/// What a helper adds besides its function: the group's member for the domain it keeps,
+/// freed with the group's other domains in iommu_deinit_device(), and, for a replaced
+/// default domain, freed as soon as the group leaves it.
+fn helper_state(t: &Templates, need: Need) -> Result<Vec<Edit>, SeriesError> {
+    let Some(at) = GROUP_DOMAINS.iter().position(|(n, _)| *n == need) else {
+        return Ok(Vec::new());
+    };
+    let name = |n: &str| ctx(&[("name", &n)]);
+    // 6.12's blocking domain, then the ones before this one.
+    let before: Vec<&str> = std::iter::once("blocking_domain")
+        .chain(GROUP_DOMAINS[..at].iter().map(|d| d.1))
+        .collect();
+    let mut frees = Vec::new();
+    for m in &before {
+        frees.push(Anchor::Statement {
+            function: "iommu_deinit_device".into(),
+            text: t.render("helpers/domain_free.c.tera", &name(m))?,
+        });
+    }
+    let member = GROUP_DOMAINS[at].1;
+    let mut edits = vec![
+        Edit::InsertAfter {
+            file: IOMMU_C.into(),
+            after: before
+                .iter()
+                .map(|m| Anchor::Member {
+                    strukt: "iommu_group".into(),
+                    member: m.to_string(),
+                })
+                .collect(),
+            text: t.render("helpers/domain_member.c.tera", &name(member))?,
+            blank: false,
+        },
+        Edit::InsertAfter {
+            file: IOMMU_C.into(),
+            after: frees,
+            text: t.render("helpers/domain_free.c.tera", &name(member))?,
+            blank: false,
+        },
+    ];
+    if need == Need::ReplaceDefaultDomain {
+        edits.push(Edit::ReplaceStatement {
+            file: IOMMU_C.into(),
+            function: "__iommu_group_set_domain_internal".into(),
+            old: "\tgroup->domain = new_domain;\n\treturn result;\n".into(),
+            new: t.render("helpers/replaced_leave.c.tera", &tera::Context::new())?,
+        });
+    }
+    Ok(edits)
 }
 
 const INSERT_BASE: &str = "__iommu_group_alloc_blocking_domain";
@@ -705,6 +777,7 @@ fn helper_edits(
                     text: normalise(t.render(template, &tera::Context::new())?)?,
                     blank: true,
                 });
+                edits.extend(helper_state(t, *need)?);
             }
         }
     }
@@ -828,6 +901,24 @@ fn plan(
         });
     }
 
+    if needs.contains(&Need::DmaOpsFromDefaultDomain) {
+        let (subject, body) = commit("commit/dma_ops_default.txt.tera", &tera::Context::new())?;
+        out.push(Planned {
+            subject,
+            body,
+            trailers: Vec::new(),
+            edits: vec![Edit::ReplaceStatement {
+                file: DMA_IOMMU_C.into(),
+                function: "iommu_setup_dma_ops".into(),
+                old: "\tstruct iommu_domain *domain = iommu_get_domain_for_dev(dev);\n".into(),
+                new: t.render("prep/dma_ops_default.c.tera", &tera::Context::new())?,
+            }],
+        });
+    }
+    if needs.contains(&Need::ParkingDomain) {
+        out.extend(parking_preps(t)?);
+    }
+
     // No functional change: each hook with a 6.12 decision gets its function.
     let mut have: BTreeSet<Need> = BTreeSet::new();
     let existing: Vec<&Rendered> = rendered.iter().filter(|r| !r.old.is_empty()).collect();
@@ -873,8 +964,15 @@ fn plan(
 
     // The policy: the same functions with its bodies, and the hooks 6.12 lacks.
     let mut edits = Vec::new();
+    let had = have.clone();
     for r in rendered {
         edits.extend(helper_edits(t, &r.new_uses.needs, &mut have, &order)?);
+    }
+    let mut adds = Vec::new();
+    for need in have.difference(&had) {
+        if let Some(note) = helper_note(*need) {
+            adds.push(t.render(note, &tera::Context::new())?.trim().to_string());
+        }
     }
     let mut late: BTreeMap<String, (Vec<&Site>, Vec<Edit>)> = BTreeMap::new();
     for r in rendered {
@@ -903,6 +1001,7 @@ fn plan(
     c.insert("doc", &patch::commit_paragraphs(&policy.doc));
     c.insert("subject", &policy_subject(policy));
     c.insert("hooks", &hooks_doc(&sites));
+    c.insert("adds", &adds);
     c.insert(
         "new_hooks",
         &hooks_doc(
@@ -945,6 +1044,81 @@ fn plan(
         )?);
     }
     Ok(out)
+}
+
+const DMA_IOMMU_C: &str = "drivers/iommu/dma-iommu.c";
+
+/// What the parking domain needs before the policy can allocate it: the domain attribute
+/// that keeps ATS off, arm-smmu-v3 honouring it, and the IOVA space of a DMA API domain
+/// that is not a default domain.
+fn parking_preps(t: &Templates) -> Result<Vec<Planned>, SeriesError> {
+    let none = tera::Context::new();
+    let commit = |name: &str| -> Result<(String, String), SeriesError> {
+        let text = t.render(name, &none)?;
+        let (subject, body) = text.split_once('\n').unwrap_or((&text, ""));
+        Ok((subject.trim().to_string(), body.trim().to_string()))
+    };
+    let smmu = "drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c";
+    let dma_h = "drivers/iommu/dma-iommu.h";
+    let patch = |(subject, body): (String, String), edits: Vec<Edit>| Planned {
+        subject,
+        body,
+        trailers: Vec::new(),
+        edits,
+    };
+    Ok(vec![
+        patch(
+            commit("commit/forbid_ats.txt.tera")?,
+            vec![Edit::InsertAfter {
+                file: IOMMU_H.into(),
+                after: vec![Anchor::Member {
+                    strukt: "iommu_domain".into(),
+                    member: "type".into(),
+                }],
+                text: t.render("prep/forbid_ats.h.tera", &none)?,
+                blank: false,
+            }],
+        ),
+        patch(
+            commit("commit/smmu_forbid_ats.txt.tera")?,
+            vec![
+                Edit::InsertBefore {
+                    file: smmu.into(),
+                    function: "arm_smmu_attach_prepare".into(),
+                    text: t.render("prep/smmu_ats_forbidden.c.tera", &none)?,
+                },
+                Edit::ReplaceStatement {
+                    file: smmu.into(),
+                    function: "arm_smmu_attach_prepare".into(),
+                    old: "\t\tstate->ats_enabled = arm_smmu_ats_supported(master);\n".into(),
+                    new: t.render("prep/smmu_attach_prepare.c.tera", &none)?,
+                },
+            ],
+        ),
+        patch(
+            commit("commit/dma_init_domain.txt.tera")?,
+            vec![
+                Edit::ReplaceStatement {
+                    file: DMA_IOMMU_C.into(),
+                    function: "iommu_dma_init_domain".into(),
+                    old: "static int iommu_dma_init_domain(".into(),
+                    new: t.render("prep/dma_init_domain.c.tera", &none)?,
+                },
+                Edit::InsertAfter {
+                    file: dma_h.into(),
+                    after: vec![Anchor::Prototype("iommu_dma_init_fq".into())],
+                    text: t.render("prep/dma_init_domain.h.tera", &none)?,
+                    blank: false,
+                },
+                Edit::InsertAfter {
+                    file: dma_h.into(),
+                    after: vec![Anchor::InlineStub("iommu_dma_init_fq".into())],
+                    text: t.render("prep/dma_init_domain_stub.h.tera", &none)?,
+                    blank: false,
+                },
+            ],
+        ),
+    ])
 }
 
 /// List archives checkpatch asks to replace with lore.kernel.org links

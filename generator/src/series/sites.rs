@@ -127,23 +127,23 @@ pub fn unsupported_hook(hook: Hook) -> &'static str {
             "__iommu_attach_group() checks the group's domain for every caller of \
              iommu_attach_group(); the series generator has no site for it yet"
         }
-        Hook::DefaultType => {
-            "iommu_group_store_type() allocates and attaches in one call \
-             (iommu_setup_default_domain()); the series generator has no site for it yet"
-        }
         _ => "no site",
     }
 }
 
 const DEV_DOCS: &[(&str, &str)] = &[("dev", "The device.")];
-const DMA_DOCS: &[(&str, &str)] = &[
-    (
-        "dev",
-        "The device a driver is binding to or unbinding from.",
-    ),
+const DMA_CONFIGURE_DOCS: &[(&str, &str)] = &[
+    ("dev", "The device a driver is binding to."),
     (
         "managed",
         "The driver manages DMA itself (driver_managed_dma).",
+    ),
+];
+const DMA_CLEANUP_DOCS: &[(&str, &str)] = &[
+    ("dev", "The device a driver was unbound from."),
+    (
+        "managed",
+        "The driver managed DMA itself (driver_managed_dma).",
     ),
 ];
 const GROUP_DOCS: &[(&str, &str)] = &[("group", "The group.")];
@@ -192,7 +192,7 @@ pub fn site(hook: Hook) -> Option<Site> {
                 name: "iommu_device_dma_configure",
                 export: true,
                 summary: "Prepare a device's group for a driver",
-                param_docs: DMA_DOCS,
+                param_docs: DMA_CONFIGURE_DOCS,
                 params: "struct device *dev, bool managed",
                 args: "group, dev, managed",
             },
@@ -230,7 +230,7 @@ pub fn site(hook: Hook) -> Option<Site> {
                 name: "iommu_device_dma_cleanup",
                 export: true,
                 summary: "Undo iommu_device_dma_configure()",
-                param_docs: DMA_DOCS,
+                param_docs: DMA_CLEANUP_DOCS,
                 params: "struct device *dev, bool managed",
                 args: "group, dev, managed",
             },
@@ -412,7 +412,29 @@ pub fn site(hook: Hook) -> Option<Site> {
                 template: "glue/vfio_msi_cookie.c.tera",
             }],
         },
-        Hook::AttachUser | Hook::DefaultType => return None,
+        Hook::DefaultType => Site {
+            hook,
+            function: "__iommu_group_change_default_type",
+            params: "struct iommu_group *group, int type",
+            fallible: true,
+            first_attach: false,
+            facts: Facts {
+                domain_none: Some(false),
+                ..Facts::default()
+            },
+            doc: "A user asked for a new default domain type through sysfs: @type is\n\
+                  IOMMU_DOMAIN_IDENTITY, IOMMU_DOMAIN_DMA or IOMMU_DOMAIN_DMA_FQ, or 0 for\n\
+                  the type the group would get at probe.",
+            entry: Entry::Locked,
+            prototype: true,
+            glue: vec![Glue {
+                file: IOMMU_C,
+                function: "iommu_group_store_type",
+                old: "\t/* Otherwise, ensure that device exists and no driver is bound. */\n\tif (list_empty(&group->devices) || group->owner_cnt) {\n\t\tret = -EPERM;\n\t\tgoto out_unlock;\n\t}\n\n\tret = iommu_setup_default_domain(group, req_type);\n\tif (ret)\n\t\tgoto out_unlock;\n",
+                template: "glue/store_type.c.tera",
+            }],
+        },
+        Hook::AttachUser => return None,
     })
 }
 

@@ -1,0 +1,694 @@
+//! `gen series` held to what a maintainer runs on a series, on the real Linux 6.12 tree,
+//! for every built-in policy whose series generates (the others are listed with the
+//! reason, and only a policy that changes nothing, a hook without a place in 6.12 or a
+//! construct without a C rendering may be skipped):
+//!
+//! - `scripts/checkpatch.pl --strict` of the tree reports no error, warning or check in
+//!   any patch;
+//! - `git am` applies the series on its base, and `switchyard_harness::apply` makes the
+//!   same trees and messages of it, taking the base from the cover letter;
+//! - at every commit of the series (so that it bisects), every object the series touches
+//!   compiles for arm64 with the harness configuration and `W=1` (which also runs
+//!   kernel-doc), without a warning in a touched file (series share patches: a tree that
+//!   already built clean with the same touched files is not built again);
+//! - each series matches its reviewed snapshot (`snapshots/series/`);
+//! - on a tree where an anchor is missing, generating fails with the anchor error naming
+//!   the file and the anchor.
+//!
+//! The import, the scratch clone and the configured build directory live under
+//! `target/tmp/series/`, so a second run only rebuilds the touched objects.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Instant;
+use support::{base, cache, git, git_ok, say};
+use switchyard_dsl::SourceKind;
+use switchyard_generator::series::{self, Identity, Options, Series, SeriesError};
+use switchyard_harness::{apply, kbuild};
+
+/// The author of every generated series.
+fn author() -> Identity {
+    Identity {
+        name: "Switchyard Test".into(),
+        email: "test@switchyard.invalid".into(),
+    }
+}
+
+/// 2026-01-01 00:00:00 UTC.
+const DATE: i64 = 1_767_225_600;
+
+/// What `switchyard gen series NAME --signoff --from ...` passes, at a fixed date.
+fn options(policy: &switchyard_dsl::ir::Policy) -> Options {
+    Options {
+        signoff: true,
+        from: Some(author()),
+        date: Some(DATE),
+        verdicts: Some(series::verdicts(policy).expect("the model checks the built-in")),
+        ..Options::default()
+    }
+}
+
+struct Generated {
+    policy: String,
+    series: Series,
+}
+
+struct Plan {
+    generated: Vec<Generated>,
+    /// (policy, why it has no series)
+    skipped: Vec<(String, String)>,
+}
+
+/// Every built-in policy's series on the base, or the reason it has none.
+fn plan() -> &'static Plan {
+    static PLAN: OnceLock<Plan> = OnceLock::new();
+    PLAN.get_or_init(|| {
+        let b = base();
+        let tree = series::open_tree(&b.import, &b.base).expect("the import opens");
+        let mut generated = Vec::new();
+        let mut skipped = Vec::new();
+        for builtin in switchyard_dsl::builtins(SourceKind::Policy) {
+            let policy = switchyard_dsl::load_policy(builtin.name).expect("a built-in loads");
+            match series::generate(&policy, &tree, &b.base, &options(&policy)) {
+                Ok(series) => generated.push(Generated {
+                    policy: policy.name.clone(),
+                    series,
+                }),
+                Err(
+                    e @ (SeriesError::NoChange { .. }
+                    | SeriesError::NoSite { .. }
+                    | SeriesError::NotExpressible { .. }),
+                ) => skipped.push((policy.name.clone(), e.to_string())),
+                Err(e) => panic!("{}: the series does not generate: {e}", policy.name),
+            }
+        }
+        say(&format!(
+            "series generate for: {}",
+            generated
+                .iter()
+                .map(|g| g.policy.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        for (name, why) in &skipped {
+            say(&format!("no series for {name}: {why}"));
+        }
+        Plan { generated, skipped }
+    })
+}
+
+#[test]
+fn every_built_in_generates_or_says_why_not() {
+    let plan = plan();
+    let names: Vec<&str> = plan.generated.iter().map(|g| g.policy.as_str()).collect();
+    // The motivating policy, and the root, which changes nothing.
+    assert!(names.contains(&"vfio-hard-fail"), "{names:?}");
+    let status_quo = plan.skipped.iter().find(|(n, _)| n == "status-quo");
+    assert!(
+        status_quo.is_some_and(|(_, why)| why.contains("changes nothing relative to status-quo")),
+        "{status_quo:?}"
+    );
+    for g in &plan.generated {
+        let s = &g.series;
+        assert_eq!(s.base_commit, base().base);
+        assert!(!s.patches.is_empty(), "{}", g.policy);
+        assert!(s.cover.file_name == "0000-cover-letter.patch");
+        assert!(
+            s.cover
+                .text
+                .contains(&format!("base-commit: {}\n", base().base)),
+            "{}",
+            g.policy
+        );
+    }
+}
+
+/// The README's "Writing the RFC series" section.
+fn readme_section() -> String {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    let start = text
+        .find("\n## Writing the RFC series\n")
+        .expect("README.md has a section \"Writing the RFC series\"");
+    let rest = &text[start + 1..];
+    let end = rest[3..].find("\n## ").map_or(rest.len(), |e| e + 3);
+    rest[..end].to_string()
+}
+
+/// Words, without Markdown quote markers or line breaks.
+fn words(text: &str) -> String {
+    text.lines()
+        .map(|l| l.trim_start().trim_start_matches('>'))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn the_readme_says_which_built_ins_have_a_series_and_why_the_others_do_not() {
+    let plan = plan();
+    let section = readme_section();
+    let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| `")).collect();
+    let mut expected = Vec::new();
+    for g in &plan.generated {
+        expected.push(format!(
+            "| `{}` | {} patches |",
+            g.policy,
+            g.series.patches.len()
+        ));
+    }
+    for (name, _) in &plan.skipped {
+        expected.push(format!("| `{name}` | none |"));
+    }
+    expected.sort();
+    let mut table: Vec<String> = rows
+        .iter()
+        .filter(|r| r.ends_with(" patches |") || r.ends_with(" none |"))
+        .map(|r| r.to_string())
+        .collect();
+    table.sort();
+    assert_eq!(table, expected, "the README's table of built-in series");
+    let prose = words(&section);
+    for (name, why) in &plan.skipped {
+        assert!(
+            prose.contains(&words(why)),
+            "the README does not give the reason {name} has no series: {why}"
+        );
+    }
+}
+
+/// The series with what changes from run to run or tree to tree masked: dates, commit
+/// and blob ids, base-commit, change-id, switchyard's version, and the line numbers of hunk
+/// headers (a Debian point release moves them without changing what a patch does; the
+/// context lines and the counts stay, so a real change still shows).
+fn masked(text: &str) -> String {
+    let mut out = String::new();
+    let mut after_signature = false;
+    for line in text.lines() {
+        let shown = if let Some(rest) = line
+            .strip_prefix("From ")
+            .and_then(|r| r.strip_suffix(" Mon Sep 17 00:00:00 2001"))
+        {
+            if rest.len() == 40 && rest.bytes().all(|b| b.is_ascii_hexdigit()) {
+                if rest.bytes().all(|b| b == b'0') {
+                    line.to_string()
+                } else {
+                    "From [commit] Mon Sep 17 00:00:00 2001".to_string()
+                }
+            } else {
+                line.to_string()
+            }
+        } else if line.starts_with("Date: ") {
+            "Date: [date]".to_string()
+        } else if let Some(rest) = line.strip_prefix("index ") {
+            let mode = rest.split_once(' ').map_or("", |(_, m)| m);
+            format!("index [blob]..[blob] {mode}")
+                .trim_end()
+                .to_string()
+        } else if let Some(h) = hunk_header(line) {
+            h
+        } else if line.starts_with("base-commit: ") {
+            "base-commit: [base-commit]".to_string()
+        } else if line.starts_with("change-id: ") {
+            "change-id: [change-id]".to_string()
+        } else if after_signature && line.starts_with("switchyard ") {
+            "switchyard [version]".to_string()
+        } else {
+            line.to_string()
+        };
+        after_signature = line == "-- ";
+        out.push_str(&shown);
+        out.push('\n');
+    }
+    out
+}
+
+/// `@@ -3099,6 +3099,36 @@ f` as `@@ -[l],6 +[l],36 @@ f`.
+fn hunk_header(line: &str) -> Option<String> {
+    let rest = line.strip_prefix("@@ -")?;
+    let (ranges, tail) = rest.split_once(" @@")?;
+    let (old, new) = ranges.split_once(" +")?;
+    let count = |r: &str| match r.split_once(',') {
+        Some((start, n)) if start.bytes().all(|b| b.is_ascii_digit()) => Some(format!("[l],{n}")),
+        None if r.bytes().all(|b| b.is_ascii_digit()) => Some("[l]".to_string()),
+        _ => None,
+    };
+    Some(format!("@@ -{} +{} @@{tail}", count(old)?, count(new)?))
+}
+
+#[test]
+fn masking_keeps_everything_but_ids_and_dates() {
+    let text = "From 0123456789abcdef0123456789abcdef01234567 Mon Sep 17 00:00:00 2001\n\
+                From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n\
+                From: A <a@b.org>\nDate: Thu, 1 Jan 2026 00:00:00 +0000\n\
+                index 0123456789ab..ba9876543210 100644\n\
+                @@ -3099,6 +3099,36 @@ out_unlock:\n@@ -1 +1 @@\n\
+                -- \nswitchyard 0.1.0\nswitchyard stays\n\
+                base-commit: 0123\nchange-id: 20260101-x-0123\n";
+    assert_eq!(
+        masked(text),
+        "From [commit] Mon Sep 17 00:00:00 2001\n\
+         From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n\
+         From: A <a@b.org>\nDate: [date]\nindex [blob]..[blob] 100644\n\
+         @@ -[l],6 +[l],36 @@ out_unlock:\n@@ -[l] +[l] @@\n\
+         -- \nswitchyard [version]\nswitchyard stays\n\
+         base-commit: [base-commit]\nchange-id: [change-id]\n"
+    );
+}
+
+#[test]
+fn every_series_matches_its_snapshot() {
+    for g in &plan().generated {
+        let s = &g.series;
+        let mut text = String::new();
+        for p in std::iter::once(&s.cover).chain(&s.patches) {
+            text.push_str(&format!("=== {} ===\n", p.file_name));
+            text.push_str(&masked(&p.text));
+        }
+        insta::with_settings!({
+            snapshot_path => "../../snapshots/series",
+            prepend_module_to_snapshot => false,
+            description => format!(
+                "switchyard gen series {} --signoff --from \"{}\" (dates, ids, base-commit, \
+                 change-id and version masked)",
+                g.policy,
+                author()
+            ),
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("series-{}", g.policy), text);
+        });
+    }
+}
+
+#[test]
+fn a_missing_anchor_fails_naming_file_and_anchor() {
+    let dir = support::renamed_tree();
+    let tree = series::open_tree(dir, support::RENAMED_BRANCH).expect("the renamed tree opens");
+    let base = tree.base().to_string();
+    assert_ne!(base, support::base().base);
+    for g in &plan().generated {
+        let policy = switchyard_dsl::load_policy(&g.policy).unwrap();
+        let err = series::generate(&policy, &tree, &base, &options(&policy))
+            .expect_err("an anchor is missing");
+        let SeriesError::Anchor {
+            file,
+            anchor,
+            found,
+        } = &err
+        else {
+            panic!("{}: expected the anchor error, got: {err}", g.policy);
+        };
+        assert_eq!(file, "drivers/iommu/iommu.c", "{}: {err}", g.policy);
+        assert_eq!(
+            anchor,
+            &format!("function {}()", support::RENAMED_FROM),
+            "{}: {err}",
+            g.policy
+        );
+        let from = support::RENAMED_FROM;
+        assert_eq!(
+            found,
+            &format!("no declaration of {from}()"),
+            "{}",
+            g.policy
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "drivers/iommu/iommu.c: cannot find the function {from}() (found no \
+                 declaration of {from}())"
+            )
+        );
+    }
+}
+
+/// `total: E errors, W warnings, C checks, N lines checked` of checkpatch's output.
+fn checkpatch_totals(out: &str) -> Option<(u32, u32, u32)> {
+    let line = out.lines().find(|l| l.starts_with("total: "))?;
+    let n: Vec<u32> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    match n[..] {
+        [e, w, c, ..] => Some((e, w, c)),
+        _ => None,
+    }
+}
+
+#[test]
+fn checkpatch_totals_are_read() {
+    assert_eq!(
+        checkpatch_totals("x\ntotal: 1 errors, 2 warnings, 3 checks, 76 lines checked\n"),
+        Some((1, 2, 3))
+    );
+    assert_eq!(checkpatch_totals("no summary"), None);
+}
+
+/// Compiler and kernel-doc warnings in `output` that point into one of `touched`.
+fn warnings_in(output: &str, touched: &[String]) -> Vec<String> {
+    output
+        .lines()
+        .filter(|l| l.contains(": warning: ") || l.contains(": warning:"))
+        .filter(|l| {
+            let file = l.split(':').next().unwrap_or("");
+            touched
+                .iter()
+                .any(|t| file == t || file.ends_with(&format!("/{t}")))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn warnings_are_matched_to_touched_files() {
+    let out = "/src/drivers/iommu/iommu.c:3210:13: warning: unused variable 'ret' [-Wunused-variable]\n\
+               /src/drivers/iommu/iommu.c:3300: warning: Function parameter or struct member 'x' not described\n\
+               /src/include/linux/mm.h:10:1: warning: something else\n\
+               /src/drivers/iommu/iommu.c:5:1: note: declared here\n";
+    let touched = vec!["drivers/iommu/iommu.c".to_string()];
+    assert_eq!(warnings_in(out, &touched).len(), 2);
+    assert!(warnings_in(out, &["include/linux/iommu.h".to_string()]).is_empty());
+    assert_eq!(
+        warnings_in(out, &["include/linux/mm.h".to_string()]).len(),
+        1
+    );
+}
+
+/// The scratch clone with its files checked out, at the base, with no `git am` under way.
+fn work_tree() -> PathBuf {
+    let b = base();
+    let dir = support::shared_clone("work", false);
+    if !dir.join("Makefile").is_file() {
+        say("checking out the scratch clone");
+    }
+    // A run killed during `git am` leaves it under way.
+    let _ = git(&dir, &["am", "--abort"]);
+    git_ok(&dir, &["checkout", "-q", "-f", "--detach", &b.base]);
+    git_ok(&dir, &["clean", "-q", "-fdx"]);
+    dir
+}
+
+fn jobs() -> String {
+    let n = std::thread::available_parallelism().map_or(2, |n| n.get());
+    format!("-j{n}")
+}
+
+/// `make` of the harness kernel with `W=1`; (success, stdout and stderr).
+fn make(src: &Path, out: &Path, targets: &[&str]) -> (bool, String) {
+    let mut args = vec![jobs(), "W=1".to_string()];
+    args.extend(targets.iter().map(|t| t.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = kbuild::make(src, out, &args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("make runs (installed by .ci/deps)");
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    (o.status.success(), text)
+}
+
+fn checkpatch(work: &Path, patch: &Path) -> Result<(), String> {
+    let o = Command::new("perl")
+        .current_dir(work)
+        .arg("scripts/checkpatch.pl")
+        .args(["--strict", "--no-color"])
+        .arg(patch)
+        .output()
+        .expect("perl runs (installed by .ci/deps)");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    match checkpatch_totals(&out) {
+        Some((0, 0, 0)) => Ok(()),
+        _ => Err(format!(
+            "checkpatch --strict {}:\n{out}{}",
+            patch.display(),
+            String::from_utf8_lossy(&o.stderr)
+        )),
+    }
+}
+
+/// Author, date and message of each commit in `range`, oldest first.
+fn messages(work: &Path, range: &str) -> String {
+    git_ok(
+        work,
+        &["log", "--reverse", "--format=%an <%ae> %ad%n%B%n--", range],
+    )
+}
+
+/// Objects to build for `touched` files: iommu.o and each touched .c file's object.
+fn objects_of(touched: &[String]) -> Vec<String> {
+    let mut objects = vec!["drivers/iommu/iommu.o".to_string()];
+    for f in touched {
+        if let Some(stem) = f.strip_suffix(".c") {
+            let o = format!("{stem}.o");
+            if !objects.contains(&o) {
+                objects.push(o);
+            }
+        }
+    }
+    objects
+}
+
+/// A series written to `target/tmp/series/patches/NAME`.
+#[derive(Clone)]
+struct Written {
+    name: String,
+    dir: PathBuf,
+    /// The patch files, without the cover letter.
+    patches: Vec<PathBuf>,
+}
+
+fn write(g: &Generated) -> Written {
+    let dir = cache().join("patches").join(&g.policy);
+    let _ = std::fs::remove_dir_all(&dir);
+    let written = g.series.write(&dir).expect("writing the series");
+    Written {
+        name: g.policy.clone(),
+        dir,
+        patches: written
+            .into_iter()
+            .filter(|p| !p.ends_with("0000-cover-letter.patch"))
+            .collect(),
+    }
+}
+
+/// checkpatch of every patch of every series, one after the other.
+fn checkpatch_all(work: &Path, series: &[Written]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for w in series {
+        let t = Instant::now();
+        for p in &w.patches {
+            if let Err(e) = checkpatch(work, p) {
+                problems.push(format!("{}: {e}", w.name));
+            }
+        }
+        say(&format!(
+            "{}: checkpatch --strict on {} patches in {:.1?}",
+            w.name,
+            w.patches.len(),
+            t.elapsed()
+        ));
+    }
+    problems
+}
+
+/// The gates of one series but checkpatch; every problem found, not only the first.
+/// `clean` holds the trees (with the files whose warnings count) that already built
+/// without a problem: series share patches, and a tree is not built twice.
+fn gates(
+    g: &Generated,
+    w: &Written,
+    work: &Path,
+    build: &Path,
+    clean: &mut BTreeSet<String>,
+) -> Vec<String> {
+    let b = base();
+    let name = &g.policy;
+    let (dir, patches) = (&w.dir, &w.patches);
+    let mut problems = Vec::new();
+    git_ok(work, &["checkout", "-q", "-f", "--detach", &b.base]);
+
+    // The harness's apply works in memory: the work tree stays at the base.
+    let branch = format!("series-gates/{name}");
+    let _ = git(work, &["branch", "-q", "-D", &branch]);
+    let applied = match apply::apply_series(
+        work,
+        dir,
+        apply::ApplyOptions {
+            branch,
+            base: None,
+            checkout: false,
+        },
+    ) {
+        Err(e) => {
+            problems.push(format!("{name}: switchyard_harness::apply refuses it: {e}"));
+            None
+        }
+        Ok(outcome) => {
+            if outcome.base.to_string() != b.base || outcome.base_from != "cover letter" {
+                problems.push(format!(
+                    "{name}: apply took base {} from {}, not the cover letter's {}",
+                    outcome.base, outcome.base_from, b.base
+                ));
+            }
+            Some(outcome.head.to_string())
+        }
+    };
+    let touched: Vec<String> = g
+        .series
+        .patches
+        .iter()
+        .flat_map(|p| p.text.lines())
+        .filter_map(|l| l.strip_prefix("diff --git a/"))
+        .filter_map(|l| l.split_once(" b/").map(|(a, _)| a.to_string()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let objects = objects_of(&touched);
+    let targets: Vec<&str> = objects.iter().map(String::as_str).collect();
+
+    // git am, one patch at a time, and after each the touched objects, so that the
+    // series bisects; make rebuilds only what the patch changed.
+    let t = Instant::now();
+    let (mut warned, mut known) = (0, 0);
+    for p in patches {
+        let file = p.file_name().unwrap().to_string_lossy();
+        let o = git(
+            work,
+            &[
+                "am",
+                "-q",
+                "--no-3way",
+                "--whitespace=error",
+                p.to_str().unwrap(),
+            ],
+        );
+        if !o.status.success() {
+            let _ = git(work, &["am", "--abort"]);
+            problems.push(format!(
+                "{name}: git am does not apply {file}:\n{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ));
+            return problems;
+        }
+        let key = format!(
+            "{} {}",
+            git_ok(work, &["rev-parse", "HEAD^{tree}"]),
+            touched.join(" ")
+        );
+        if clean.contains(&key) {
+            known += 1;
+            continue;
+        }
+        let (ok, out) = make(work, build, &targets);
+        let warnings: Vec<&str> = out.lines().filter(|l| l.contains("warning:")).collect();
+        warned += warnings.len();
+        if !warnings.is_empty() {
+            say(&format!(
+                "{name}: {file}: warnings:\n  {}",
+                warnings.join("\n  ")
+            ));
+        }
+        if !ok {
+            let errors = kbuild::compile_errors(&out);
+            let shown = if errors.is_empty() {
+                let lines: Vec<&str> = out.lines().collect();
+                lines[lines.len().saturating_sub(30)..].join("\n")
+            } else {
+                errors.join("\n")
+            };
+            problems.push(format!(
+                "{name}: with {file} applied, {} does not compile:\n{shown}",
+                objects.join(" ")
+            ));
+        }
+        let bad = warnings_in(&out, &touched);
+        if !bad.is_empty() {
+            problems.push(format!(
+                "{name}: with {file} applied, warnings in files the series touches:\n  {}",
+                bad.join("\n  ")
+            ));
+        }
+        if ok && bad.is_empty() {
+            clean.insert(key);
+        }
+    }
+    say(&format!(
+        "{name}: git am and {} built after each of {} patches ({known} trees built before) \
+         in {:.1?}, {warned} warning line(s)",
+        objects.join(" "),
+        patches.len(),
+        t.elapsed()
+    ));
+    let count = git_ok(work, &["rev-list", "--count", &format!("{}..HEAD", b.base)]);
+    assert_eq!(
+        count,
+        patches.len().to_string(),
+        "{name}: one commit a patch"
+    );
+    let changed = git_ok(work, &["diff", "--name-only", &format!("{}..HEAD", b.base)]);
+    assert_eq!(changed.lines().collect::<Vec<_>>(), touched, "{name}");
+
+    if let Some(head) = applied {
+        let tree = |rev: &str| git_ok(work, &["rev-parse", &format!("{rev}^{{tree}}")]);
+        if tree(&head) != tree("HEAD") {
+            problems.push(format!(
+                "{name}: switchyard_harness::apply makes tree {} where git am makes {}",
+                tree(&head),
+                tree("HEAD")
+            ));
+        }
+        let (ours, theirs) = (
+            messages(work, &format!("{}..{head}", b.base)),
+            messages(work, &format!("{}..HEAD", b.base)),
+        );
+        if ours != theirs {
+            problems.push(format!(
+                "{name}: the commits' messages differ from git am's:\n{ours}\n---- git am:\n{theirs}"
+            ));
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_series_passes_checkpatch_applies_like_git_am_and_compiles() {
+    let started = Instant::now();
+    let plan = plan();
+    let work = work_tree();
+    let written: Vec<Written> = plan.generated.iter().map(write).collect();
+    // checkpatch reads only the patches and the tree's scripts/: it runs beside the builds.
+    let checkpatch = std::thread::spawn({
+        let (work, written) = (work.clone(), written.clone());
+        move || checkpatch_all(&work, &written)
+    });
+
+    let build = cache().join("build");
+    let t = Instant::now();
+    let mut progress = |_: kbuild::BuildEvent| say("configuring the build directory");
+    kbuild::configure(&work, &build, &mut progress).expect("configuring the harness kernel");
+    let (ok, out) = make(&work, &build, &["prepare"]);
+    assert!(ok, "make prepare failed:\n{out}");
+    say(&format!("configured and prepared in {:.1?}", t.elapsed()));
+
+    let mut problems = Vec::new();
+    let mut clean = BTreeSet::new();
+    for (g, w) in plan.generated.iter().zip(&written) {
+        problems.extend(gates(g, w, &work, &build, &mut clean));
+    }
+    problems.extend(checkpatch.join().expect("the checkpatch thread"));
+    say(&format!(
+        "gates of {} series in {:.1?}",
+        plan.generated.len(),
+        started.elapsed()
+    ));
+    assert!(problems.is_empty(), "\n{}", problems.join("\n\n"));
+}

@@ -1,0 +1,179 @@
+//! The Linux 6.12 tree the series tests share, kept under `target/tmp/series/` so that a
+//! second run reuses it: Debian's linux-source-6.12 tarball imported once with the harness
+//! (`tree::init`, idempotent), and a bare clone sharing its objects that holds a commit on a
+//! scratch branch renaming a function every series anchors on. The import's refs, index
+//! and files are only ever read.
+//!
+//! Used by `generator/tests/series.rs` and, through `#[path]`, by the CLI test
+//! `tests/gen_series.rs`.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use switchyard_harness::git2;
+use switchyard_harness::tree;
+
+/// The directory the series tests keep between runs.
+pub fn cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("series")
+}
+
+/// Progress on stderr (shown with `--nocapture` and when a test fails).
+pub fn say(text: &str) {
+    eprintln!("[series] {text}");
+}
+
+/// The imported tree and its base commit.
+pub struct Base {
+    pub import: PathBuf,
+    pub base: String,
+}
+
+/// Imports the tarball into `target/tmp/series/linux-6.12` the first time (about 40 s);
+/// later calls and runs find the finished import.
+pub fn base() -> &'static Base {
+    static BASE: OnceLock<Base> = OnceLock::new();
+    BASE.get_or_init(|| {
+        let dir = cache().join("linux-6.12");
+        let tarball = Path::new(tree::DEFAULT_TARBALL);
+        let started = std::time::Instant::now();
+        let mut progress = |_: tree::Progress| {};
+        let outcome = match tree::init(&dir, tarball, &mut progress) {
+            // An import killed half-way leaves a directory that is no import: start over.
+            Err(tree::TreeError::NotEmpty { .. }) => {
+                say(&format!(
+                    "{} is no finished import; importing again",
+                    dir.display()
+                ));
+                std::fs::remove_dir_all(&dir).expect("removing the unfinished import");
+                tree::init(&dir, tarball, &mut progress)
+            }
+            other => other,
+        }
+        .unwrap_or_else(|e| panic!("importing {}: {e}", tarball.display()));
+        if let tree::InitOutcome::Imported(_) = outcome {
+            say(&format!(
+                "imported the tarball in {:.0?}",
+                started.elapsed()
+            ));
+        }
+        Base {
+            import: dir,
+            base: outcome.commit().to_string(),
+        }
+    })
+}
+
+/// `git -C DIR ARGS` with no system or global configuration, so that a developer's
+/// settings (am.threeWay, hooks, ...) do not change what is tested.
+pub fn git(dir: &Path, args: &[&str]) -> Output {
+    Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=Switchyard Test"])
+        .args(["-c", "user.email=test@switchyard.invalid"])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("git runs (installed by .ci/deps)")
+}
+
+/// `git` that must succeed; its trimmed stdout.
+pub fn git_ok(dir: &Path, args: &[&str]) -> String {
+    let o = git(dir, args);
+    assert!(
+        o.status.success(),
+        "git {args:?} in {} failed:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// A clone of the import sharing its objects (`--shared`), made once; refs created in it
+/// never reach the import.
+pub fn shared_clone(name: &str, bare: bool) -> PathBuf {
+    let b = base();
+    let dir = cache().join(name);
+    let usable = dir.exists()
+        && git(&dir, &["cat-file", "-e", &format!("{}^{{commit}}", b.base)])
+            .status
+            .success();
+    if !usable {
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut args = vec!["clone", "-q", "--shared", "--no-checkout"];
+        if bare {
+            args.push("--bare");
+        }
+        let (import, to) = (b.import.to_str().unwrap(), dir.to_str().unwrap());
+        args.extend([import, to]);
+        git_ok(&cache(), &args);
+    }
+    dir
+}
+
+/// The function the renamed tree no longer has: every series inserts its functions after
+/// it in drivers/iommu/iommu.c.
+pub const RENAMED_FROM: &str = "__iommu_group_alloc_blocking_domain";
+/// Its new name.
+pub const RENAMED_TO: &str = "__iommu_group_alloc_blocking";
+/// The scratch branch holding the rename.
+pub const RENAMED_BRANCH: &str = "renamed";
+
+/// A bare clone whose branch [`RENAMED_BRANCH`] is the base plus one commit renaming
+/// [`RENAMED_FROM`] (definition and callers) in drivers/iommu/iommu.c.
+pub fn renamed_tree() -> &'static Path {
+    static TREE: OnceLock<PathBuf> = OnceLock::new();
+    TREE.get_or_init(|| {
+        let b = base();
+        let dir = shared_clone("renamed.git", true);
+        let repo = git2::Repository::open(&dir).expect("the clone opens");
+        let base = repo
+            .revparse_single(&b.base)
+            .and_then(|o| o.peel_to_commit())
+            .expect("the base is in the clone");
+        let path = "drivers/iommu/iommu.c";
+        let entry = base
+            .tree()
+            .and_then(|t| t.get_path(Path::new(path)))
+            .expect("iommu.c at the base");
+        let blob = repo.find_blob(entry.id()).expect("iommu.c's blob");
+        let text = std::str::from_utf8(blob.content()).expect("iommu.c is UTF-8");
+        assert!(text.contains(&format!("static int {RENAMED_FROM}(")));
+        let renamed = text.replace(RENAMED_FROM, RENAMED_TO);
+        let id = repo.blob(renamed.as_bytes()).expect("writing the blob");
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        update.upsert(path, id, git2::FileMode::Blob);
+        let tree_id = update
+            .create_updated(&repo, &base.tree().unwrap())
+            .expect("building the tree");
+        let tree = repo.find_tree(tree_id).unwrap();
+        let sig = git2::Signature::new(
+            "Switchyard Test",
+            "test@switchyard.invalid",
+            &git2::Time::new(1_767_225_600, 0),
+        )
+        .unwrap();
+        let commit = repo
+            .commit(
+                None,
+                &sig,
+                &sig,
+                &format!("iommu: Rename {RENAMED_FROM}()\n"),
+                &tree,
+                &[&base],
+            )
+            .expect("committing the rename");
+        repo.reference(
+            &format!("refs/heads/{RENAMED_BRANCH}"),
+            commit,
+            true,
+            "the anchor test's rename",
+        )
+        .expect("the scratch branch");
+        dir
+    })
+}

@@ -79,6 +79,11 @@ enum Command {
     /// Build the policy's kernel, boot it in QEMU (arm64, SMMUv3, GICv3 ITS), replay the
     /// scenario's fixed script, and compare each step with the model's prediction. Exits 1
     /// when the kernel and the model disagree at any step.
+    ///
+    /// A policy that changes the kernel runs its series, generated and applied to the
+    /// tree's base as branch switchyard/POLICY-v1 (reused when it already holds this very
+    /// series; the next free version when it holds something else, which is left alone),
+    /// unless --branch names the branch to run. Its first build starts from the base's.
     Run {
         /// A built-in name or a path.
         policy: String,
@@ -89,10 +94,11 @@ enum Command {
         /// linux-source-6.12 tarball imported into the cache.
         #[arg(long)]
         tree: Option<PathBuf>,
-        /// The branch (or revision) of the tree that holds the policy's series.
+        /// Run this branch (or revision) of the tree as it is, instead of the policy's
+        /// generated series.
         #[arg(long)]
         branch: Option<String>,
-        /// Where sources, builds and initramfs go.
+        /// Where sources, builds, series and initramfs go.
         #[arg(long, default_value_os_t = run::default_cache())]
         cache: PathBuf,
         /// Parallel make jobs.

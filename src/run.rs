@@ -1,14 +1,52 @@
 //! `switchyard run`: build a policy's kernel, boot it in QEMU, replay the scenario's fixed
 //! script, and compare what the kernel did with what the model predicted, step by step.
+//!
+//! # Which kernel
+//!
+//! status-quo runs the tree's base: the import's commit (`refs/switchyard/base`), or HEAD
+//! of any other kernel git tree. `--branch NAME` runs that branch as it is. Without
+//! `--branch`, a policy that changes the kernel runs its series, generated here and
+//! applied to the base as a branch of the tree:
+//!
+//! - The series is what `gen series` writes, with a fixed author ([`SERIES_AUTHOR`]) and
+//!   the base commit's date as its date, so generating it again gives the same patches.
+//! - Its branch is `switchyard/POLICY-v1`, the branch `switchyard apply POLICY` names. If
+//!   that branch does not exist, the series is applied as it (atomically, as `apply`
+//!   does). If it exists and holds exactly this series on this base (same patches,
+//!   messages, authors, dates and resulting trees; see
+//!   [`switchyard_harness::apply::branch_state`]), it is reused: a second run builds
+//!   nothing new.
+//! - If it exists and holds something else — the policy or the generator changed since,
+//!   the tree's base moved, or someone committed to it — it is left exactly as it is and
+//!   the series becomes the next version, `switchyard/POLICY-v2` with `[PATCH RFC v2 k/n]`
+//!   subjects, and so on: what is built is always the policy as it is written now, and no
+//!   existing branch is ever rewritten. Each branch passed over is named on stderr and in
+//!   the report. To build an older or a hand-edited branch, pass it with `--branch`.
+//!
+//! The series itself is kept in the cache (`series/LABEL`), to read or to send.
+//!
+//! # Where it is built
+//!
+//! Each branch has a source directory (`src/LABEL`, the branch's name with `-` for `/`;
+//! `base` for the base) and a build directory (`build/LABEL`) in the cache, always paired,
+//! because kbuild records the source directory's path in what it builds. The commit is
+//! written into the source directory incrementally ([`worktree`]). A branch built for the
+//! first time starts from the base's pair when there is one ([`seed`]): its source files
+//! hard-linked, its build copied with mtimes kept and paths rewritten, so only what the
+//! series changes, and what depends on it, is compiled.
 
+use crate::kernel::Progress;
 use serde::Serialize;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use switchyard::dsl::{self, Policy, Scenario};
 use switchyard_generator::model::{self, moves::Irq, moves::Outcome, Interpreter, ScriptStep};
+use switchyard_generator::series;
+use switchyard_harness::apply::{self, ApplyError, ApplyOptions, BranchState};
+use switchyard_harness::git2::Oid;
 use switchyard_harness::qemu::{GuestResult, StepObservation};
-use switchyard_harness::{guest, initramfs, kbuild, qemu, tree, worktree};
+use switchyard_harness::{guest, initramfs, kbuild, qemu, seed, tree, worktree};
 
 /// The kernel source every default run starts from.
 pub const TARBALL: &str = "/usr/src/linux-source-6.12.tar.xz";
@@ -36,12 +74,40 @@ pub enum RunError {
         help("list the tree's branches with `git -C TREE branch`")
     )]
     NoBranch(PathBuf, String),
-    #[error("policy `{policy}` changes the kernel, and no branch holding its series was given")]
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Series(#[from] series::SeriesError),
+    // `{0}` rather than `transparent`: the apply errors already say their cause.
+    #[error("{0}")]
     #[diagnostic(
-        code(switchyard::run::series),
-        help("apply the policy's series to the tree and pass its branch with --branch NAME")
+        code(switchyard::run::apply),
+        help("the tree's refs, HEAD, index and work tree are as they were; to run a branch of your own, pass it with --branch")
     )]
-    NeedsBranch { policy: String },
+    Apply(ApplyError),
+    #[error("branches {first} to {last} all hold other series than `{policy}`'s")]
+    #[diagnostic(
+        code(switchyard::run::versions),
+        help("delete the branches you no longer need (`git -C TREE branch -D ...`), or pass one with --branch")
+    )]
+    Versions {
+        policy: String,
+        first: String,
+        last: String,
+    },
+    #[error("git error in `{}` while {action}: {source}", tree.display())]
+    #[diagnostic(code(switchyard::run::git))]
+    Git {
+        tree: PathBuf,
+        action: String,
+        #[source]
+        source: switchyard_harness::git2::Error,
+    },
+    #[error(transparent)]
+    #[diagnostic(
+        code(switchyard::run::seed),
+        help("remove the branch's directories under the cache's src/ and build/ to start it over")
+    )]
+    Seed(#[from] seed::SeedError),
     #[error("scenario `{0}` has no fixed script to replay")]
     #[diagnostic(
         code(switchyard::run::script),
@@ -98,9 +164,40 @@ pub struct RunReport {
     pub policy: String,
     pub scenario: String,
     pub revision: String,
+    /// How the policy's series came to be on the branch that was built; absent when the
+    /// base or a `--branch` was built.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series: Option<SeriesUse>,
     pub steps: Vec<Compared>,
     pub agree: bool,
 }
+
+/// The branch `run` built a policy's series from, and how it came to hold it.
+#[derive(Debug, Serialize)]
+pub struct SeriesUse {
+    /// `switchyard/POLICY-vN`.
+    pub branch: String,
+    /// `applied`: created by this run; `reused`: it already held this very series.
+    pub action: &'static str,
+    /// The commit the series is on.
+    pub base: String,
+    /// The branch's commits, oldest first: id and subject.
+    pub commits: Vec<(String, String)>,
+    /// Where the series' mails were written.
+    pub dir: PathBuf,
+    /// Earlier versions' branches that hold something else, left as they are.
+    pub superseded: Vec<Superseded>,
+}
+
+/// A branch passed over because it holds another series.
+#[derive(Debug, Serialize)]
+pub struct Superseded {
+    pub branch: String,
+    pub reason: String,
+}
+
+/// How the model names the blocking domain in an outcome (`Machine::dom_label`).
+const BLOCKED: &str = "blocked";
 
 /// What the model's outcome says in the terms the guest can observe.
 fn predicted(step: &ScriptStep) -> (&'static str, String) {
@@ -110,6 +207,13 @@ fn predicted(step: &ScriptStep) -> (&'static str, String) {
         Some(Outcome::Failed { errno }) => (errno.name(), format!("fails: {errno}")),
         Some(Outcome::Irq { irq }) => match irq {
             Irq::Delivered => ("delivered", "AER delivered".into()),
+            // SMMUv3 aborts every transaction of a stream whose group is in the blocking
+            // domain (STE.Config = abort, arm_smmu_make_abort_ste()) and records no event
+            // for it: what the guest sees of that loss is neither an interrupt nor an event.
+            Irq::Lost { domain, .. } if domain == BLOCKED => (
+                "silent",
+                "AER lost (aborted in the blocking domain: no SMMU event)".into(),
+            ),
             Irq::Lost { .. } => ("lost", "AER lost (IOMMU fault)".into()),
             Irq::Unsignalled => ("silent", "AER not signalled (status still pending)".into()),
             Irq::Masked => ("silent", "AER not signalled (vectors freed)".into()),
@@ -186,54 +290,53 @@ pub fn compare(prediction: &[ScriptStep], observations: &[StepObservation]) -> V
         .collect()
 }
 
-struct Progress {
-    tty: bool,
-}
+/// The author of the series `run` generates: the identity the import commits with.
+pub const SERIES_AUTHOR: (&str, &str) = tree::IMPORT_IDENTITY;
 
-impl Progress {
-    fn say(&self, text: &str) {
-        if self.tty {
-            eprint!("\r\x1b[K");
-        }
-        eprintln!("{text}");
-    }
-    fn update(&self, text: &str) {
-        if self.tty {
-            eprint!("\r\x1b[K{text}");
-            let _ = std::io::stderr().flush();
-        }
-    }
-    fn done(&self) {
-        if self.tty {
-            eprint!("\r\x1b[K");
-        }
-    }
-}
+/// How many versions of a policy's series `run` tries before giving up.
+const MAX_VERSION: u32 = 99;
 
 fn cache_dir(p: &Path) -> Result<PathBuf, RunError> {
-    std::fs::create_dir_all(p).map_err(|source| RunError::Cache {
+    let cache_err = |source| RunError::Cache {
         path: p.to_path_buf(),
         source,
-    })?;
-    Ok(p.to_path_buf())
+    };
+    std::fs::create_dir_all(p).map_err(cache_err)?;
+    // Absolute and without symlinks: kbuild records the source directory's real path,
+    // and the cache's directories are compared with it.
+    std::fs::canonicalize(p).map_err(cache_err)
+}
+
+fn cache_io(path: &Path) -> impl FnOnce(std::io::Error) -> RunError {
+    let path = path.to_path_buf();
+    move |source| RunError::Cache { path, source }
+}
+
+/// A branch's directories' name in the cache.
+fn label(branch: &str) -> String {
+    branch.trim_start_matches("refs/heads/").replace('/', "-")
+}
+
+/// The revision status-quo runs and series are applied on: an import's commit, else HEAD.
+fn base_revision(tree_dir: &Path) -> &'static str {
+    let import = switchyard_harness::git2::Repository::open(tree_dir)
+        .is_ok_and(|r| r.find_reference(tree::IMPORT_MARKER_REF).is_ok());
+    if import {
+        tree::IMPORT_MARKER_REF
+    } else {
+        "HEAD"
+    }
 }
 
 /// Builds, boots and compares; the report says whether kernel and model agree.
 pub fn run(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<RunReport, RunError> {
-    let progress = Progress {
-        tty: std::io::stderr().is_terminal(),
-    };
+    let progress = Progress::stderr();
     if scenario.script.is_empty() {
         return Err(RunError::NoScript(scenario.name.clone()));
     }
     let prediction = model::run_script(&Interpreter { policy }, scenario);
     let machine = guest::machine(scenario)?;
     let script = guest::script(scenario, opts.raise_wait.as_millis() as u64)?;
-    if opts.branch.is_none() && !policy.changed_hooks().is_empty() {
-        return Err(RunError::NeedsBranch {
-            policy: policy.name.clone(),
-        });
-    }
     let cache = cache_dir(&opts.cache)?;
 
     // The kernel tree: given, or imported into the cache once.
@@ -259,53 +362,89 @@ pub fn run(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<RunRe
             dir
         }
     };
-    let kt = tree::open(&tree_dir)?;
-    let repo = kt.repo();
-    let (label, commit) = match &opts.branch {
+    let kt = tree::open_at(&tree_dir, base_revision(&tree_dir))?;
+    let (name, commit, series_use) = match &opts.branch {
         Some(b) => {
-            let obj = repo
+            let obj = kt
+                .repo()
                 .revparse_single(b)
                 .map_err(|_| RunError::NoBranch(tree_dir.clone(), b.clone()))?;
             let c = obj
                 .peel_to_commit()
                 .map_err(|_| RunError::NoBranch(tree_dir.clone(), b.clone()))?;
-            (b.replace('/', "-"), c.id())
+            (b.clone(), c.id(), None)
         }
-        None => ("base".to_string(), kt.base()),
+        None if policy.changed_hooks().is_empty() => ("base".to_string(), kt.base(), None),
+        None => {
+            let (used, head) = policy_branch(policy, &kt, &cache, &progress)?;
+            (used.branch.clone(), head, Some(used))
+        }
     };
     let short = &commit.to_string()[..12];
-    let src = cache.join("src").join(format!("{label}-{short}"));
+
+    // The source and build directories, the branch's own; a new one starts as the base's.
+    let label = label(&name);
+    let src = cache.join("src").join(&label);
+    let out = cache.join("build").join(&label);
+    adopt(&src, &out, &progress)?;
+    let (base_src, base_out) = (cache.join("src/base"), cache.join("build/base"));
+    if label != "base" && !out.exists() {
+        adopt(&base_src, &base_out, &progress)?;
+        let built = seed::source_of(&base_out).is_some_and(|s| s == base_src)
+            && base_out.join(".config").is_file();
+        if built {
+            progress.update(&format!(
+                "starting {} from {}",
+                out.display(),
+                base_out.display()
+            ));
+            let s = seed::seed(&base_src, &base_out, &src, &out)?;
+            progress.done();
+            progress.say(&format!(
+                "started {label} from the base's build: {} source files linked, {} build files copied ({} re-pointed)",
+                s.linked, s.copied, s.rewritten
+            ));
+        }
+    }
     progress.update(&format!("writing {short} to {}", src.display()));
-    let m = worktree::materialize(repo, commit, &src)?;
+    let m = worktree::materialize(kt.repo(), commit, &src)?;
     progress.done();
-    if m.written > 0 {
+    if m.written > 0 || m.removed > 0 {
         progress.say(&format!(
-            "wrote {} of {} files of {short} to {}",
+            "wrote {} of {} files of {short} to {}{}",
             m.written,
             m.total,
-            src.display()
+            src.display(),
+            if m.removed > 0 {
+                format!(", removed {}", m.removed)
+            } else {
+                String::new()
+            }
         ));
     }
 
-    let out = cache.join("build").join(&label);
+    let mut compiled = 0;
     let image = kbuild::build(&src, &out, opts.jobs, &mut |e| match e {
         kbuild::BuildEvent::Configuring => {
             progress.say("configuring the kernel (allnoconfig + harness fragment)")
         }
         kbuild::BuildEvent::Compiled { objects, last } => {
+            compiled = objects;
             progress.update(&format!("building: {objects} objects [{last}]"))
         }
     })?;
     progress.done();
-    progress.say(&format!("built {}", image.display()));
+    progress.say(&if compiled == 0 {
+        format!("kernel up to date: {}", image.display())
+    } else {
+        format!("built {} ({compiled} objects compiled)", image.display())
+    });
 
     let agent = guest::agent(&cache.join("guest"))?;
-    let rundir = cache_dir(&cache.join("run"))?;
+    let rundir = cache.join("run");
+    std::fs::create_dir_all(&rundir).map_err(cache_io(&rundir))?;
     let initrd = rundir.join(format!("{}-{}.cpio.gz", label, scenario.name));
-    initramfs::write(&initrd, &agent, &script).map_err(|source| RunError::Cache {
-        path: initrd.clone(),
-        source,
-    })?;
+    initramfs::write(&initrd, &agent, &script).map_err(cache_io(&initrd))?;
     progress.say(&format!("booting: {}", scenario.name));
     let cfg = qemu::RunConfig {
         qemu: qemu::QEMU.into(),
@@ -322,9 +461,167 @@ pub fn run(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<RunRe
     Ok(RunReport {
         policy: policy.name.clone(),
         scenario: scenario.name.clone(),
-        revision: format!("{label} ({short})"),
+        revision: format!("{name} ({short})"),
+        series: series_use,
         steps,
         agree,
+    })
+}
+
+/// Makes `out` a build of the source directory `src`. A build directory records its
+/// source directory's path; when that is another one (an older cache layout, where
+/// source directories were named after label and commit, or a cache that was moved), the
+/// old source directory becomes `src` if it is in this cache, and the build is re-pointed
+/// at `src`, mtimes kept, so nothing is rebuilt for the move. A build whose source
+/// directory is gone is removed: it starts over.
+fn adopt(src: &Path, out: &Path, progress: &Progress) -> Result<(), RunError> {
+    let Some(old) = seed::source_of(out) else {
+        return Ok(());
+    };
+    if old == src {
+        return Ok(());
+    }
+    if old.is_dir() && old.parent() == src.parent() {
+        if src.exists() {
+            std::fs::remove_dir_all(src).map_err(cache_io(src))?;
+        }
+        std::fs::rename(&old, src).map_err(cache_io(&old))?;
+    } else if !src.is_dir() {
+        std::fs::remove_dir_all(out).map_err(cache_io(out))?;
+        return Ok(());
+    }
+    let s = seed::repoint(out, &old, src)?;
+    progress.say(&format!(
+        "moved the source of {} to {} ({} build files re-pointed)",
+        out.display(),
+        src.display(),
+        s.rewritten
+    ));
+    Ok(())
+}
+
+/// The branch holding `policy`'s series on the base of `kt`: found or applied, as the
+/// module's documentation says. Returns how, and the branch's commit.
+fn policy_branch(
+    policy: &Policy,
+    kt: &tree::KernelTree,
+    cache: &Path,
+    progress: &Progress,
+) -> Result<(SeriesUse, Oid), RunError> {
+    let git = |action: &str| {
+        let action = action.to_string();
+        let tree = kt.dir().to_path_buf();
+        move |source| RunError::Git {
+            tree,
+            action,
+            source,
+        }
+    };
+    let base = kt.base();
+    let date = kt
+        .repo()
+        .find_commit(base)
+        .map_err(git("reading the base commit"))?
+        .time()
+        .seconds();
+    let author = series::Identity {
+        name: SERIES_AUTHOR.0.into(),
+        email: SERIES_AUTHOR.1.into(),
+    };
+    let verdicts = series::verdicts(policy)?;
+    let mut superseded = Vec::new();
+    for v in 1..=MAX_VERSION {
+        let branch = crate::kernel::default_branch(&policy.name, Some(v));
+        let sopts = series::Options {
+            // v1 is `apply POLICY`'s default: no version in the subjects.
+            version: (v > 1).then_some(v),
+            signoff: false,
+            from: Some(author.clone()),
+            date: Some(date),
+            range_diff: None,
+            verdicts: Some(verdicts.clone()),
+        };
+        let s = series::generate(policy, kt, &base.to_string(), &sopts)?;
+        // Written aside first: the series directory of a branch passed over is not this
+        // series, and must not look like it.
+        let dir = cache.join("series").join(label(&branch));
+        let candidate = cache.join("series").join(format!("{}.new", label(&branch)));
+        s.write(&candidate)?;
+        let state = apply::branch_state(kt.dir(), &candidate, &branch, &base.to_string())
+            .map_err(RunError::Apply)?;
+        if matches!(state, BranchState::Differs { .. }) {
+            std::fs::remove_dir_all(&candidate).map_err(cache_io(&candidate))?;
+        } else {
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir).map_err(cache_io(&dir))?;
+            }
+            std::fs::rename(&candidate, &dir).map_err(cache_io(&dir))?;
+        }
+        let (action, head) = match state {
+            BranchState::Absent => {
+                let o = apply::apply_series(
+                    kt.dir(),
+                    &dir,
+                    ApplyOptions {
+                        branch: branch.clone(),
+                        base: Some(base.to_string()),
+                        checkout: false,
+                    },
+                )
+                .map_err(RunError::Apply)?;
+                ("applied", o.head)
+            }
+            BranchState::Holds { head } => ("reused", head),
+            BranchState::Differs { reason, .. } => {
+                progress.say(&format!(
+                    "{branch} holds another series ({reason}); left as it is"
+                ));
+                superseded.push(Superseded { branch, reason });
+                continue;
+            }
+        };
+        // The branch's commits, oldest first.
+        let mut commits = Vec::new();
+        let mut c = kt
+            .repo()
+            .find_commit(head)
+            .map_err(git("reading a commit"))?;
+        while c.id() != base {
+            commits.push((
+                c.id().to_string(),
+                c.summary().unwrap_or_default().to_string(),
+            ));
+            c = c.parent(0).map_err(git("reading a commit"))?;
+        }
+        commits.reverse();
+        let used = SeriesUse {
+            branch,
+            action,
+            base: base.to_string(),
+            commits,
+            dir,
+            superseded,
+        };
+        progress.say(&match action {
+            "applied" => format!(
+                "applied {} patches of {} to {} as branch {} (series in {})",
+                used.commits.len(),
+                policy.name,
+                kt.dir().display(),
+                used.branch,
+                used.dir.display()
+            ),
+            _ => format!(
+                "branch {} already holds the series of {}: reusing it",
+                used.branch, policy.name
+            ),
+        });
+        return Ok((used, head));
+    }
+    Err(RunError::Versions {
+        policy: policy.name.clone(),
+        first: crate::kernel::default_branch(&policy.name, Some(1)),
+        last: crate::kernel::default_branch(&policy.name, Some(MAX_VERSION)),
     })
 }
 
@@ -334,6 +631,25 @@ pub fn render(out: &mut dyn Write, r: &RunReport) -> std::io::Result<()> {
         "policy {} on {}, kernel {}",
         r.policy, r.scenario, r.revision
     )?;
+    if let Some(s) = &r.series {
+        for old in &s.superseded {
+            writeln!(out, "  {} passed over: {}", old.branch, old.reason)?;
+        }
+        writeln!(
+            out,
+            "  {} patches on base {}, {}:",
+            s.commits.len(),
+            &s.base[..12.min(s.base.len())],
+            if s.action == "applied" {
+                "generated and applied by this run"
+            } else {
+                "the branch already held them"
+            }
+        )?;
+        for (id, subject) in &s.commits {
+            writeln!(out, "    {} {subject}", &id[..12.min(id.len())])?;
+        }
+    }
     writeln!(out)?;
     let rows: Vec<Vec<String>> = r
         .steps

@@ -327,22 +327,7 @@ pub fn apply_series(
     }
 
     // Parse everything before writing anything.
-    let mut mails: Vec<(PathBuf, MailPatch, Diff<'static>)> = Vec::new();
-    for file in &series.patches {
-        let bytes = fs::read(file).map_err(|source| ApplyError::SeriesUnreadable {
-            dir: file.clone(),
-            source,
-        })?;
-        let mail = mbox::parse(&bytes).map_err(|source| ApplyError::Malformed {
-            patch: file.clone(),
-            source,
-        })?;
-        let diff = Diff::from_buffer(&mail.diff).map_err(|source| ApplyError::BadDiff {
-            patch: file.clone(),
-            source,
-        })?;
-        mails.push((file.clone(), mail, diff));
-    }
+    let mails = read_mails(&series)?;
 
     let configured = repo.signature().ok();
     let mut parent = base.clone();
@@ -443,6 +428,161 @@ pub fn apply_series(
         commits,
         checked_out: opts.checkout,
     })
+}
+
+/// Every patch of `series`, read and parsed: the file, the mail, its diff.
+fn read_mails(series: &Series) -> Result<Vec<(PathBuf, MailPatch, Diff<'static>)>, ApplyError> {
+    let mut mails = Vec::new();
+    for file in &series.patches {
+        let bytes = fs::read(file).map_err(|source| ApplyError::SeriesUnreadable {
+            dir: file.clone(),
+            source,
+        })?;
+        let mail = mbox::parse(&bytes).map_err(|source| ApplyError::Malformed {
+            patch: file.clone(),
+            source,
+        })?;
+        let diff = Diff::from_buffer(&mail.diff).map_err(|source| ApplyError::BadDiff {
+            patch: file.clone(),
+            source,
+        })?;
+        mails.push((file.clone(), mail, diff));
+    }
+    Ok(mails)
+}
+
+/// What a branch holds, compared with a series: see [`branch_state`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BranchState {
+    /// There is no such branch.
+    Absent,
+    /// The branch is the series applied on the base, as [`apply_series`] makes it.
+    Holds {
+        /// The branch's commit.
+        head: Oid,
+    },
+    /// The branch is something else.
+    Differs {
+        /// The branch's commit.
+        head: Oid,
+        /// The first difference found, e.g. `patch 3/6 changes other files`.
+        reason: String,
+    },
+}
+
+/// Whether `branch` of the repository at `tree` holds exactly the series in the
+/// directory `series` applied on the revision `base`: one commit per patch, in order,
+/// the first one's parent `base`, each with its patch's message, author and author date,
+/// and each with the tree that its patch applied to its parent gives. The committer is
+/// not compared (it is whoever applied the series, and when).
+///
+/// Reads only: no ref moves. Trees computed for the comparison are written to the object
+/// database, where those that no commit holds stay unreachable.
+pub fn branch_state(
+    tree: &Path,
+    series: &Path,
+    branch: &str,
+    base: &str,
+) -> Result<BranchState, ApplyError> {
+    let repo = Repository::open(tree).map_err(|source| ApplyError::NotARepository {
+        tree: tree.to_path_buf(),
+        source,
+    })?;
+    let git = |action: &str| {
+        let action = action.to_string();
+        move |source| ApplyError::Git {
+            tree: tree.to_path_buf(),
+            action,
+            source,
+        }
+    };
+    let full = if branch.starts_with("refs/heads/") {
+        branch.to_string()
+    } else {
+        format!("refs/heads/{branch}")
+    };
+    let Ok(reference) = repo.find_reference(&full) else {
+        return Ok(BranchState::Absent);
+    };
+    let series = read_series(series)?;
+    let mails = read_mails(&series)?;
+    let base = repo
+        .revparse_single(base)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|source| ApplyError::BaseNotFound {
+            rev: base.to_string(),
+            from: "--base",
+            tree: tree.to_path_buf(),
+            source,
+        })?;
+    let tip = reference
+        .peel_to_commit()
+        .map_err(git(&format!("reading {full}")))?;
+    let head = tip.id();
+    let differs = |reason: String| Ok(BranchState::Differs { head, reason });
+    let n = mails.len();
+
+    // The branch's last n commits, oldest first, on the base.
+    let fewer = |have: usize| {
+        format!(
+            "it has {have} commit{} on the base where the series has {n} patches",
+            if have == 1 { "" } else { "s" }
+        )
+    };
+    if tip.id() == base.id() {
+        return differs(fewer(0));
+    }
+    let mut chain = vec![tip];
+    while chain.len() < n {
+        let last = chain.last().expect("not empty");
+        if last.parent_count() != 1 {
+            return differs(format!(
+                "it is not a line of {n} commits on base {}",
+                short(base.id())
+            ));
+        }
+        let parent = last.parent(0).map_err(git("reading a commit"))?;
+        if parent.id() == base.id() {
+            return differs(fewer(chain.len()));
+        }
+        chain.push(parent);
+    }
+    chain.reverse();
+    let first = &chain[0];
+    if first.parent_count() != 1
+        || first.parent_id(0).map_err(git("reading a commit"))? != base.id()
+    {
+        return differs(format!(
+            "it is not the {n} patches of the series on base {}",
+            short(base.id())
+        ));
+    }
+
+    for (k, (commit, (_, mail, diff))) in chain.iter().zip(&mails).enumerate() {
+        let which = format!("patch {}/{n}", k + 1);
+        if commit.message_bytes() != mail.message.as_bytes() {
+            return differs(format!("{which} has another message"));
+        }
+        let author = commit.author();
+        if author.name_bytes() != mail.author_name.as_bytes()
+            || author.email_bytes() != mail.author_email.as_bytes()
+            || author.when().seconds() != mail.date_seconds
+        {
+            return differs(format!("{which} has another author or date"));
+        }
+        let parent_tree = commit
+            .parent(0)
+            .and_then(|p| p.tree())
+            .map_err(git("reading a tree"))?;
+        let Ok(mut index) = apply_one(&repo, &parent_tree, diff) else {
+            return differs(format!("{which} does not apply where the branch has it"));
+        };
+        let tree_id = index.write_tree_to(&repo).map_err(git("writing a tree"))?;
+        if tree_id != commit.tree_id() {
+            return differs(format!("{which} changes the files differently"));
+        }
+    }
+    Ok(BranchState::Holds { head })
 }
 
 /// Checks `commit` out (safe mode: nothing uncommitted is overwritten) and

@@ -10,6 +10,8 @@
 //! * [`initramfs`]: the agent and its script as a gzip'd cpio.
 //! * [`qemu`]: boot, drive the script, inject AER over QMP, observe each step.
 //! * [`worktree`]: write a commit's files into a build directory, incrementally.
+//! * [`seed`]: start a branch's source and build directories as copies of the base's,
+//!   so its first build is incremental.
 //!
 //! The crate re-exports [`git2`], so that callers name object ids with the
 //! same version of it.
@@ -26,5 +28,6 @@ pub mod kbuild;
 pub mod mbox;
 mod pack;
 pub mod qemu;
+pub mod seed;
 pub mod tree;
 pub mod worktree;

@@ -5,6 +5,19 @@
 //! The directory keeps a manifest of the blob id of every file it holds; writing another
 //! commit into it rewrites only the files whose blob changed and removes the ones that are
 //! gone, so `make` afterwards rebuilds only what changed.
+//!
+//! # Why mtimes make this correct
+//!
+//! make rebuilds a target when a prerequisite is newer. A file that is left alone keeps
+//! its mtime, so everything built from it stays up to date; a file that is rewritten gets
+//! the current time, later than every object built before, so everything that depends on
+//! it is rebuilt. That holds however old the commit's own dates are, which is why nothing
+//! here sets an mtime.
+//!
+//! No file is ever written in place: a changed file is removed and created anew (a new
+//! inode), and so is the manifest (written beside it, then renamed over it). So a source
+//! directory may share its unchanged files with another one through hard links (see
+//! [`crate::seed`]) without a write in one showing up in the other.
 
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 use std::collections::BTreeMap;
@@ -112,7 +125,9 @@ pub fn materialize(
     }
     let text: String = new.iter().map(|(p, o)| format!("{o}\t{p}\n")).collect();
     let manifest = dir.join(MANIFEST);
-    std::fs::write(&manifest, text).map_err(io(&manifest))?;
+    let fresh = dir.join(format!("{MANIFEST}.new"));
+    std::fs::write(&fresh, text).map_err(io(&fresh))?;
+    std::fs::rename(&fresh, &manifest).map_err(io(&manifest))?;
     Ok(Materialized {
         written,
         removed,

@@ -861,6 +861,97 @@ fn an_existing_branch_is_refused() {
 }
 
 #[test]
+fn branch_state_tells_the_series_from_anything_else() {
+    use apply::BranchState;
+    let series = series();
+    let import = import();
+    let dir = &import.dir;
+    let base = import.report.commit.to_string();
+    let _guard = lock();
+    let before = snapshot(dir);
+    let state = |series: &Path, branch: &str| {
+        apply::branch_state(dir, series, branch, &base).expect("branch_state")
+    };
+
+    assert_eq!(state(&series.dir, "sy-test-state"), BranchState::Absent);
+    let outcome =
+        apply::apply_series(dir, &series.dir, opts("sy-test-state", false)).expect("apply");
+    assert_eq!(
+        state(&series.dir, "sy-test-state"),
+        BranchState::Holds { head: outcome.head }
+    );
+    assert_eq!(
+        state(&series.dir, "refs/heads/sy-test-state"),
+        BranchState::Holds { head: outcome.head }
+    );
+
+    // Another message in the second patch.
+    let (_tmp, spoiled, patches) = series_copy();
+    let mail = fs::read_to_string(&patches[2]).unwrap();
+    fs::write(
+        &patches[2],
+        mail.replace("A body line.", "Another body line."),
+    )
+    .unwrap();
+    assert_eq!(
+        state(&spoiled, "sy-test-state"),
+        BranchState::Differs {
+            head: outcome.head,
+            reason: "patch 2/2 has another message".into()
+        }
+    );
+
+    // The first patch alone; a commit more than the series.
+    let first = outcome.commits[0].commit.to_string();
+    git(dir, &["branch", "sy-test-state-short", &first]);
+    match state(&series.dir, "sy-test-state-short") {
+        BranchState::Differs { reason, .. } => assert_eq!(
+            reason,
+            "it has 1 commit on the base where the series has 2 patches"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let tree = format!("{}^{{tree}}", outcome.head);
+    let extra = git_cmd(
+        dir,
+        &[
+            "commit-tree",
+            &tree,
+            "-p",
+            &outcome.head.to_string(),
+            "-m",
+            "extra",
+        ],
+    )
+    .env("GIT_AUTHOR_NAME", "Test Author")
+    .env("GIT_AUTHOR_EMAIL", "author@example.org")
+    .output()
+    .unwrap();
+    assert!(extra.status.success());
+    let extra = String::from_utf8(extra.stdout).unwrap();
+    git(dir, &["branch", "sy-test-state-long", extra.trim()]);
+    match state(&series.dir, "sy-test-state-long") {
+        BranchState::Differs { reason, .. } => {
+            assert!(reason.starts_with("it is not the 2 patches"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+
+    git(
+        dir,
+        &[
+            "branch",
+            "-q",
+            "-D",
+            "sy-test-state",
+            "sy-test-state-short",
+            "sy-test-state-long",
+        ],
+    );
+    assert_untouched(&before, dir, "after comparing and deleting the branches");
+}
+
+#[test]
 fn a_dirty_tree_is_not_checked_out_over() {
     let series = series();
     let dir = &import().dir;

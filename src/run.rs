@@ -337,6 +337,10 @@ pub fn run(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<RunRe
     let prediction = model::run_script(&Interpreter { policy }, scenario);
     let machine = guest::machine(scenario)?;
     let script = guest::script(scenario, opts.raise_wait.as_millis() as u64)?;
+    // A policy without C is refused before a tree is imported or read.
+    if opts.branch.is_none() && !policy.changed_hooks().is_empty() {
+        series::expressible(policy)?;
+    }
     let cache = cache_dir(&opts.cache)?;
 
     // The kernel tree: given, or imported into the cache once.

@@ -237,17 +237,21 @@ fn vfio_hard_fail_runs_from_its_generated_series() {
     assert_eq!(mtime(&ours.join("arch/arm64/boot/Image")), image);
 }
 
-/// msi-reroute needs a kernel capability 6.12 lacks: the generator says so, exit 2.
+/// msi-reroute needs a kernel capability 6.12 lacks: the generator says so, exit 2, before
+/// anything is imported or built (the cache it was given is not even created).
 fn a_policy_without_c_is_refused_by_the_generator() {
+    let fresh = Path::new(env!("CARGO_TARGET_TMPDIR")).join("refused-cache");
+    let _ = std::fs::remove_dir_all(&fresh);
     let o = switchyard(&[
         "run",
         "msi-reroute",
         "-s",
         "arm-port-vfio",
         "--cache",
-        cache().to_str().unwrap(),
+        fresh.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
+    assert!(!fresh.exists(), "a refused run created {}", fresh.display());
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("has no C rendering"), "{stderr}");
     assert!(

@@ -358,18 +358,23 @@ fn render_hook(
     Ok((body, ctx.uses))
 }
 
-/// Plans and renders the series of `policy` against the files of `tree`.
-pub fn generate(
-    policy: &Policy,
-    tree: &dyn BaseTree,
-    base_commit: &str,
-    opts: &Options,
-) -> Result<Series, SeriesError> {
-    let status_quo =
-        switchyard_dsl::load_policy("status-quo").map_err(|e| SeriesError::Template {
-            name: "status-quo".into(),
-            message: e.to_string(),
-        })?;
+/// Whether `policy` has a series on 6.12 at all: it changes C, every changed hook has a
+/// site, and every construct in their bodies has a C rendering. Needs no kernel tree, so
+/// callers can refuse a policy before importing or reading one.
+pub fn expressible(policy: &Policy) -> Result<(), SeriesError> {
+    let status_quo = load_status_quo()?;
+    render_all(policy, &status_quo).map(drop)
+}
+
+fn load_status_quo() -> Result<Policy, SeriesError> {
+    switchyard_dsl::load_policy("status-quo").map_err(|e| SeriesError::Template {
+        name: "status-quo".into(),
+        message: e.to_string(),
+    })
+}
+
+/// Every hook `policy` changes, rendered as status-quo writes it and as the policy does.
+fn render_all(policy: &Policy, status_quo: &Policy) -> Result<Vec<Rendered>, SeriesError> {
     let changed = policy.changed_hooks();
     if changed.is_empty() {
         return Err(SeriesError::NoChange {
@@ -384,7 +389,7 @@ pub fn generate(
             reason: sites::unsupported_hook(hook).to_string(),
         })?;
         let (new, new_uses) = render_hook(policy, &site, policy.hook(hook))?;
-        let (old, old_uses) = render_hook(&status_quo, &site, status_quo.hook(hook))?;
+        let (old, old_uses) = render_hook(status_quo, &site, status_quo.hook(hook))?;
         rendered.push(Rendered {
             site,
             old,
@@ -393,6 +398,18 @@ pub fn generate(
             new_uses,
         });
     }
+    Ok(rendered)
+}
+
+/// Plans and renders the series of `policy` against the files of `tree`.
+pub fn generate(
+    policy: &Policy,
+    tree: &dyn BaseTree,
+    base_commit: &str,
+    opts: &Options,
+) -> Result<Series, SeriesError> {
+    let status_quo = load_status_quo()?;
+    let rendered = render_all(policy, &status_quo)?;
     let t = Templates::load()?;
     let plan = plan(policy, &rendered, &t)?;
     let patches = apply(tree, &plan)?;

@@ -144,24 +144,8 @@ enum Command {
         /// linux-source-6.12 in the cache (imported the first time).
         #[arg(long)]
         tree: Option<PathBuf>,
-        /// The branch to create. Default: switchyard/POLICY-vN.
-        #[arg(long)]
-        branch: Option<String>,
-        /// The revision to apply on. Default: the cover letter's base-commit, else HEAD.
-        #[arg(long)]
-        base: Option<String>,
-        /// Check the new branch out (the work tree must be clean).
-        #[arg(long)]
-        checkout: bool,
-        /// For a policy: the version of the series, `[PATCH RFC vN k/n]`.
-        #[arg(short = 'v', long = "reroll-count", value_name = "N")]
-        version: Option<u32>,
-        /// For a policy: the author, "Name <email>"; default: the tree's git config.
-        #[arg(long, value_name = "IDENT")]
-        from: Option<String>,
-        /// For a policy: add a Signed-off-by: trailer with the author.
-        #[arg(long)]
-        signoff: bool,
+        #[command(flatten)]
+        args: ApplyArgs,
     },
     /// Check policy and scenario files; print every problem with its location.
     Lint {
@@ -356,29 +340,9 @@ fn main() -> ExitCode {
         Command::Tree(TreeCmd::Init { dir, from_tarball }) => {
             tree_init(cli.format, &mut out, &dir, &from_tarball)
         }
-        Command::Apply {
-            series,
-            tree,
-            branch,
-            base,
-            checkout,
-            version,
-            from,
-            signoff,
-        } => apply_cmd(
-            cli.format,
-            &mut out,
-            &series,
-            tree,
-            ApplyArgs {
-                branch,
-                base,
-                checkout,
-                version,
-                from,
-                signoff,
-            },
-        ),
+        Command::Apply { series, tree, args } => {
+            apply_cmd(cli.format, &mut out, &series, tree, args)
+        }
         Command::Lint { paths } => match lint(cli.format, &mut out, &paths) {
             Ok(true) => return ExitCode::SUCCESS,
             Ok(false) => return ExitCode::from(2),
@@ -675,12 +639,25 @@ fn tree_init(
 }
 
 /// `apply`'s options besides the source and the tree.
+#[derive(clap::Args)]
 struct ApplyArgs {
+    /// The branch to create. Default: switchyard/POLICY-vN.
+    #[arg(long)]
     branch: Option<String>,
+    /// The revision to apply on. Default: the cover letter's base-commit, else HEAD.
+    #[arg(long)]
     base: Option<String>,
+    /// Check the new branch out (the work tree must be clean).
+    #[arg(long)]
     checkout: bool,
+    /// For a policy: the version of the series, `[PATCH RFC vN k/n]`.
+    #[arg(short = 'v', long = "reroll-count", value_name = "N")]
     version: Option<u32>,
+    /// For a policy: the author, "Name <email>"; default: the tree's git config.
+    #[arg(long, value_name = "IDENT")]
     from: Option<String>,
+    /// For a policy: add a Signed-off-by: trailer with the author.
+    #[arg(long)]
     signoff: bool,
 }
 

@@ -269,6 +269,24 @@ pub fn read_series(dir: &Path) -> Result<Series, ApplyError> {
     })
 }
 
+/// Opens the kernel tree a series is applied to.
+fn open(tree: &Path) -> Result<Repository, ApplyError> {
+    Repository::open(tree).map_err(|source| ApplyError::NotARepository {
+        tree: tree.to_path_buf(),
+        source,
+    })
+}
+
+/// `map_err` for a git2 call on `tree`, saying what was being done.
+fn git_error(tree: &Path, action: &str) -> impl FnOnce(git2::Error) -> ApplyError {
+    let (tree, action) = (tree.to_path_buf(), action.to_string());
+    move |source| ApplyError::Git {
+        tree,
+        action,
+        source,
+    }
+}
+
 /// Applies the series in directory `series` to the repository at `tree` as
 /// the new branch `opts.branch`: one commit per patch, with the patch's
 /// author, author date, subject and message, the committer being the
@@ -281,18 +299,8 @@ pub fn apply_series(
     series: &Path,
     opts: ApplyOptions,
 ) -> Result<ApplyOutcome, ApplyError> {
-    let repo = Repository::open(tree).map_err(|source| ApplyError::NotARepository {
-        tree: tree.to_path_buf(),
-        source,
-    })?;
-    let git = |action: &str| {
-        let action = action.to_string();
-        move |source| ApplyError::Git {
-            tree: tree.to_path_buf(),
-            action,
-            source,
-        }
-    };
+    let repo = open(tree)?;
+    let git = |action: &str| git_error(tree, action);
 
     let branch = if opts.branch.starts_with("refs/heads/") {
         opts.branch.clone()
@@ -484,18 +492,8 @@ pub fn branch_state(
     branch: &str,
     base: &str,
 ) -> Result<BranchState, ApplyError> {
-    let repo = Repository::open(tree).map_err(|source| ApplyError::NotARepository {
-        tree: tree.to_path_buf(),
-        source,
-    })?;
-    let git = |action: &str| {
-        let action = action.to_string();
-        move |source| ApplyError::Git {
-            tree: tree.to_path_buf(),
-            action,
-            source,
-        }
-    };
+    let repo = open(tree)?;
+    let git = |action: &str| git_error(tree, action);
     let full = if branch.starts_with("refs/heads/") {
         branch.to_string()
     } else {

@@ -939,23 +939,16 @@ fn plan(
     // No functional change: each hook with a 6.12 decision gets its function.
     let mut have: BTreeSet<Need> = BTreeSet::new();
     let existing: Vec<&Rendered> = rendered.iter().filter(|r| !r.old.is_empty()).collect();
-    let mut caller_edits: BTreeMap<String, (Vec<&Site>, Vec<Edit>)> = BTreeMap::new();
     if !existing.is_empty() {
         let mut edits = Vec::new();
         for r in &existing {
             edits.extend(helper_edits(t, &r.old_uses.needs, &mut have, &order)?);
         }
+        let mut caller_edits = CallerEdits::new();
         for r in &existing {
             let (core, callers) = introduce(t, &r.site, &r.old, &r.old_uses, &order)?;
             edits.extend(core);
-            for e in callers {
-                let file = edit_file(&e).to_string();
-                let entry = caller_edits.entry(file).or_default();
-                if !entry.0.contains(&&r.site) {
-                    entry.0.push(&r.site);
-                }
-                entry.1.push(e);
-            }
+            add_callers(&mut caller_edits, &r.site, callers);
         }
         let sites: Vec<&Site> = existing.iter().map(|r| &r.site).collect();
         let mut c = tera::Context::new();
@@ -968,7 +961,7 @@ fn plan(
             trailers: Vec::new(),
             edits,
         });
-        for (file, (sites, edits)) in std::mem::take(&mut caller_edits) {
+        for (file, (sites, edits)) in caller_edits {
             out.push(caller_patch(
                 t,
                 &file,
@@ -991,19 +984,12 @@ fn plan(
             adds.push(t.render(note, &tera::Context::new())?.trim().to_string());
         }
     }
-    let mut late: BTreeMap<String, (Vec<&Site>, Vec<Edit>)> = BTreeMap::new();
+    let mut late = CallerEdits::new();
     for r in rendered {
         if r.old.is_empty() {
             let (core, callers) = introduce(t, &r.site, &r.new, &r.new_uses, &order)?;
             edits.extend(core);
-            for e in callers {
-                let file = edit_file(&e).to_string();
-                let entry = late.entry(file).or_default();
-                if !entry.0.contains(&&r.site) {
-                    entry.0.push(&r.site);
-                }
-                entry.1.push(e);
-            }
+            add_callers(&mut late, &r.site, callers);
         } else {
             edits.push(Edit::ReplaceFunction {
                 file: IOMMU_C.into(),
@@ -1202,6 +1188,19 @@ fn english_list(items: &[String]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// Edits outside iommu.c, by file, with the sites they call: one patch per file.
+type CallerEdits<'a> = BTreeMap<String, (Vec<&'a Site>, Vec<Edit>)>;
+
+fn add_callers<'a>(by_file: &mut CallerEdits<'a>, site: &'a Site, callers: Vec<Edit>) {
+    for e in callers {
+        let entry = by_file.entry(edit_file(&e).to_string()).or_default();
+        if !entry.0.contains(&site) {
+            entry.0.push(site);
+        }
+        entry.1.push(e);
     }
 }
 

@@ -21,7 +21,9 @@
 //!   the series becomes the next version, `switchyard/POLICY-v2` with `[PATCH RFC v2 k/n]`
 //!   subjects, and so on: what is built is always the policy as it is written now, and no
 //!   existing branch is ever rewritten. Each branch passed over is named on stderr and in
-//!   the report. To build an older or a hand-edited branch, pass it with `--branch`.
+//!   the report. To build an older or a hand-edited branch, pass it with `--branch` — as
+//!   for a branch `apply POLICY` made: it carries the git config's author and the time it
+//!   was applied, so it is never this series.
 //!
 //! The series itself is kept in the cache (`series/LABEL`), to read or to send.
 //!

@@ -58,18 +58,6 @@ pub fn init_with(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<InitOutcome, TreeError> {
     let start = Instant::now();
-    let file = File::open(tarball).map_err(|source| TreeError::TarballMissing {
-        tarball: tarball.to_path_buf(),
-        source,
-    })?;
-    let tarball_size = file
-        .metadata()
-        .map_err(|source| TreeError::TarballMissing {
-            tarball: tarball.to_path_buf(),
-            source,
-        })?
-        .len();
-
     let existed = match fs::symlink_metadata(dir) {
         Ok(meta) if meta.is_dir() => true,
         Ok(_) => {
@@ -92,6 +80,19 @@ pub fn init_with(
             });
         }
     }
+
+    // Only now: a finished import needs no tarball.
+    let file = File::open(tarball).map_err(|source| TreeError::TarballMissing {
+        tarball: tarball.to_path_buf(),
+        source,
+    })?;
+    let tarball_size = file
+        .metadata()
+        .map_err(|source| TreeError::TarballMissing {
+            tarball: tarball.to_path_buf(),
+            source,
+        })?
+        .len();
 
     let job = Job {
         dir,

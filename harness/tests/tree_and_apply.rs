@@ -265,6 +265,16 @@ fn init_again_is_a_no_op() {
         }
     );
     assert_untouched(&before, &import.dir, "re-init");
+
+    // A finished import needs no tarball: the package may have gone since.
+    let outcome = tree::init(
+        &import.dir,
+        Path::new("/nonexistent/linux.tar.xz"),
+        &mut |_| panic!("an existing import reports no progress"),
+    )
+    .expect("re-init without the tarball");
+    assert!(matches!(outcome, InitOutcome::AlreadyImported { .. }));
+    assert_untouched(&before, &import.dir, "re-init without the tarball");
 }
 
 #[test]

@@ -230,16 +230,7 @@ fn compare(m: &Machine, op: CmpOp, a: Value, b: Value) -> bool {
         (Value::CurrentDomain(g), Value::CurrentDomain(h)) => {
             m.state.groups[g].domain == m.state.groups[h].domain
         }
-        (Value::Int(x), Value::Int(y)) => {
-            return match op {
-                CmpOp::Eq => x == y,
-                CmpOp::Ne => x != y,
-                CmpOp::Lt => x < y,
-                CmpOp::Le => x <= y,
-                CmpOp::Gt => x > y,
-                CmpOp::Ge => x >= y,
-            }
-        }
+        (Value::Int(x), Value::Int(y)) => return op.holds(x, y),
         (x, y) => x == y,
     };
     match op {

@@ -355,11 +355,6 @@ pub fn leading_comment_start(src: &str, start: usize) -> usize {
     }
 }
 
-/// Whether the anchor is present exactly once.
-pub fn exists(src: &str, anchor: &Anchor) -> bool {
-    find(src, anchor).is_ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -551,11 +551,11 @@ impl Ctx {
                 _ => None,
             },
             Expr::Cmp { op, lhs, rhs } => {
-                if let Some((attr, lit)) = attr_vs_lit(lhs, rhs) {
+                if let Some((attr, op, lit)) = attr_vs_lit(*op, lhs, rhs) {
                     match (attr, lit) {
                         (Attr::OwnerCnt, Lit::Int(n)) => {
                             let v = self.facts.owner_cnt?;
-                            Some(compare(*op, v, n))
+                            Some(op.holds(v, n))
                         }
                         (Attr::Domain, Lit::Domain(DomainLit::None)) => {
                             let none = self.facts.domain_none?;
@@ -696,12 +696,7 @@ impl Ctx {
             }
             Expr::Attr { base, attr } => self.attr(base, *attr)?,
             Expr::Cmp { op, lhs, rhs } => {
-                if let Some((attr, lit)) = attr_vs_lit(lhs, rhs) {
-                    let op = if matches!(lhs.as_ref(), Expr::Lit { .. }) {
-                        flip(*op)
-                    } else {
-                        *op
-                    };
+                if let Some((attr, op, lit)) = attr_vs_lit(*op, lhs, rhs) {
                     return self.attr_cmp(attr, op, lit, e);
                 }
                 let (l, lp) = self.expr(lhs)?;
@@ -892,32 +887,11 @@ impl Ctx {
     }
 }
 
-fn compare(op: CmpOp, a: u32, b: u32) -> bool {
-    match op {
-        CmpOp::Eq => a == b,
-        CmpOp::Ne => a != b,
-        CmpOp::Lt => a < b,
-        CmpOp::Le => a <= b,
-        CmpOp::Gt => a > b,
-        CmpOp::Ge => a >= b,
-    }
-}
-
-fn flip(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::Le => CmpOp::Ge,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::Ge => CmpOp::Le,
-        other => other,
-    }
-}
-
-/// `g.ATTR OP literal` in either order.
-fn attr_vs_lit(lhs: &Expr, rhs: &Expr) -> Option<(Attr, Lit)> {
+/// `g.ATTR OP literal` in either order, as `g.ATTR OP' literal`.
+fn attr_vs_lit(op: CmpOp, lhs: &Expr, rhs: &Expr) -> Option<(Attr, CmpOp, Lit)> {
     match (lhs, rhs) {
-        (Expr::Attr { attr, .. }, Expr::Lit { lit })
-        | (Expr::Lit { lit }, Expr::Attr { attr, .. }) => Some((*attr, *lit)),
+        (Expr::Attr { attr, .. }, Expr::Lit { lit }) => Some((*attr, op, *lit)),
+        (Expr::Lit { lit }, Expr::Attr { attr, .. }) => Some((*attr, op.swapped(), *lit)),
         _ => None,
     }
 }
@@ -925,7 +899,7 @@ fn attr_vs_lit(lhs: &Expr, rhs: &Expr) -> Option<(Attr, Lit)> {
 fn is_domain_cmp(e: &Expr, want: CmpOp, lit: DomainLit) -> bool {
     matches!(e, Expr::Cmp { op, lhs, rhs }
         if *op == want
-            && matches!(attr_vs_lit(lhs, rhs), Some((Attr::Domain, Lit::Domain(d))) if d == lit))
+            && matches!(attr_vs_lit(*op, lhs, rhs), Some((Attr::Domain, _, Lit::Domain(d))) if d == lit))
 }
 
 fn flatten<'e>(e: &'e Expr, and: bool, out: &mut Vec<&'e Expr>) {
@@ -1179,6 +1153,31 @@ mod tests {
         assert!(uses.needs.contains(&Need::DmaOpsFromDefaultDomain));
         let (_, uses) = render("status-quo", Hook::Probe);
         assert!(!uses.needs.contains(&Need::DmaOpsFromDefaultDomain));
+    }
+
+    /// A comparison folds from the site's facts the same way whichever side the literal is
+    /// on: at probe no owner exists, so `1 > owner_cnt` holds and its branch is the body.
+    #[test]
+    fn a_literal_on_the_left_folds_like_one_on_the_right() {
+        for cond in ["group(dev).owner_cnt < 1", "1 > group(dev).owner_cnt"] {
+            let text = format!(
+                "policy! {{\n    /// Parks every group.\n    name = \"fold-test\";\n    \
+                 extends = \"status-quo\";\n    on probe(dev) {{\n        \
+                 if {cond} {{\n            set_domain(group(dev), Blocked)?;\n        \
+                 }} else {{\n            inherit()?;\n        }}\n    }}\n}}\n"
+            );
+            let switchyard_dsl::Loaded::Policy(p) =
+                switchyard_dsl::load_str("fold-test", &text).expect("the policy loads")
+            else {
+                panic!("not a policy");
+            };
+            let site = sites::site(Hook::Probe).expect("probe has a site");
+            let imp = p.hook(Hook::Probe);
+            let mut ctx = Ctx::new(imp, site.fallible, site.first_attach, site.facts);
+            let body = indent(&ctx.body(imp).expect("renders"), 1);
+            assert!(body.contains("group->blocking_domain"), "{cond}:\n{body}");
+            assert!(!body.contains("group->default_domain"), "{cond}:\n{body}");
+        }
     }
 
     #[test]

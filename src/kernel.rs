@@ -3,7 +3,7 @@
 //! to it as a new branch.
 //!
 //! Both are thin: the import and the atomic apply are `switchyard_harness::tree` and
-//! `switchyard_harness::apply`, the series is `switchyard_generator::series`. What lives
+//! `switchyard_harness::apply`, the series is `switchyard_series`. What lives
 //! here is what a user sees — progress, the figures, the branch naming — and the one
 //! place where "apply a policy" means "generate its series, then apply that series", so
 //! that `apply POLICY` and `apply DIR` on `gen series`' output give the same branch.
@@ -13,9 +13,9 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use switchyard::dsl::Policy;
-use switchyard_generator::series;
 use switchyard_harness::apply::{self, ApplyError, ApplyOptions, ApplyOutcome};
 use switchyard_harness::tree::{self, InitOutcome, Phase, TreeError};
+use switchyard_series as series;
 
 /// Why `tree init` or `apply` did nothing. Whatever the variant, the tree's refs, HEAD,
 /// index and work tree are as they were.
@@ -263,20 +263,25 @@ pub fn apply_source(
         Source::Dir(dir) => Ok(apply::apply_series(tree_dir, dir, opts)?),
         Source::Policy(policy) => {
             let base = opts.base.clone().unwrap_or_else(|| "HEAD".into());
-            let kt = series::open_tree(tree_dir, &base)?;
+            let kt = switchyard::rfc::open_tree(tree_dir, &base)?;
             let from = match &gen.from {
                 Some(f) => f.clone(),
-                None => series::Identity::from_git_config(tree_dir)?,
+                None => switchyard::rfc::git_identity(tree_dir)?,
             };
             let sopts = series::Options {
                 version: gen.version,
                 signoff: gen.signoff,
                 from: Some(from),
                 date: gen.date,
-                verdicts: Some(series::verdicts(policy)?),
+                verdicts: Some(switchyard::rfc::verdicts(policy)?),
                 ..series::Options::default()
             };
-            let s = series::generate(policy, &kt, &kt.base().to_string(), &sopts)?;
+            let s = series::generate(
+                policy,
+                &switchyard::rfc::GitBase(&kt),
+                &kt.base().to_string(),
+                &sopts,
+            )?;
             let scratch = Scratch::new(&policy.name).map_err(KernelError::Scratch)?;
             s.write(&scratch.0)?;
             let opts = ApplyOptions {

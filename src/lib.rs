@@ -18,3 +18,5 @@
 
 pub use switchyard_dsl as dsl;
 pub use switchyard_macros::{policy, scenario};
+
+pub mod rfc;

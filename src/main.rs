@@ -7,8 +7,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use switchyard::dsl::{self, LoadError, Loaded, Policy, Scenario, SourceKind};
-use switchyard_generator::model::{self, Interpreter};
-use switchyard_generator::series;
+use switchyard_model::{self as model, Interpreter};
+use switchyard_series as series;
 
 mod kernel;
 mod report;
@@ -531,8 +531,8 @@ fn gen_model(
     src: &std::path::Path,
 ) -> Result<(), CliError> {
     let policy = dsl::load_policy(spec)?;
-    let (generator, dsl_dir) = (src.join("generator"), src.join("dsl"));
-    if !generator.join("Cargo.toml").is_file() || !dsl_dir.join("Cargo.toml").is_file() {
+    let (model_dir, dsl_dir) = (src.join("model"), src.join("dsl"));
+    if !model_dir.join("Cargo.toml").is_file() || !dsl_dir.join("Cargo.toml").is_file() {
         return Err(CliError::SourceTree(src.to_path_buf()));
     }
     // The texts the generated crate needs to load the policy again: its own, and those of
@@ -563,7 +563,7 @@ fn gen_model(
     }
     let lock = src.join("Cargo.lock");
     let sources = model::codegen::Sources {
-        generator: &generator,
+        model: &model_dir,
         dsl: &dsl_dir,
         lockfile: lock.is_file().then_some(lock.as_path()),
     };
@@ -713,13 +713,18 @@ fn gen_series(
 ) -> Result<(), CliError> {
     let policy = dsl::load_policy(spec)?;
     let tree_dir = kernel_tree(tree)?;
-    let tree = series::open_tree(&tree_dir, base)?;
+    let tree = switchyard::rfc::open_tree(&tree_dir, base)?;
     opts.from = Some(match from {
         Some(f) => series::Identity::parse(f).ok_or_else(|| CliError::BadFrom(f.to_string()))?,
-        None => series::Identity::from_git_config(&tree_dir)?,
+        None => switchyard::rfc::git_identity(&tree_dir)?,
     });
-    opts.verdicts = Some(series::verdicts(&policy)?);
-    let s = series::generate(&policy, &tree, &tree.base().to_string(), &opts)?;
+    opts.verdicts = Some(switchyard::rfc::verdicts(&policy)?);
+    let s = series::generate(
+        &policy,
+        &switchyard::rfc::GitBase(&tree),
+        &tree.base().to_string(),
+        &opts,
+    )?;
     let written = s.write(dir)?;
     writeln!(
         out,

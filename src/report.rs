@@ -2,8 +2,8 @@
 
 use crate::show::table;
 use std::io::{self, Write};
-use switchyard_generator::model::explore::Step;
-use switchyard_generator::model::{Property, Report, ScriptStep, Status};
+use switchyard_model::explore::Step;
+use switchyard_model::{Property, Report, ScriptStep, Status};
 
 /// Whether wall times are printed (snapshots leave them out).
 #[derive(Clone, Copy)]

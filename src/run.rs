@@ -43,12 +43,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use switchyard::dsl::{self, Policy, Scenario};
-use switchyard_generator::model::{self, moves::Irq, moves::Outcome, Interpreter, ScriptStep};
-use switchyard_generator::series;
 use switchyard_harness::apply::{self, ApplyError, ApplyOptions, BranchState};
 use switchyard_harness::git2::Oid;
 use switchyard_harness::qemu::{GuestResult, StepObservation};
 use switchyard_harness::{guest, initramfs, kbuild, qemu, seed, tree, worktree};
+use switchyard_model::{self as model, moves::Irq, moves::Outcome, Interpreter, ScriptStep};
+use switchyard_series as series;
 
 /// The kernel source every default run starts from.
 pub const TARBALL: &str = "/usr/src/linux-source-6.12.tar.xz";
@@ -534,7 +534,7 @@ fn policy_branch(
         name: SERIES_AUTHOR.0.into(),
         email: SERIES_AUTHOR.1.into(),
     };
-    let verdicts = series::verdicts(policy)?;
+    let verdicts = switchyard::rfc::verdicts(policy)?;
     let mut superseded = Vec::new();
     for v in 1..=MAX_VERSION {
         let branch = crate::kernel::default_branch(&policy.name, Some(v));
@@ -547,7 +547,12 @@ fn policy_branch(
             range_diff: None,
             verdicts: Some(verdicts.clone()),
         };
-        let s = series::generate(policy, kt, &base.to_string(), &sopts)?;
+        let s = series::generate(
+            policy,
+            &switchyard::rfc::GitBase(kt),
+            &base.to_string(),
+            &sopts,
+        )?;
         // Written aside first: the series directory of a branch passed over is not this
         // series, and must not look like it.
         let dir = cache.join("series").join(label(&branch));

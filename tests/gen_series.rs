@@ -4,17 +4,17 @@
 //! with the anchor error naming the file and the anchor, does not create its output
 //! directory, and leaves an existing one exactly as it was.
 //!
-//! The tree is the one `generator/tests/series.rs` uses (shared through `#[path]`), cached
+//! The tree is the one `tests/series.rs` uses (shared through `#[path]`), cached
 //! under `target/tmp/series/`.
 
-#[path = "../generator/tests/support/mod.rs"]
+#[path = "support/mod.rs"]
 mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 use switchyard_dsl::SourceKind;
-use switchyard_generator::series::{self, Identity, Options};
+use switchyard_series::{self as series, Identity, Options};
 
 const FROM: &str = "Switchyard Test <test@switchyard.invalid>";
 
@@ -55,7 +55,7 @@ fn flat(stderr: &[u8]) -> String {
 #[test]
 fn a_missing_anchor_is_reported_and_nothing_is_written() {
     let b = support::base();
-    let kernel = series::open_tree(&b.import, &b.base).expect("the import opens");
+    let kernel = switchyard::rfc::open_tree(&b.import, &b.base).expect("the import opens");
     let opts = Options {
         from: Identity::parse(FROM),
         ..Options::default()
@@ -64,7 +64,7 @@ fn a_missing_anchor_is_reported_and_nothing_is_written() {
         .map(|p| p.name)
         .filter(|name| {
             let policy = switchyard_dsl::load_policy(name).unwrap();
-            series::generate(&policy, &kernel, &b.base, &opts).is_ok()
+            series::generate(&policy, &switchyard::rfc::GitBase(&kernel), &b.base, &opts).is_ok()
         })
         .collect();
     assert!(generating.contains(&"vfio-hard-fail"), "{generating:?}");

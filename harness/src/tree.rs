@@ -507,6 +507,87 @@ impl KernelTree {
     }
 }
 
+/// One commit to make in memory: the files it changes (path, new text) and its message.
+pub struct MemoryCommit<'a> {
+    /// The files the commit changes, each with its whole new text.
+    pub files: &'a [(String, String)],
+    /// The commit message.
+    pub message: &'a str,
+}
+
+impl KernelTree {
+    /// Makes a chain of commits on top of `base`, one per entry, each by `name <email>` at
+    /// `time` (seconds since the epoch), with every object kept in memory (a mempack
+    /// backend): the repository is not written to. Returns the commit ids, as `git
+    /// format-patch` prints them in its `From <id>` lines.
+    pub fn commit_in_memory(
+        &self,
+        base: &str,
+        commits: &[MemoryCommit<'_>],
+        name: &str,
+        email: &str,
+        time: i64,
+    ) -> Result<Vec<String>, TreeError> {
+        let dir = &self.dir;
+        // A repository of its own, so that the in-memory objects never reach the one
+        // every other reader shares.
+        let repo = Repository::open(dir).map_err(|source| TreeError::NotARepository {
+            dir: dir.clone(),
+            source,
+        })?;
+        let odb = repo
+            .odb()
+            .map_err(git_err(dir, "opening the object database"))?;
+        let _mempack = odb
+            .add_new_mempack_backend(1000)
+            .map_err(git_err(dir, "adding an in-memory object store"))?;
+        let mut parent = resolve_commit(&repo, dir, base)?;
+        let sig = git2::Signature::new(name, email, &git2::Time::new(time, 0))
+            .map_err(git_err(dir, "making the author signature"))?;
+        let mut ids = Vec::new();
+        for c in commits {
+            let mut update = git2::build::TreeUpdateBuilder::new();
+            for (path, text) in c.files {
+                let blob = odb
+                    .write(ObjectType::Blob, text.as_bytes())
+                    .map_err(git_err(dir, "storing a file"))?;
+                update.upsert(path.as_str(), blob, git2::FileMode::Blob);
+            }
+            let base_tree = parent.tree().map_err(git_err(dir, "reading a tree"))?;
+            let tree_id = update
+                .create_updated(&repo, &base_tree)
+                .map_err(git_err(dir, "building a tree"))?;
+            let tree = repo
+                .find_tree(tree_id)
+                .map_err(git_err(dir, "reading a tree"))?;
+            let id = repo
+                .commit(None, &sig, &sig, c.message, &tree, &[&parent])
+                .map_err(git_err(dir, "making a commit"))?;
+            parent = repo
+                .find_commit(id)
+                .map_err(git_err(dir, "reading a commit"))?;
+            ids.push(id.to_string());
+        }
+        Ok(ids)
+    }
+}
+
+/// The author identity in the git config of the repository at `dir` (or the user's global
+/// config): `(user.name, user.email)`, or what is missing.
+pub fn git_identity(dir: &Path) -> Result<(String, String), String> {
+    let config = Repository::open(dir)
+        .and_then(|r| r.config())
+        .or_else(|_| git2::Config::open_default())
+        .map_err(|e| e.message().to_string())?;
+    let name = config
+        .get_string("user.name")
+        .map_err(|_| "user.name is not set".to_string())?;
+    let email = config
+        .get_string("user.email")
+        .map_err(|_| "user.email is not set".to_string())?;
+    Ok((name, email))
+}
+
 /// Lists up to three names in `dir` (for [`TreeError::NotEmpty`]); `None` if
 /// it is empty.
 pub(crate) fn describe_contents(dir: &Path) -> Result<Option<String>, TreeError> {

@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 use switchyard_dsl::{builtins, load_policy, load_scenario, SourceKind};
-use switchyard_generator::model::codegen::{write_crate, Sources};
-use switchyard_generator::model::{check, Interpreter, Options};
+use switchyard_model::codegen::{write_crate, Sources};
+use switchyard_model::{check, Interpreter, Options};
 
 #[test]
 fn generated_models_agree_with_the_interpreter_for_every_builtin_policy() {
@@ -15,7 +15,7 @@ fn generated_models_agree_with_the_interpreter_for_every_builtin_policy() {
     let target = work.join("target");
     let lock = root.join("Cargo.lock");
     let sources = Sources {
-        generator: &root.join("generator"),
+        model: &root.join("model"),
         dsl: &root.join("dsl"),
         lockfile: Some(&lock),
     };
@@ -81,7 +81,7 @@ fn generated_models_agree_with_the_interpreter_for_every_builtin_policy() {
 #[test]
 fn the_generated_hooks_are_readable_rust_from_the_ir() {
     let policy = load_policy("vfio-hard-fail").unwrap();
-    let lib = switchyard_generator::model::codegen::lib_rs(&policy).unwrap();
+    let lib = switchyard_model::codegen::lib_rs(&policy).unwrap();
     // inherit() calls the parent's function; the chain's bodies are each one function.
     assert!(
         lib.contains("fn hook_claim__vfio_hard_fail(m: &mut Machine, v_g: GroupId)"),

@@ -27,8 +27,8 @@ use std::sync::OnceLock;
 use std::time::Instant;
 use support::{base, cache, git, git_ok, say};
 use switchyard_dsl::SourceKind;
-use switchyard_generator::series::{self, Identity, Options, Series, SeriesError};
 use switchyard_harness::{apply, kbuild};
+use switchyard_series::{self as series, Identity, Options, Series, SeriesError};
 
 /// The author of every generated series.
 fn author() -> Identity {
@@ -47,7 +47,7 @@ fn options(policy: &switchyard_dsl::ir::Policy) -> Options {
         signoff: true,
         from: Some(author()),
         date: Some(DATE),
-        verdicts: Some(series::verdicts(policy).expect("the model checks the built-in")),
+        verdicts: Some(switchyard::rfc::verdicts(policy).expect("the model checks the built-in")),
         ..Options::default()
     }
 }
@@ -68,12 +68,17 @@ fn plan() -> &'static Plan {
     static PLAN: OnceLock<Plan> = OnceLock::new();
     PLAN.get_or_init(|| {
         let b = base();
-        let tree = series::open_tree(&b.import, &b.base).expect("the import opens");
+        let tree = switchyard::rfc::open_tree(&b.import, &b.base).expect("the import opens");
         let mut generated = Vec::new();
         let mut skipped = Vec::new();
         for builtin in switchyard_dsl::builtins(SourceKind::Policy) {
             let policy = switchyard_dsl::load_policy(builtin.name).expect("a built-in loads");
-            match series::generate(&policy, &tree, &b.base, &options(&policy)) {
+            match series::generate(
+                &policy,
+                &switchyard::rfc::GitBase(&tree),
+                &b.base,
+                &options(&policy),
+            ) {
                 Ok(series) => generated.push(Generated {
                     policy: policy.name.clone(),
                     series,
@@ -129,7 +134,7 @@ fn every_built_in_generates_or_says_why_not() {
 
 /// The README's "Writing the RFC series" section.
 fn readme_section() -> String {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
         .expect("README.md");
     let start = text
         .find("\n## Writing the RFC series\n")
@@ -272,7 +277,7 @@ fn every_series_matches_its_snapshot() {
             text.push_str(&masked(&p.text));
         }
         insta::with_settings!({
-            snapshot_path => "../../snapshots/series",
+            snapshot_path => "../snapshots/series",
             prepend_module_to_snapshot => false,
             description => format!(
                 "switchyard gen series {} --signoff --from \"{}\" (dates, ids, base-commit, \
@@ -290,13 +295,19 @@ fn every_series_matches_its_snapshot() {
 #[test]
 fn a_missing_anchor_fails_naming_file_and_anchor() {
     let dir = support::renamed_tree();
-    let tree = series::open_tree(dir, support::RENAMED_BRANCH).expect("the renamed tree opens");
+    let tree =
+        switchyard::rfc::open_tree(dir, support::RENAMED_BRANCH).expect("the renamed tree opens");
     let base = tree.base().to_string();
     assert_ne!(base, support::base().base);
     for g in &plan().generated {
         let policy = switchyard_dsl::load_policy(&g.policy).unwrap();
-        let err = series::generate(&policy, &tree, &base, &options(&policy))
-            .expect_err("an anchor is missing");
+        let err = series::generate(
+            &policy,
+            &switchyard::rfc::GitBase(&tree),
+            &base,
+            &options(&policy),
+        )
+        .expect_err("an anchor is missing");
         let SeriesError::Anchor {
             file,
             anchor,

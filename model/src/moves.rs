@@ -1,8 +1,8 @@
 //! The environment: what each scenario move does, as the kernel's sequence of hooks, and
 //! what can be observed of it. The hooks are the policy's; the sequences are Linux 6.12's.
 
-use super::interp::{PolicyHooks, Value};
-use super::machine::{DevId, Dom, GroupId, Machine, Msi, MsiAddr, State};
+use crate::interp::{PolicyHooks, Value};
+use crate::machine::{DevId, Dom, GroupId, Machine, Msi, MsiAddr, State};
 use serde::Serialize;
 use std::fmt;
 use switchyard_dsl::scenario::{Move, Scenario, VfioBackend};

@@ -2,9 +2,7 @@
 //! it expects. The expectations come from the thread's reasoning, checked against 6.12.
 
 use switchyard_dsl::{load_policy, load_scenario, load_str, Loaded};
-use switchyard_generator::model::{
-    check, run_script, Interpreter, Options, Property, Report, Status,
-};
+use switchyard_model::{check, run_script, Interpreter, Options, Property, Report, Status};
 
 fn report(policy: &str, scenario: &str) -> Report {
     let p = load_policy(policy).unwrap();

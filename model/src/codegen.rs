@@ -1,5 +1,5 @@
 //! The checkable model as code: a standalone Cargo crate whose hooks are Rust generated
-//! from the IR with `quote`, over this crate's [`Machine`](super::machine::Machine).
+//! from the IR with `quote`, over this crate's [`Machine`](crate::machine::Machine).
 //!
 //! Every hook body in the policy's `extends` chain becomes one function
 //! (`hook_<hook>__<policy>`); `inherit()` calls the parent's. Actions and predicates become
@@ -30,8 +30,8 @@ pub enum GenError {
 
 /// Where the generated crate finds switchyard's libraries.
 pub struct Sources<'a> {
-    /// The `generator/` directory (this crate).
-    pub generator: &'a Path,
+    /// The `model/` directory (this crate).
+    pub model: &'a Path,
     /// The `dsl/` directory.
     pub dsl: &'a Path,
     /// A Cargo.lock to start from, so the generated crate resolves the same versions.
@@ -361,8 +361,8 @@ pub fn lib_rs(policy: &Policy) -> Result<String, GenError> {
         #![doc = ""]
         #![doc = #summary]
 
-        use switchyard_generator::model::machine::{DevId, GroupId, Machine};
-        use switchyard_generator::model::{PolicyHooks, Value};
+        use switchyard_model::machine::{DevId, GroupId, Machine};
+        use switchyard_model::{PolicyHooks, Value};
         use switchyard_dsl::vocab::*;
 
         /// The policy's hooks.
@@ -433,9 +433,9 @@ pub fn write_crate(
     let crate_name = format!("switchyard-model-{}", policy.name);
     let cargo = format!(
         "[package]\nname = \"{crate_name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [dependencies]\nswitchyard-generator = {{ path = {:?} }}\nswitchyard-dsl = {{ path = {:?} }}\nserde_json = \"1\"\n\n\
+         [dependencies]\nswitchyard-model = {{ path = {:?} }}\nswitchyard-dsl = {{ path = {:?} }}\nserde_json = \"1\"\n\n\
          # A crate of its own, not a member of any enclosing workspace.\n[workspace]\n",
-        src.generator.display().to_string(),
+        src.model.display().to_string(),
         src.dsl.display().to_string(),
     );
     write(&dir.join("Cargo.toml"), &cargo)?;
@@ -454,7 +454,7 @@ pub fn write_crate(
     let bin = quote! {
         //! Prints the verdicts and state counts of the generated model on every built-in
         //! scenario, as JSON.
-        use switchyard_generator::model::{check, Options};
+        use switchyard_model::{check, Options};
 
         fn main() {
             let reports: Vec<_> = switchyard_dsl::builtins(switchyard_dsl::SourceKind::Scenario)
@@ -473,7 +473,7 @@ pub fn write_crate(
     let test = quote! {
         //! The generated hooks and the interpreter, run on the policy's own text, give the
         //! same verdicts, traces and state counts on every built-in scenario.
-        use switchyard_generator::model::{check, run_script, Interpreter, Options};
+        use switchyard_model::{check, run_script, Interpreter, Options};
 
         #[test]
         fn generated_model_agrees_with_the_interpreter() {

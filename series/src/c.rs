@@ -1106,7 +1106,7 @@ fn break_point(line: &str, open: &[usize]) -> Option<(usize, usize, Vec<usize>)>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::series::sites;
+    use crate::sites;
     use switchyard_dsl::vocab::Hook;
 
     fn render(policy: &str, hook: Hook) -> (Result<String, Unsupported>, Uses) {

@@ -2,7 +2,7 @@
 //! [`PolicyHooks`]. Generated model crates implement the same trait with Rust written from
 //! the IR; both call the machine's methods for every action and predicate.
 
-use super::machine::{DevId, GroupId, Machine};
+use crate::machine::{DevId, GroupId, Machine};
 use switchyard_dsl::ir::{Block, CmpOp, Expr, HookImpl, Lit, Policy, Stmt};
 use switchyard_dsl::vocab::{Action, AtsState, Attr, DomainLit, DomainType, Errno, Hook};
 

@@ -1,7 +1,7 @@
 //! The model's state and the meaning of every action and predicate.
 //!
 //! [`Machine`] is the one place where a DSL construct gets its model semantics: the IR
-//! interpreter ([`super::interp`]) and the generated model crates both call these methods,
+//! interpreter ([`crate::interp`]) and the generated model crates both call these methods,
 //! so a construct means the same thing whichever way a policy runs. Each method's doc names
 //! the Linux 6.12 code it models.
 

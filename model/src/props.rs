@@ -2,8 +2,8 @@
 //! State properties hold in every reachable state; step properties hold for every move;
 //! `vfio-usable` asks that a state be reachable.
 
-use super::machine::{Dom, Machine, Msi, State};
-use super::moves::{Irq, Mv, Outcome};
+use crate::machine::{Dom, Machine, Msi, State};
+use crate::moves::{Irq, Mv, Outcome};
 use serde::Serialize;
 use std::fmt;
 use switchyard_dsl::scenario::Scenario;

@@ -2,10 +2,10 @@
 //! distinct state stored once, so the first violation found for a property has a shortest
 //! trace. A state budget ends the search with "inconclusive", never with memory exhaustion.
 
-use super::interp::PolicyHooks;
-use super::machine::{Machine, State};
-use super::moves::{apply, boot, enabled, Mv, Outcome};
-use super::props::{state_violation, step_violation, user_has, Property};
+use crate::interp::PolicyHooks;
+use crate::machine::{Machine, State};
+use crate::moves::{apply, boot, enabled, Mv, Outcome};
+use crate::props::{state_violation, step_violation, user_has, Property};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
@@ -316,8 +316,8 @@ pub fn check(hooks: &dyn PolicyHooks, scenario: &Scenario, opts: Options) -> Rep
 
     let sample = Machine::empty_state(scenario);
     let bytes_per_state = std::mem::size_of::<State>() * 2
-        + sample.devices.len() * std::mem::size_of::<super::machine::DevState>()
-        + sample.groups.len() * std::mem::size_of::<super::machine::GroupState>()
+        + sample.devices.len() * std::mem::size_of::<crate::machine::DevState>()
+        + sample.groups.len() * std::mem::size_of::<crate::machine::GroupState>()
         + sample.used.len()
         + std::mem::size_of::<u32>()
         + std::mem::size_of::<Link>()
@@ -394,18 +394,18 @@ pub fn describe(m: &Machine) -> Vec<(String, String)> {
         out.push((format!("{name}.driver"), drv));
         let g = m.group_of(d);
         let msi = match ds.msi {
-            super::machine::Msi::None => "none".to_string(),
-            super::machine::Msi::Freed => "freed".to_string(),
-            super::machine::Msi::Live(a) => {
+            crate::machine::Msi::None => "none".to_string(),
+            crate::machine::Msi::Freed => "freed".to_string(),
+            crate::machine::Msi::Live(a) => {
                 let reach = if m.reaches_doorbell(d, a) {
                     "reaches the doorbell"
                 } else {
                     "does NOT reach the doorbell"
                 };
                 let at = match a {
-                    super::machine::MsiAddr::Direct => "untranslated".to_string(),
-                    super::machine::MsiAddr::Physical => "physical doorbell".to_string(),
-                    super::machine::MsiAddr::Iova(dom) => {
+                    crate::machine::MsiAddr::Direct => "untranslated".to_string(),
+                    crate::machine::MsiAddr::Physical => "physical doorbell".to_string(),
+                    crate::machine::MsiAddr::Iova(dom) => {
                         format!("IOVA in {}", m.dom_label(g, dom))
                     }
                 };

@@ -29,10 +29,9 @@ use anchor::Anchor;
 use c::{CStmt, Ctx};
 use sites::{Entry, Site, Subsystem, IOMMU_C, IOMMU_H};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use switchyard_dsl::ir::{HookImpl, Policy};
 use switchyard_dsl::vocab::Hook;
-use switchyard_harness::tree::KernelTree;
 
 pub use patch::{Identity, Series, SeriesPatch};
 
@@ -143,7 +142,8 @@ pub struct Options {
     pub verdicts: Option<String>,
 }
 
-/// Reads base files; [`KernelTree`] in practice.
+/// The kernel tree at the base revision, as the series sees it: its files, and commits
+/// made in memory for the ids of the patches. The harness's git tree implements it.
 pub trait BaseTree {
     /// The file at the base revision.
     fn read(&self, path: &str) -> Result<String, SeriesError>;
@@ -157,32 +157,6 @@ pub trait BaseTree {
         who: &Identity,
         time: i64,
     ) -> Result<Vec<String>, SeriesError>;
-}
-
-impl BaseTree for KernelTree {
-    fn read(&self, path: &str) -> Result<String, SeriesError> {
-        let bytes =
-            self.read_at(&self.base().to_string(), path)
-                .map_err(|e| SeriesError::Tree {
-                    path: path.to_string(),
-                    message: e.to_string(),
-                })?;
-        String::from_utf8(bytes).map_err(|_| SeriesError::Tree {
-            path: path.to_string(),
-            message: "not UTF-8".into(),
-        })
-    }
-
-    fn commit_chain(
-        &self,
-        base: &str,
-        files: &[Vec<(String, String)>],
-        messages: &[String],
-        who: &Identity,
-        time: i64,
-    ) -> Result<Vec<String>, SeriesError> {
-        patch::commit_chain(self.dir(), base, files, messages, who, time)
-    }
 }
 
 /// One edit, applied to the current text of a file.
@@ -232,7 +206,7 @@ pub(crate) struct Templates(tera::Tera);
 
 macro_rules! templates {
     ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../../../kernel-templates/linux-6.12/", $name)))),*]
+        &[$(($name, include_str!(concat!("../../kernel-templates/linux-6.12/", $name)))),*]
     };
 }
 
@@ -1320,48 +1294,4 @@ fn apply_edit(text: &mut String, e: &Edit) -> Result<(), anchor::NotFound> {
         }
     }
     Ok(())
-}
-
-/// Opens the kernel tree at `dir` with `base` as the base revision.
-pub fn open_tree(dir: &Path, base: &str) -> Result<KernelTree, SeriesError> {
-    switchyard_harness::tree::open_at(dir, base).map_err(|e| SeriesError::Tree {
-        path: dir.display().to_string(),
-        message: e.to_string(),
-    })
-}
-
-/// The model's verdicts for `policy` on every built-in scenario, one line per scenario,
-/// for the cover letter.
-pub fn verdicts(policy: &Policy) -> Result<String, SeriesError> {
-    use crate::model::{self, Interpreter, Status};
-    use switchyard_dsl::SourceKind;
-    let hooks = Interpreter { policy };
-    let mut lines = Vec::new();
-    let scenarios: Vec<_> = switchyard_dsl::builtins(SourceKind::Scenario).collect();
-    let width = scenarios.iter().map(|b| b.name.len()).max().unwrap_or(0);
-    for b in scenarios {
-        let s = switchyard_dsl::load_scenario(b.name).map_err(|e| SeriesError::Template {
-            name: b.name.to_string(),
-            message: e.to_string(),
-        })?;
-        let r = model::check(&hooks, &s, model::Options::default());
-        let with = |st: Status| -> Vec<&str> {
-            r.verdicts
-                .iter()
-                .filter(|v| v.status == st)
-                .map(|v| v.property.name())
-                .collect()
-        };
-        let (violated, inconclusive) = (with(Status::Violated), with(Status::Inconclusive));
-        let holds = with(Status::Holds).len();
-        let mut line = format!("  {:<width$}  {holds} hold", s.name);
-        if !violated.is_empty() {
-            line.push_str(&format!("; VIOLATED: {}", violated.join(", ")));
-        }
-        if !inconclusive.is_empty() {
-            line.push_str(&format!("; inconclusive: {}", inconclusive.join(", ")));
-        }
-        lines.push(line);
-    }
-    Ok(lines.join("\n"))
 }

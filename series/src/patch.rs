@@ -3,10 +3,10 @@
 //! diffstat, `base-commit:` and `change-id:`, and a comparison with a previous version.
 
 use super::{Applied, BaseTree, Options, SeriesError, Templates};
+use sha1::{Digest, Sha1};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use switchyard_dsl::ir::Policy;
-use switchyard_harness::git2::{self, ObjectType, Oid};
 
 /// An author: `Name <email>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,20 +25,6 @@ impl Identity {
             name: name.to_string(),
             email: email.to_string(),
         })
-    }
-    /// The identity in the git config of the repository at `dir` (or the global one).
-    pub fn from_git_config(dir: &Path) -> Result<Identity, SeriesError> {
-        let config = git2::Repository::open(dir)
-            .and_then(|r| r.config())
-            .or_else(|_| git2::Config::open_default())
-            .map_err(|e| SeriesError::Identity(e.message().to_string()))?;
-        let name = config
-            .get_string("user.name")
-            .map_err(|_| SeriesError::Identity("user.name is not set".into()))?;
-        let email = config
-            .get_string("user.email")
-            .map_err(|_| SeriesError::Identity("user.email is not set".into()))?;
-        Ok(Identity { name, email })
     }
 }
 
@@ -161,8 +147,12 @@ pub(crate) fn wrap_hanging(text: &str, width: usize, hang: usize) -> String {
     out
 }
 
-fn blob_id(text: &str) -> Oid {
-    Oid::hash_object(ObjectType::Blob, text.as_bytes()).expect("hashing a blob cannot fail")
+/// The id git gives a file with this text: the SHA-1 of `blob <length>\0<text>`.
+fn blob_id(text: &str) -> String {
+    let mut h = Sha1::new();
+    h.update(format!("blob {}\0", text.len()).as_bytes());
+    h.update(text.as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The function-name context of a hunk, as git's default funcname rule finds it.
@@ -187,8 +177,8 @@ fn file_diff(path: &str, before: &str, after: &str) -> (String, usize, usize) {
     let _ = writeln!(
         out,
         "index {}..{} 100644",
-        &blob_id(before).to_string()[..12],
-        &blob_id(after).to_string()[..12]
+        &blob_id(before)[..12],
+        &blob_id(after)[..12]
     );
     let _ = writeln!(out, "--- a/{path}");
     let _ = writeln!(out, "+++ b/{path}");
@@ -457,17 +447,8 @@ pub(crate) fn series(
         .as_ref()
         .and_then(|p| p.change_id.clone())
         .unwrap_or_else(|| {
-            let h = Oid::hash_object(
-                ObjectType::Blob,
-                format!("{}\n{base_commit}\n{who}\n{time}", policy.name).as_bytes(),
-            )
-            .expect("hashing cannot fail");
-            format!(
-                "{}-{}-{}",
-                yyyymmdd(time),
-                policy.name,
-                &h.to_string()[..12]
-            )
+            let h = blob_id(&format!("{}\n{base_commit}\n{who}\n{time}", policy.name));
+            format!("{}-{}-{}", yyyymmdd(time), policy.name, &h[..12])
         });
     let changes = previous
         .as_ref()
@@ -510,7 +491,7 @@ pub(crate) fn series(
     let letter = t.render("cover-letter.txt.tera", &c)?;
     let (subject, body) = letter.split_once('\n').unwrap_or((&letter, ""));
     let mut text = String::new();
-    let _ = writeln!(text, "From {} Mon Sep 17 00:00:00 2001", Oid::zero());
+    let _ = writeln!(text, "From {} Mon Sep 17 00:00:00 2001", "0".repeat(40));
     let _ = writeln!(text, "From: {who}");
     let _ = writeln!(text, "Date: {date}");
     let _ = writeln!(
@@ -626,57 +607,6 @@ fn range_diff(prev: &Previous, now: &[SeriesPatch]) -> Vec<String> {
         }
     }
     out
-}
-
-/// Commits in memory on top of `base`, one per patch; returns their ids.
-pub(crate) fn commit_chain(
-    dir: &Path,
-    base: &str,
-    files: &[Vec<(String, String)>],
-    messages: &[String],
-    who: &Identity,
-    time: i64,
-) -> Result<Vec<String>, SeriesError> {
-    let git = |action: &str| {
-        let action = action.to_string();
-        move |e: git2::Error| SeriesError::Git {
-            action,
-            message: e.message().to_string(),
-        }
-    };
-    let repo = git2::Repository::open(dir).map_err(git("opening the kernel tree"))?;
-    // Objects go to memory only: the tree is not written to.
-    let odb = repo.odb().map_err(git("opening the object database"))?;
-    let _mempack = odb
-        .add_new_mempack_backend(1000)
-        .map_err(git("adding an in-memory object store"))?;
-    let mut parent = repo
-        .revparse_single(base)
-        .and_then(|o| o.peel_to_commit())
-        .map_err(git("resolving the base commit"))?;
-    let sig = git2::Signature::new(&who.name, &who.email, &git2::Time::new(time, 0))
-        .map_err(git("making the author signature"))?;
-    let mut ids = Vec::new();
-    for (files, message) in files.iter().zip(messages) {
-        let mut update = git2::build::TreeUpdateBuilder::new();
-        for (path, text) in files {
-            let blob = odb
-                .write(ObjectType::Blob, text.as_bytes())
-                .map_err(git("storing a file"))?;
-            update.upsert(path.as_str(), blob, git2::FileMode::Blob);
-        }
-        let base_tree = parent.tree().map_err(git("reading a tree"))?;
-        let tree_id = update
-            .create_updated(&repo, &base_tree)
-            .map_err(git("building a tree"))?;
-        let tree = repo.find_tree(tree_id).map_err(git("reading a tree"))?;
-        let id = repo
-            .commit(None, &sig, &sig, message, &tree, &[&parent])
-            .map_err(git("making a commit"))?;
-        parent = repo.find_commit(id).map_err(git("reading a commit"))?;
-        ids.push(id.to_string());
-    }
-    Ok(ids)
 }
 
 #[cfg(test)]

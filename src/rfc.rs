@@ -1,0 +1,98 @@
+//! A policy's RFC series on a kernel git tree: the series back-end (which reads files
+//! through [`BaseTree`] and knows no git) joined to the harness's tree (which owns every
+//! git operation), and the model's verdicts that the cover letter carries.
+
+use std::path::Path;
+use switchyard_dsl::ir::Policy;
+use switchyard_dsl::SourceKind;
+use switchyard_harness::tree::{self, KernelTree, MemoryCommit};
+use switchyard_model::{self as model, Interpreter, Status};
+use switchyard_series::{BaseTree, Identity, SeriesError};
+
+/// A kernel tree at its base revision, as the series generator reads it.
+pub struct GitBase<'t>(pub &'t KernelTree);
+
+impl BaseTree for GitBase<'_> {
+    fn read(&self, path: &str) -> Result<String, SeriesError> {
+        let tree = self.0;
+        let bytes =
+            tree.read_at(&tree.base().to_string(), path)
+                .map_err(|e| SeriesError::Tree {
+                    path: path.to_string(),
+                    message: e.to_string(),
+                })?;
+        String::from_utf8(bytes).map_err(|_| SeriesError::Tree {
+            path: path.to_string(),
+            message: "not UTF-8".into(),
+        })
+    }
+
+    fn commit_chain(
+        &self,
+        base: &str,
+        files: &[Vec<(String, String)>],
+        messages: &[String],
+        who: &Identity,
+        time: i64,
+    ) -> Result<Vec<String>, SeriesError> {
+        let commits: Vec<MemoryCommit> = files
+            .iter()
+            .zip(messages)
+            .map(|(files, message)| MemoryCommit { files, message })
+            .collect();
+        self.0
+            .commit_in_memory(base, &commits, &who.name, &who.email, time)
+            .map_err(|e| SeriesError::Git {
+                action: "committing the series in memory".into(),
+                message: e.to_string(),
+            })
+    }
+}
+
+/// Opens the kernel tree at `dir` with `base` as the base revision.
+pub fn open_tree(dir: &Path, base: &str) -> Result<KernelTree, SeriesError> {
+    tree::open_at(dir, base).map_err(|e| SeriesError::Tree {
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// The author in the git config of the repository at `dir` (or the global one).
+pub fn git_identity(dir: &Path) -> Result<Identity, SeriesError> {
+    let (name, email) = tree::git_identity(dir).map_err(SeriesError::Identity)?;
+    Ok(Identity { name, email })
+}
+
+/// The model's verdicts for `policy` on every built-in scenario, one line per scenario,
+/// for the cover letter.
+pub fn verdicts(policy: &Policy) -> Result<String, SeriesError> {
+    let hooks = Interpreter { policy };
+    let mut lines = Vec::new();
+    let scenarios: Vec<_> = switchyard_dsl::builtins(SourceKind::Scenario).collect();
+    let width = scenarios.iter().map(|b| b.name.len()).max().unwrap_or(0);
+    for b in scenarios {
+        let s = switchyard_dsl::load_scenario(b.name).map_err(|e| SeriesError::Template {
+            name: b.name.to_string(),
+            message: e.to_string(),
+        })?;
+        let r = model::check(&hooks, &s, model::Options::default());
+        let with = |st: Status| -> Vec<&str> {
+            r.verdicts
+                .iter()
+                .filter(|v| v.status == st)
+                .map(|v| v.property.name())
+                .collect()
+        };
+        let (violated, inconclusive) = (with(Status::Violated), with(Status::Inconclusive));
+        let holds = with(Status::Holds).len();
+        let mut line = format!("  {:<width$}  {holds} hold", s.name);
+        if !violated.is_empty() {
+            line.push_str(&format!("; VIOLATED: {}", violated.join(", ")));
+        }
+        if !inconclusive.is_empty() {
+            line.push_str(&format!("; inconclusive: {}", inconclusive.join(", ")));
+        }
+        lines.push(line);
+    }
+    Ok(lines.join("\n"))
+}

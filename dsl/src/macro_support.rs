@@ -7,9 +7,10 @@
 //! the tokens' text; its `policy()`/`scenario()` methods give the IR at run time.
 
 use crate::diag::{Code, Issue};
+use crate::load::builtin;
 use crate::parse::{PolicyAst, SourceKind};
 use crate::scenario::ScenarioAst;
-use crate::{builtin, policy, Origin};
+use crate::{policy, Origin};
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 

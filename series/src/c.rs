@@ -17,8 +17,8 @@
 //! Facts the site guarantees (a claim only happens with `owner_cnt == 0`, a new group has
 //! no domain yet) fold conditions at render time, so the C carries no dead branches.
 
-use super::sites::Facts;
-use super::Need;
+use crate::need::Need;
+use crate::sites::Facts;
 use std::collections::BTreeSet;
 use switchyard_dsl::ir::{Block, CmpOp, Expr, HookImpl, Lit, Stmt};
 use switchyard_dsl::vocab::{Action, Attr, CfgOption, DomainLit, DomainType, Kind};

@@ -175,9 +175,24 @@ impl Ctx {
         }
     }
 
-    /// Renders a hook's body (with `inherit()` expanded to the parent's body).
+    /// Renders a hook's body (with `inherit()` expanded to the parent's body). In a hook
+    /// that can fail, a last `ret = f(); if (ret) return ret;` is `return f();`, and
+    /// [`Uses::ret`] then says whether `ret` is still read.
     pub fn body(&mut self, hook: &HookImpl) -> Result<Vec<CStmt>, Unsupported> {
-        self.block(&hook.body, hook)
+        let mut body = self.block(&hook.body, hook)?;
+        if self.fallible {
+            if let Some(last) = body.last_mut() {
+                if let Some(call) = propagated_call(last) {
+                    *last = CStmt::line(format!("return {call}"));
+                }
+            }
+        }
+        let reads_ret = body.iter().flat_map(|s| &s.0).any(|l| {
+            l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(|w| w == "ret")
+        });
+        self.uses.ret &= reads_ret;
+        Ok(body)
     }
 
     fn block(&mut self, block: &Block, hook: &HookImpl) -> Result<Vec<CStmt>, Unsupported> {
@@ -1009,6 +1024,19 @@ fn rebrace(lines: &[String]) -> Vec<String> {
     out
 }
 
+/// The call of `ret = CALL; if (ret) return ret;` (the call may span lines).
+fn propagated_call(stmt: &CStmt) -> Option<String> {
+    let l = &stmt.0;
+    let n = l.len();
+    if n >= 3 && l[n - 2] == "if (ret)" && l[n - 1] == "\treturn ret;" && l[0].starts_with("ret = ")
+    {
+        let call = l[..n - 2].join(" ");
+        Some(call.trim_start_matches("ret = ").to_string())
+    } else {
+        None
+    }
+}
+
 /// Indents rendered statements by `tabs` tabs, one line each, with a blank line after
 /// each control statement that has more statements after it.
 pub fn indent(stmts: &[CStmt], tabs: usize) -> String {
@@ -1028,7 +1056,7 @@ pub fn indent(stmts: &[CStmt], tabs: usize) -> String {
             out.push('\n');
         }
     }
-    fit(&out)
+    out
 }
 
 /// The display width of a line, with tabs every 8 columns.
@@ -1124,7 +1152,7 @@ mod tests {
         assert_eq!(
             body.unwrap(),
             "\tif (group->owner_cnt)\n\t\treturn -EPERM;\n\n\
-             \tret = iommu_setup_default_domain(group, type);\n\tif (ret)\n\t\treturn ret;\n"
+             \treturn iommu_setup_default_domain(group, type);\n"
         );
         assert!(uses.needs.is_empty(), "{:?}", uses.needs);
     }

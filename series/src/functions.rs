@@ -8,7 +8,6 @@ use crate::edit::Edit;
 use crate::error::SeriesError;
 use crate::sites::{self, Entry, Site, IOMMU_C, IOMMU_H};
 use crate::templates::{ctx, Templates};
-use switchyard_dsl::vocab::Hook;
 
 /// Anchors to insert item `name` after: the base anchor, then every item before it.
 pub(crate) fn after(
@@ -43,38 +42,18 @@ pub(crate) fn hook_function(
     uses: &Uses,
 ) -> Result<String, SeriesError> {
     let mut decls = Vec::new();
-    if site.hook == Hook::Probe && uses.params.contains("dev") {
-        decls.push("struct device *dev = iommu_group_first_dev(group);".to_string());
+    for (name, decl) in site.locals {
+        if uses.params.contains(*name) {
+            decls.push(decl.to_string());
+        }
     }
     for cursor in &uses.cursors {
         decls.push(format!("struct group_device *{cursor};"));
     }
     let doc: Vec<&str> = site.doc.lines().collect();
-    let mut body = body.to_vec();
-    // `ret = f(); if (ret) return ret; return 0;` is `return f();`.
-    if site.fallible {
-        if let Some(last) = body.last() {
-            let l = &last.0;
-            if l.len() >= 3
-                && l[l.len() - 2] == "if (ret)"
-                && l[l.len() - 1] == "\treturn ret;"
-                && l[0].starts_with("ret = ")
-            {
-                let call = l[..l.len() - 2].join(" ");
-                let call = call.trim_start_matches("ret = ").to_string();
-                *body.last_mut().expect("non-empty") = CStmt(vec![format!("return {call}")]);
-            }
-        }
-    }
-    // Declared only if still read once the last call became `return f();`.
-    let reads_ret = body.iter().flat_map(|s| &s.0).any(|l| {
-        l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .any(|w| w == "ret")
-    });
-    if uses.ret && reads_ret {
+    if uses.ret {
         decls.push("int ret;".to_string());
     }
-    let body = &body[..];
     let ends_in_return = body
         .last()
         .is_some_and(|s| s.0.len() == 1 && s.0[0].starts_with("return"));

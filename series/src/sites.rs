@@ -94,6 +94,9 @@ pub struct Site {
     pub function: &'static str,
     /// Its parameters, in C.
     pub params: &'static str,
+    /// Hook parameters the function does not take, as locals: (name, declaration),
+    /// declared where the body uses them.
+    pub locals: &'static [(&'static str, &'static str)],
     pub fallible: bool,
     /// The first attach of a new group (6.12 insists that it succeeds).
     pub first_attach: bool,
@@ -160,6 +163,7 @@ pub fn site(hook: Hook) -> Option<Site> {
             hook,
             function: "iommu_group_attach_first_domain",
             params: "struct iommu_group *group",
+            locals: &[("dev", "struct device *dev = iommu_group_first_dev(group);")],
             fallible: true,
             first_attach: true,
             facts: Facts {
@@ -181,6 +185,7 @@ pub fn site(hook: Hook) -> Option<Site> {
             hook,
             function: "__iommu_device_dma_configure",
             params: "struct iommu_group *group, struct device *dev, bool managed",
+            locals: &[],
             fallible: true,
             first_attach: false,
             facts: Facts {
@@ -222,6 +227,7 @@ pub fn site(hook: Hook) -> Option<Site> {
             hook,
             function: "__iommu_device_dma_cleanup",
             params: "struct iommu_group *group, struct device *dev, bool managed",
+            locals: &[],
             fallible: false,
             first_attach: false,
             facts: Facts::default(),
@@ -294,6 +300,7 @@ pub fn site(hook: Hook) -> Option<Site> {
                 hook,
                 function,
                 params: "struct iommu_group *group, struct device *dev",
+                locals: &[],
                 fallible: false,
                 first_attach: false,
                 facts: Facts {
@@ -336,6 +343,7 @@ pub fn site(hook: Hook) -> Option<Site> {
             hook,
             function: "__iommu_group_claim_dma_domain",
             params: "struct iommu_group *group",
+            locals: &[],
             fallible: true,
             first_attach: false,
             facts: no_owner,
@@ -354,6 +362,7 @@ pub fn site(hook: Hook) -> Option<Site> {
             hook,
             function: "__iommu_group_release_dma_domain",
             params: "struct iommu_group *group",
+            locals: &[],
             fallible: false,
             first_attach: false,
             facts: no_owner,
@@ -371,6 +380,7 @@ pub fn site(hook: Hook) -> Option<Site> {
             hook,
             function: "__iommu_group_detach_user_domain",
             params: "struct iommu_group *group",
+            locals: &[],
             fallible: false,
             first_attach: false,
             facts: Facts::default(),
@@ -388,6 +398,7 @@ pub fn site(hook: Hook) -> Option<Site> {
             hook,
             function: "__iommu_group_msi_cookie_ready",
             params: "struct iommu_group *group",
+            locals: &[],
             fallible: true,
             first_attach: false,
             facts: Facts {
@@ -416,6 +427,7 @@ pub fn site(hook: Hook) -> Option<Site> {
             hook,
             function: "__iommu_group_change_default_type",
             params: "struct iommu_group *group, int type",
+            locals: &[],
             fallible: true,
             first_attach: false,
             facts: Facts {

@@ -8,7 +8,7 @@ use crate::plan::Planned;
 use std::collections::btree_map::{BTreeMap, Entry};
 
 /// One edit, applied to the current text of a file.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum Edit {
     /// Replace the whole function (with its EXPORT line, and with the comment above it
     /// when `comment` is set: the new text then brings its own).

@@ -12,19 +12,30 @@
 //!    policy's doc and metadata;
 //! 4. callers of hooks 6.12 does not have at all (the VFIO MSI-cookie hook), last.
 //!
-//! [`generate`] is the whole pipeline: the changed hooks rendered as C ([`hooks`]), the
-//! patches planned as edits ([`plan`]), the edits applied to the base's files in memory
-//! ([`edit`]), and the mails written from the results ([`patch`]). Every file is read
-//! from the kernel tree at the base revision through [`BaseTree`], every place is found
-//! by structure ([`anchor`]), and the whole series is built in memory before anything is
+//! [`generate`] is the whole pipeline: the changed hooks rendered as C (`hooks`), the
+//! patches planned as edits (`plan`), the edits applied to the base's files in memory
+//! (`edit`), and the mails written from the results (`patch`). Every file is read from
+//! the kernel tree at the base revision through [`BaseTree`], every place is found by
+//! structure (`anchor`), and the whole series is built in memory before anything is
 //! written: a missing or ambiguous anchor is an error naming the file, the anchor and
 //! what was found, and leaves the output directory untouched.
 //!
-//! The C rendering of each construct is in [`c`]; what the C needs beyond the hook
-//! functions (helpers, group state, preparatory patches) is one row each in [`need`];
-//! where each hook lives is in [`sites`]; the functions added to iommu.c are assembled in
-//! [`functions`]; the text templates are under `kernel-templates/linux-6.12/`, listed in
-//! [`templates`].
+//! The modules, one line each:
+//!
+//! - `hooks`: every changed hook rendered as C, as status-quo writes it and as the policy
+//!   does;
+//! - `c`: the C rendering of every DSL construct, written once;
+//! - `sites`: where each hook lives in 6.12 and the glue that calls it;
+//! - `need`: what the C needs beyond the hook functions (helpers, group state,
+//!   preparatory patches), one row each;
+//! - `plan`: the patches in order, as edits;
+//! - `functions`: the functions, declarations and glue a hook adds to iommu.c;
+//! - `edit`: the edits, applied to the base's files in memory;
+//! - `anchor`: places in C found by structure;
+//! - `patch`: diffs, mails and the cover letter;
+//! - `templates`: the text templates under `kernel-templates/linux-6.12/`;
+//! - `error`, `base`, `options`: [`SeriesError`], [`BaseTree`] and [`BASE`], [`Options`]
+//!   and [`Identity`].
 
 mod anchor;
 mod base;

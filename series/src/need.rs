@@ -473,3 +473,49 @@ pub(crate) fn notes(t: &Templates, added: &[Need]) -> Result<Vec<String>, Series
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change_template(c: &Change) -> &'static str {
+        match *c {
+            Change::InsertBefore { template, .. }
+            | Change::InsertAfter { template, .. }
+            | Change::ReplaceFunction { template, .. }
+            | Change::ReplaceStatement { template, .. } => template,
+        }
+    }
+
+    /// Every template a row names renders without variables, as the series renders it.
+    #[test]
+    fn every_row_renders_its_templates_without_variables() {
+        let t = Templates::load().expect("the templates compile");
+        let none = tera::Context::new();
+        for need in Need::ALL {
+            let spec = need.spec();
+            let mut names: Vec<&str> = spec.helper.iter().map(|h| h.1).collect();
+            names.extend(spec.note);
+            names.extend(spec.state.iter().map(change_template));
+            for prep in spec.preps {
+                names.push(prep.commit);
+                names.extend(prep.edits.iter().map(change_template));
+            }
+            for name in names {
+                t.render(name, &none)
+                    .unwrap_or_else(|e| panic!("{need:?}: {name}: {e}"));
+            }
+        }
+    }
+
+    /// Group state and the commit note belong to a helper: they are added with it.
+    #[test]
+    fn state_and_notes_come_with_a_helper() {
+        for need in Need::ALL {
+            let spec = need.spec();
+            if spec.note.is_some() || spec.group_domain.is_some() || !spec.state.is_empty() {
+                assert!(spec.helper.is_some(), "{need:?}");
+            }
+        }
+    }
+}

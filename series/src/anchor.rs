@@ -7,7 +7,7 @@ use std::ops::Range;
 
 /// What an anchor names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Anchor {
+pub(crate) enum Anchor {
     /// The definition of a function (with an `EXPORT_SYMBOL*()` line that follows it).
     Function(String),
     /// A prototype `... name(...);` at file scope.
@@ -43,10 +43,10 @@ impl fmt::Display for Anchor {
 
 /// A place that is not there exactly once.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotFound {
-    pub anchor: Anchor,
+pub(crate) struct NotFound {
+    pub(crate) anchor: Anchor,
     /// What was found instead ("nothing", "2 definitions, at lines 10 and 52", ...).
-    pub found: String,
+    pub(crate) found: String,
 }
 
 struct Line<'a> {
@@ -205,7 +205,7 @@ fn describe(found: &[&Decl], what: &str) -> String {
 
 /// The byte range of the anchor in `src`: a whole definition, prototype or line, or the
 /// statement text.
-pub fn find(src: &str, anchor: &Anchor) -> Result<Range<usize>, NotFound> {
+pub(crate) fn find(src: &str, anchor: &Anchor) -> Result<Range<usize>, NotFound> {
     let nf = |found: String| NotFound {
         anchor: anchor.clone(),
         found,
@@ -343,7 +343,7 @@ pub fn find(src: &str, anchor: &Anchor) -> Result<Range<usize>, NotFound> {
 
 /// Where the comment directly above the definition starting at `start` begins (or
 /// `start` when there is none).
-pub fn leading_comment_start(src: &str, start: usize) -> usize {
+pub(crate) fn leading_comment_start(src: &str, start: usize) -> usize {
     let before = &src[..start];
     if !before.ends_with("*/\n") {
         return start;

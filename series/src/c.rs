@@ -17,24 +17,24 @@
 //! Facts the site guarantees (a claim only happens with `owner_cnt == 0`, a new group has
 //! no domain yet) fold conditions at render time, so the C carries no dead branches.
 
-use super::sites::Facts;
-use super::Need;
+use crate::need::Need;
+use crate::sites::Facts;
 use std::collections::BTreeSet;
 use switchyard_dsl::ir::{Block, CmpOp, Expr, HookImpl, Lit, Stmt};
 use switchyard_dsl::vocab::{Action, Attr, CfgOption, DomainLit, DomainType, Kind};
 
 /// A construct that has no honest C rendering on this kernel base.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unsupported {
+pub(crate) struct Unsupported {
     /// The construct, in DSL syntax.
-    pub construct: String,
+    pub(crate) construct: String,
     /// Why, and what would be needed.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 /// One C statement: its lines, indented relative to the statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CStmt(pub Vec<String>);
+pub(crate) struct CStmt(pub(crate) Vec<String>);
 
 impl CStmt {
     fn line(s: impl Into<String>) -> Self {
@@ -50,25 +50,25 @@ impl CStmt {
 
 /// What a rendered body uses, so the function declares exactly what it needs.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Uses {
+pub(crate) struct Uses {
     /// `int ret;`
-    pub ret: bool,
+    pub(crate) ret: bool,
     /// Loop cursors, `struct group_device *gdev;`.
-    pub cursors: BTreeSet<String>,
+    pub(crate) cursors: BTreeSet<String>,
     /// C names of hook parameters the body reads.
-    pub params: BTreeSet<String>,
+    pub(crate) params: BTreeSet<String>,
     /// Helpers and capabilities the C relies on.
-    pub needs: BTreeSet<Need>,
+    pub(crate) needs: BTreeSet<Need>,
 }
 
 /// The rendering context of one hook function.
-pub struct Ctx {
+pub(crate) struct Ctx {
     /// The hook's kernel function returns an error.
-    pub fallible: bool,
+    pub(crate) fallible: bool,
     /// The first attach of a new group: 6.12 requires it to succeed.
-    pub first_attach: bool,
+    pub(crate) first_attach: bool,
     /// What the site guarantees.
-    pub facts: Facts,
+    pub(crate) facts: Facts,
     /// DSL name -> C expression, for device variables.
     devices: Vec<(String, String)>,
     /// DSL name -> C expression, for truth-value parameters.
@@ -77,7 +77,7 @@ pub struct Ctx {
     types: Vec<(String, String)>,
     /// The C name of the hook's own device parameter (facts about `bound` apply to it).
     hook_dev: Option<String>,
-    pub uses: Uses,
+    pub(crate) uses: Uses,
 }
 
 const GROUP: &str = "group";
@@ -145,7 +145,7 @@ fn first_attach_default_type() -> Unsupported {
 impl Ctx {
     /// A context for `hook`, mapping its parameters to C names: devices to `dev`, truth
     /// values to `managed`, groups to `group`, the default type to `type`.
-    pub fn new(hook: &HookImpl, fallible: bool, first_attach: bool, facts: Facts) -> Ctx {
+    pub(crate) fn new(hook: &HookImpl, fallible: bool, first_attach: bool, facts: Facts) -> Ctx {
         let mut ctx = Ctx {
             fallible,
             first_attach,
@@ -175,9 +175,24 @@ impl Ctx {
         }
     }
 
-    /// Renders a hook's body (with `inherit()` expanded to the parent's body).
-    pub fn body(&mut self, hook: &HookImpl) -> Result<Vec<CStmt>, Unsupported> {
-        self.block(&hook.body, hook)
+    /// Renders a hook's body (with `inherit()` expanded to the parent's body). In a hook
+    /// that can fail, a last `ret = f(); if (ret) return ret;` is `return f();`, and
+    /// [`Uses::ret`] then says whether `ret` is still read.
+    pub(crate) fn body(&mut self, hook: &HookImpl) -> Result<Vec<CStmt>, Unsupported> {
+        let mut body = self.block(&hook.body, hook)?;
+        if self.fallible {
+            if let Some(last) = body.last_mut() {
+                if let Some(call) = propagated_call(last) {
+                    *last = CStmt::line(format!("return {call}"));
+                }
+            }
+        }
+        let reads_ret = body.iter().flat_map(|s| &s.0).any(|l| {
+            l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(|w| w == "ret")
+        });
+        self.uses.ret &= reads_ret;
+        Ok(body)
     }
 
     fn block(&mut self, block: &Block, hook: &HookImpl) -> Result<Vec<CStmt>, Unsupported> {
@@ -583,7 +598,7 @@ impl Ctx {
     }
 
     /// Renders an expression; the number is its C precedence (higher binds tighter).
-    pub fn expr(&mut self, e: &Expr) -> Result<(String, u8), Unsupported> {
+    pub(crate) fn expr(&mut self, e: &Expr) -> Result<(String, u8), Unsupported> {
         const OR: u8 = 1;
         const AND: u8 = 2;
         const EQ: u8 = 3;
@@ -1009,9 +1024,22 @@ fn rebrace(lines: &[String]) -> Vec<String> {
     out
 }
 
+/// The call of `ret = CALL; if (ret) return ret;` (the call may span lines).
+fn propagated_call(stmt: &CStmt) -> Option<String> {
+    let l = &stmt.0;
+    let n = l.len();
+    if n >= 3 && l[n - 2] == "if (ret)" && l[n - 1] == "\treturn ret;" && l[0].starts_with("ret = ")
+    {
+        let call = l[..n - 2].join(" ");
+        Some(call.trim_start_matches("ret = ").to_string())
+    } else {
+        None
+    }
+}
+
 /// Indents rendered statements by `tabs` tabs, one line each, with a blank line after
 /// each control statement that has more statements after it.
-pub fn indent(stmts: &[CStmt], tabs: usize) -> String {
+pub(crate) fn indent(stmts: &[CStmt], tabs: usize) -> String {
     let pad = "\t".repeat(tabs);
     let mut out = String::new();
     for (i, s) in stmts.iter().enumerate() {
@@ -1028,7 +1056,7 @@ pub fn indent(stmts: &[CStmt], tabs: usize) -> String {
             out.push('\n');
         }
     }
-    fit(&out)
+    out
 }
 
 /// The display width of a line, with tabs every 8 columns.
@@ -1039,7 +1067,7 @@ fn width(s: &str) -> usize {
 
 /// Breaks lines longer than 80 columns the way kernel code is written: after a `, `
 /// or an `&&`/`||`, continuing under the character after the innermost open parenthesis.
-pub fn fit(text: &str) -> String {
+pub(crate) fn fit(text: &str) -> String {
     let mut out = String::new();
     for line in text.split_inclusive('\n') {
         let (body, nl) = match line.strip_suffix('\n') {
@@ -1124,7 +1152,7 @@ mod tests {
         assert_eq!(
             body.unwrap(),
             "\tif (group->owner_cnt)\n\t\treturn -EPERM;\n\n\
-             \tret = iommu_setup_default_domain(group, type);\n\tif (ret)\n\t\treturn ret;\n"
+             \treturn iommu_setup_default_domain(group, type);\n"
         );
         assert!(uses.needs.is_empty(), "{:?}", uses.needs);
     }

@@ -2,36 +2,41 @@
 //! diffs with `index` lines, diffstat, mbox headers, the cover letter with shortlog,
 //! diffstat, `base-commit:` and `change-id:`, and a comparison with a previous version.
 
-use super::{Applied, BaseTree, Options, SeriesError, Templates};
+use crate::base::BaseTree;
+use crate::edit::Applied;
+use crate::error::SeriesError;
+use crate::options::{Identity, Options};
+use crate::templates::{split_subject, wrap, Templates};
 use sha1::{Digest, Sha1};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use switchyard_dsl::ir::Policy;
 
-/// An author: `Name <email>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    pub name: String,
-    pub email: String,
+/// List archives checkpatch asks to replace with lore.kernel.org links
+/// (`$obsolete_archives` in scripts/checkpatch.pl). Such a link cannot become a `Link:`
+/// trailer; the cover letter carries it instead.
+const OBSOLETE_ARCHIVES: &[&str] = &[
+    "freedesktop.org/archives/dri-devel",
+    "lists.infradead.org",
+    "lkml.org",
+    "mail-archive.com",
+    "mailman.alsa-project.org/pipermail",
+    "marc.info",
+    "ozlabs.org/pipermail",
+    "spinics.net",
+];
+
+pub(crate) fn obsolete_archive(link: &str) -> bool {
+    let l = link.to_ascii_lowercase();
+    OBSOLETE_ARCHIVES.iter().any(|a| l.contains(a))
 }
 
-impl Identity {
-    /// Parses `Name <email>`.
-    pub fn parse(s: &str) -> Option<Identity> {
-        let (name, rest) = s.split_once('<')?;
-        let email = rest.strip_suffix('>')?.trim();
-        let name = name.trim();
-        (!name.is_empty() && email.contains('@')).then(|| Identity {
-            name: name.to_string(),
-            email: email.to_string(),
-        })
-    }
-}
-
-impl std::fmt::Display for Identity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} <{}>", self.name, self.email)
-    }
+pub(crate) fn policy_subject(policy: &Policy) -> String {
+    policy
+        .meta
+        .subject
+        .clone()
+        .unwrap_or_else(|| format!("iommu: {}", policy.summary().trim_end_matches('.')))
 }
 
 /// One file of the series.
@@ -86,7 +91,7 @@ pub(crate) fn commit_paragraphs(doc: &str) -> Vec<String> {
             let words: Vec<&str> = p.split_whitespace().collect();
             let text = words.join(" ");
             let text = strip_thread_refs(&text);
-            wrap(&text, 72)
+            wrap(&text, 72, 0)
         })
         .filter(|p| !p.is_empty())
         .collect()
@@ -101,49 +106,6 @@ fn strip_thread_refs(s: &str) -> String {
             None => break,
         }
     }
-    out
-}
-
-fn wrap(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut line = String::new();
-    for w in text.split_whitespace() {
-        if !line.is_empty() && line.len() + 1 + w.len() > width {
-            out.push_str(&line);
-            out.push('\n');
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(w);
-    }
-    out.push_str(&line);
-    out
-}
-
-/// Wraps one paragraph at `width`, keeping its leading whitespace on the first line and
-/// indenting the others by `hang` spaces.
-pub(crate) fn wrap_hanging(text: &str, width: usize, hang: usize) -> String {
-    let lead = &text[..text.len() - text.trim_start().len()];
-    let pad = " ".repeat(hang);
-    let mut out = String::new();
-    let mut line = lead.to_string();
-    let mut fresh = true;
-    for w in text.split_whitespace() {
-        if !fresh && line.len() + 1 + w.len() > width {
-            out.push_str(&line);
-            out.push('\n');
-            line = pad.clone();
-            fresh = true;
-        }
-        if !fresh {
-            line.push(' ');
-        }
-        line.push_str(w);
-        fresh = false;
-    }
-    out.push_str(&line);
     out
 }
 
@@ -272,12 +234,9 @@ fn diffstat(files: &[(String, usize, usize)]) -> String {
     out
 }
 
-/// `Tue, 24 Nov 2026 17:10:00 +0000`.
-pub fn rfc2822(secs: i64) -> String {
-    let days = secs.div_euclid(86400);
-    let rem = secs.rem_euclid(86400);
-    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
-    // Howard Hinnant's civil_from_days.
+/// The proleptic Gregorian (year, month 1-12, day 1-31) of a day count since
+/// 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -286,7 +245,15 @@ pub fn rfc2822(secs: i64) -> String {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    (yoe + era * 400 + i64::from(month <= 2), month, d)
+}
+
+/// `Tue, 24 Nov 2026 17:10:00 +0000`.
+fn rfc2822(secs: i64) -> String {
+    let days = secs.div_euclid(86400);
+    let rem = secs.rem_euclid(86400);
+    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    let (year, month, d) = civil_from_days(days);
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -298,17 +265,10 @@ pub fn rfc2822(secs: i64) -> String {
     )
 }
 
+/// `20261124`, for a change-id.
 fn yyyymmdd(secs: i64) -> String {
-    let d = rfc2822(secs);
-    let parts: Vec<&str> = d.split(' ').collect();
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|m| *m == parts[2])
-    .unwrap_or(0)
-        + 1;
-    format!("{}{month:02}{:0>2}", parts[3], parts[1])
+    let (year, month, d) = civil_from_days(secs.div_euclid(86400));
+    format!("{year}{month:02}{d:02}")
 }
 
 /// The file name `git format-patch` gives a subject.
@@ -471,7 +431,7 @@ pub(crate) fn series(
     }
     let mut c = tera::Context::new();
     c.insert("policy", &policy.name);
-    c.insert("subject", &super::policy_subject(policy));
+    c.insert("subject", &policy_subject(policy));
     c.insert("doc", &commit_paragraphs(&policy.doc));
     c.insert("chain", &policy.chain.join(" -> "));
     c.insert("verdicts", &opts.verdicts);
@@ -485,11 +445,11 @@ pub(crate) fn series(
         .meta
         .links
         .iter()
-        .filter(|l| super::obsolete_archive(l))
+        .filter(|l| obsolete_archive(l))
         .collect();
     c.insert("discussion", &discussion);
     let letter = t.render("cover-letter.txt.tera", &c)?;
-    let (subject, body) = letter.split_once('\n').unwrap_or((&letter, ""));
+    let (subject, body) = split_subject(&letter);
     let mut text = String::new();
     let _ = writeln!(text, "From {} Mon Sep 17 00:00:00 2001", "0".repeat(40));
     let _ = writeln!(text, "From: {who}");

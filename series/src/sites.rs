@@ -6,18 +6,18 @@ use switchyard_dsl::vocab::{Hook, NotifyAction};
 /// What a site guarantees about the hook's group and device when the hook runs; the
 /// renderer folds conditions these decide.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Facts {
-    pub owned: Option<bool>,
-    pub owner_cnt: Option<u32>,
+pub(crate) struct Facts {
+    pub(crate) owned: Option<bool>,
+    pub(crate) owner_cnt: Option<u32>,
     /// `Some(true)`: the group has no domain yet.
-    pub domain_none: Option<bool>,
+    pub(crate) domain_none: Option<bool>,
     /// Whether the hook's device has a driver bound.
-    pub dev_bound: Option<bool>,
+    pub(crate) dev_bound: Option<bool>,
 }
 
 /// A file a series touches, with the subsystem prefix of a patch that touches only it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Subsystem {
+pub(crate) enum Subsystem {
     Iommu,
     DriverCore,
     Pci,
@@ -26,7 +26,7 @@ pub enum Subsystem {
 }
 
 impl Subsystem {
-    pub fn of(path: &str) -> Subsystem {
+    pub(crate) fn of(path: &str) -> Subsystem {
         if path.starts_with("drivers/pci/") {
             Subsystem::Pci
         } else if path.starts_with("drivers/base/") || path.starts_with("include/linux/device") {
@@ -40,7 +40,7 @@ impl Subsystem {
         }
     }
     /// The subject prefix maintainers of the file use.
-    pub fn prefix(self, path: &str) -> &'static str {
+    pub(crate) fn prefix(self, path: &str) -> &'static str {
         match self {
             Subsystem::Iommu => "iommu",
             Subsystem::DriverCore if path.contains("platform") => "driver core: platform",
@@ -53,12 +53,12 @@ impl Subsystem {
     }
 }
 
-pub const IOMMU_C: &str = "drivers/iommu/iommu.c";
-pub const IOMMU_H: &str = "include/linux/iommu.h";
+pub(crate) const IOMMU_C: &str = "drivers/iommu/iommu.c";
+pub(crate) const IOMMU_H: &str = "include/linux/iommu.h";
 
 /// How the generated function is reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Entry {
+pub(crate) enum Entry {
     /// Called from a site that already holds `group->mutex`.
     Locked,
     /// A wrapper taking the mutex of `dev->iommu_group` (or of the group parameter) calls
@@ -77,38 +77,41 @@ pub enum Entry {
 
 /// One edit that calls the hook from existing 6.12 code.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Glue {
-    pub file: &'static str,
-    pub function: &'static str,
+pub(crate) struct Glue {
+    pub(crate) file: &'static str,
+    pub(crate) function: &'static str,
     /// The exact 6.12 text replaced.
-    pub old: &'static str,
+    pub(crate) old: &'static str,
     /// The template (under `glue/`) that replaces it; `fn` is the function to call.
-    pub template: &'static str,
+    pub(crate) template: &'static str,
 }
 
 /// A hook's place in the tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Site {
-    pub hook: Hook,
+pub(crate) struct Site {
+    pub(crate) hook: Hook,
     /// The function holding the rendered body.
-    pub function: &'static str,
+    pub(crate) function: &'static str,
     /// Its parameters, in C.
-    pub params: &'static str,
-    pub fallible: bool,
+    pub(crate) params: &'static str,
+    /// Hook parameters the function does not take, as locals: (name, declaration),
+    /// declared where the body uses them.
+    pub(crate) locals: &'static [(&'static str, &'static str)],
+    pub(crate) fallible: bool,
     /// The first attach of a new group (6.12 insists that it succeeds).
-    pub first_attach: bool,
-    pub facts: Facts,
+    pub(crate) first_attach: bool,
+    pub(crate) facts: Facts,
     /// A comment describing the function (before "Called with group->mutex held.").
-    pub doc: &'static str,
-    pub entry: Entry,
+    pub(crate) doc: &'static str,
+    pub(crate) entry: Entry,
     /// Whether a `static` prototype is needed in iommu.c (its caller comes first).
-    pub prototype: bool,
-    pub glue: Vec<Glue>,
+    pub(crate) prototype: bool,
+    pub(crate) glue: Vec<Glue>,
 }
 
 impl Site {
     /// What the site's glue calls: the wrapper when there is one.
-    pub fn callee(&self) -> &'static str {
+    pub(crate) fn callee(&self) -> &'static str {
         match &self.entry {
             Entry::Locked => self.function,
             Entry::Wrapper { name, .. } => name,
@@ -117,7 +120,7 @@ impl Site {
 }
 
 /// Why a hook has no site on this base.
-pub fn unsupported_hook(hook: Hook) -> &'static str {
+pub(crate) fn unsupported_hook(hook: Hook) -> &'static str {
     match hook {
         Hook::BusNotify(NotifyAction::AddDevice) | Hook::BusNotify(NotifyAction::RemovedDevice) => {
             "iommu_bus_notifier() probes and releases the device on these actions; change the \
@@ -149,7 +152,7 @@ const DMA_CLEANUP_DOCS: &[(&str, &str)] = &[
 const GROUP_DOCS: &[(&str, &str)] = &[("group", "The group.")];
 
 /// The site of `hook` on Linux 6.12, if there is one.
-pub fn site(hook: Hook) -> Option<Site> {
+pub(crate) fn site(hook: Hook) -> Option<Site> {
     let no_owner = Facts {
         owned: Some(false),
         owner_cnt: Some(0),
@@ -160,6 +163,7 @@ pub fn site(hook: Hook) -> Option<Site> {
             hook,
             function: "iommu_group_attach_first_domain",
             params: "struct iommu_group *group",
+            locals: &[("dev", "struct device *dev = iommu_group_first_dev(group);")],
             fallible: true,
             first_attach: true,
             facts: Facts {
@@ -181,6 +185,7 @@ pub fn site(hook: Hook) -> Option<Site> {
             hook,
             function: "__iommu_device_dma_configure",
             params: "struct iommu_group *group, struct device *dev, bool managed",
+            locals: &[],
             fallible: true,
             first_attach: false,
             facts: Facts {
@@ -222,6 +227,7 @@ pub fn site(hook: Hook) -> Option<Site> {
             hook,
             function: "__iommu_device_dma_cleanup",
             params: "struct iommu_group *group, struct device *dev, bool managed",
+            locals: &[],
             fallible: false,
             first_attach: false,
             facts: Facts::default(),
@@ -294,6 +300,7 @@ pub fn site(hook: Hook) -> Option<Site> {
                 hook,
                 function,
                 params: "struct iommu_group *group, struct device *dev",
+                locals: &[],
                 fallible: false,
                 first_attach: false,
                 facts: Facts {
@@ -336,6 +343,7 @@ pub fn site(hook: Hook) -> Option<Site> {
             hook,
             function: "__iommu_group_claim_dma_domain",
             params: "struct iommu_group *group",
+            locals: &[],
             fallible: true,
             first_attach: false,
             facts: no_owner,
@@ -354,6 +362,7 @@ pub fn site(hook: Hook) -> Option<Site> {
             hook,
             function: "__iommu_group_release_dma_domain",
             params: "struct iommu_group *group",
+            locals: &[],
             fallible: false,
             first_attach: false,
             facts: no_owner,
@@ -371,6 +380,7 @@ pub fn site(hook: Hook) -> Option<Site> {
             hook,
             function: "__iommu_group_detach_user_domain",
             params: "struct iommu_group *group",
+            locals: &[],
             fallible: false,
             first_attach: false,
             facts: Facts::default(),
@@ -388,6 +398,7 @@ pub fn site(hook: Hook) -> Option<Site> {
             hook,
             function: "__iommu_group_msi_cookie_ready",
             params: "struct iommu_group *group",
+            locals: &[],
             fallible: true,
             first_attach: false,
             facts: Facts {
@@ -416,6 +427,7 @@ pub fn site(hook: Hook) -> Option<Site> {
             hook,
             function: "__iommu_group_change_default_type",
             params: "struct iommu_group *group, int type",
+            locals: &[],
             fallible: true,
             first_attach: false,
             facts: Facts {
@@ -439,7 +451,7 @@ pub fn site(hook: Hook) -> Option<Site> {
 }
 
 /// The `BUS_NOTIFY_*` constant of a notifier hook.
-pub fn notify_constant(hook: Hook) -> Option<&'static str> {
+pub(crate) fn notify_constant(hook: Hook) -> Option<&'static str> {
     Some(match hook {
         Hook::BusNotify(NotifyAction::BindDriver) => "BUS_NOTIFY_BIND_DRIVER",
         Hook::BusNotify(NotifyAction::BoundDriver) => "BUS_NOTIFY_BOUND_DRIVER",

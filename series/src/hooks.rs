@@ -1,0 +1,69 @@
+//! Every hook a policy changes, rendered as C twice: as status-quo writes it and as the
+//! policy does.
+
+use crate::c::{self, CStmt, Ctx};
+use crate::error::SeriesError;
+use crate::sites::{self, Site};
+use switchyard_dsl::ir::{HookImpl, Policy};
+
+/// A hook rendered twice: as status-quo writes it and as the policy does.
+pub(crate) struct Rendered {
+    pub(crate) site: Site,
+    pub(crate) old: Vec<CStmt>,
+    pub(crate) old_uses: c::Uses,
+    pub(crate) new: Vec<CStmt>,
+    pub(crate) new_uses: c::Uses,
+}
+
+fn render_hook(
+    policy: &Policy,
+    site: &Site,
+    imp: &HookImpl,
+) -> Result<(Vec<CStmt>, c::Uses), SeriesError> {
+    let mut ctx = Ctx::new(imp, site.fallible, site.first_attach, site.facts);
+    let body = ctx.body(imp).map_err(|u| SeriesError::NotExpressible {
+        policy: policy.name.clone(),
+        hook: imp.hook.id(),
+        construct: u.construct,
+        reason: u.reason,
+    })?;
+    Ok((body, ctx.uses))
+}
+
+pub(crate) fn load_status_quo() -> Result<Policy, SeriesError> {
+    switchyard_dsl::load_policy("status-quo").map_err(|e| SeriesError::Template {
+        name: "status-quo".into(),
+        message: e.to_string(),
+    })
+}
+
+/// Every hook `policy` changes, rendered as status-quo writes it and as the policy does.
+pub(crate) fn render_all(
+    policy: &Policy,
+    status_quo: &Policy,
+) -> Result<Vec<Rendered>, SeriesError> {
+    let changed = policy.changed_hooks();
+    if changed.is_empty() {
+        return Err(SeriesError::NoChange {
+            policy: policy.name.clone(),
+        });
+    }
+    let mut rendered = Vec::new();
+    for hook in changed {
+        let site = sites::site(hook).ok_or_else(|| SeriesError::NoSite {
+            policy: policy.name.clone(),
+            hook: hook.id(),
+            reason: sites::unsupported_hook(hook).to_string(),
+        })?;
+        let (new, new_uses) = render_hook(policy, &site, policy.hook(hook))?;
+        let (old, old_uses) = render_hook(status_quo, &site, status_quo.hook(hook))?;
+        rendered.push(Rendered {
+            site,
+            old,
+            old_uses,
+            new,
+            new_uses,
+        });
+    }
+    Ok(rendered)
+}

@@ -1,0 +1,521 @@
+//! What the generated C relies on beyond the hook functions themselves, one row each.
+//!
+//! [`c`](crate::c) records a [`Need`] where a construct's C calls something 6.12 lacks;
+//! [`Need::spec`] says, for each, everything the series adds for it: the helper function
+//! in iommu.c and its template, the paragraph the policy's commit message gains, the
+//! domain member struct iommu_group gains, further edits that keep that state, and the
+//! preparatory patches that come first. The canonical order of helpers in iommu.c, the
+//! helpers' edits and the preparatory section of the plan all read these rows, so a
+//! construct that needs more than its own C adds one row here (and its templates).
+
+use crate::anchor::Anchor;
+use crate::edit::Edit;
+use crate::error::SeriesError;
+use crate::functions::{after, normalise, INSERT_BASE};
+use crate::plan::Planned;
+use crate::sites::{IOMMU_C, IOMMU_H};
+use crate::templates::{ctx, Templates};
+use std::collections::BTreeSet;
+
+macro_rules! needs {
+    ($( $(#[doc = $doc:literal])* $var:ident ),+ $(,)?) => {
+        /// Something the generated C relies on beyond the hook functions themselves.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub(crate) enum Need { $( $(#[doc = $doc])* $var ),+ }
+
+        impl Need {
+            /// Every need, in declaration order: the order of their helpers in iommu.c,
+            /// of their group members, and of their preparatory patches in the series.
+            pub(crate) const ALL: &'static [Need] = &[$(Need::$var),+];
+        }
+    };
+}
+
+needs! {
+    /// `__iommu_device_use_default_domain()`: the use count with group->mutex held.
+    LockedDefaultDomainUse,
+    /// `iommu_group_bound_count()`.
+    BoundCountHelper,
+    /// `iommu_device_msi_live()`.
+    MsiLiveHelper,
+    /// `struct device_driver::irq_only`, set by the PCIe port driver.
+    DriverIrqOnly,
+    /// `iommu_setup_dma_ops()` against the default domain: a group may be attached to
+    /// another domain when its devices' DMA ops are set up.
+    DmaOpsFromDefaultDomain,
+    /// The parking domain: an empty DMA API domain with `forbid_ats` set, which
+    /// arm-smmu-v3 honours, and whose IOVA space is set up for MSI doorbells.
+    ParkingDomain,
+    /// `iommu_group_replace_default_domain()`: a new default domain, not attached.
+    ReplaceDefaultDomain,
+}
+
+/// Everything the series adds for one [`Need`].
+pub(crate) struct NeedSpec {
+    /// The function it adds to iommu.c (`name`, template), in the patch that first uses it.
+    pub(crate) helper: Option<(&'static str, &'static str)>,
+    /// The template of the paragraph the policy's commit message gains when the policy's
+    /// patch is the one adding the helper.
+    pub(crate) note: Option<&'static str>,
+    /// The domain member it adds to struct iommu_group, freed with the group's other
+    /// domains in iommu_deinit_device().
+    pub(crate) group_domain: Option<&'static str>,
+    /// Further edits the helper's patch makes to keep that state.
+    pub(crate) state: &'static [Change],
+    /// The preparatory patches it brings, in order, before the series' own.
+    pub(crate) preps: &'static [Prep],
+}
+
+/// A preparatory patch: its commit message template and its edits.
+pub(crate) struct Prep {
+    pub(crate) commit: &'static str,
+    pub(crate) edits: &'static [Change],
+}
+
+/// An edit whose text is a template rendered without variables.
+pub(crate) enum Change {
+    /// Insert before the comment that precedes `function`.
+    InsertBefore {
+        file: &'static str,
+        function: &'static str,
+        template: &'static str,
+    },
+    /// Insert right after `after`.
+    InsertAfter {
+        file: &'static str,
+        after: At,
+        template: &'static str,
+    },
+    /// Replace the function `name` (its comment stays).
+    ReplaceFunction {
+        file: &'static str,
+        name: &'static str,
+        template: &'static str,
+    },
+    /// Replace the statement `old` in `function`.
+    ReplaceStatement {
+        file: &'static str,
+        function: &'static str,
+        old: &'static str,
+        template: &'static str,
+    },
+}
+
+/// A place a [`Change`] inserts after.
+pub(crate) enum At {
+    /// The member `.1` of `struct .0`.
+    Member(&'static str, &'static str),
+    /// The kernel-doc line of parameter `.1` of item `.0`.
+    KernelDocParam(&'static str, &'static str),
+    /// The prototype of a function.
+    Prototype(&'static str),
+    /// The inline stub of a function.
+    InlineStub(&'static str),
+}
+
+const DMA_IOMMU_C: &str = "drivers/iommu/dma-iommu.c";
+const DMA_IOMMU_H: &str = "drivers/iommu/dma-iommu.h";
+const SMMU_V3_C: &str = "drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c";
+const DRIVER_H: &str = "include/linux/device/driver.h";
+
+impl Need {
+    /// The row of this need.
+    pub(crate) fn spec(self) -> &'static NeedSpec {
+        match self {
+            Need::LockedDefaultDomainUse => &NeedSpec {
+                helper: None,
+                note: None,
+                group_domain: None,
+                state: &[],
+                preps: &[Prep {
+                    commit: "commit/locked_use.txt.tera",
+                    edits: &[
+                        Change::InsertBefore {
+                            file: IOMMU_C,
+                            function: "iommu_device_use_default_domain",
+                            template: "prep/locked.c.tera",
+                        },
+                        Change::ReplaceFunction {
+                            file: IOMMU_C,
+                            name: "iommu_device_use_default_domain",
+                            template: "prep/use.c.tera",
+                        },
+                        Change::ReplaceFunction {
+                            file: IOMMU_C,
+                            name: "iommu_device_unuse_default_domain",
+                            template: "prep/unuse.c.tera",
+                        },
+                    ],
+                }],
+            },
+            Need::BoundCountHelper => &NeedSpec {
+                helper: Some(("iommu_group_bound_count", "helpers/bound_count.c.tera")),
+                note: None,
+                group_domain: None,
+                state: &[],
+                preps: &[],
+            },
+            Need::MsiLiveHelper => &NeedSpec {
+                helper: Some(("iommu_device_msi_live", "helpers/msi_live.c.tera")),
+                note: None,
+                group_domain: None,
+                state: &[],
+                preps: &[],
+            },
+            Need::DriverIrqOnly => &NeedSpec {
+                helper: None,
+                note: None,
+                group_domain: None,
+                state: &[],
+                preps: &[
+                    Prep {
+                        commit: "commit/irq_only_flag.txt.tera",
+                        edits: &[
+                            Change::InsertAfter {
+                                file: DRIVER_H,
+                                after: At::KernelDocParam("struct device_driver", "probe_type"),
+                                template: "prep/driver_irq_only_doc.h.tera",
+                            },
+                            Change::InsertAfter {
+                                file: DRIVER_H,
+                                after: At::Member("device_driver", "probe_type"),
+                                template: "prep/driver_irq_only.h.tera",
+                            },
+                        ],
+                    },
+                    Prep {
+                        commit: "commit/portdrv_irq_only.txt.tera",
+                        edits: &[Change::InsertAfter {
+                            file: "drivers/pci/pcie/portdrv.c",
+                            after: At::Member("pcie_portdriver", "driver_managed_dma"),
+                            template: "prep/portdrv_irq_only.c.tera",
+                        }],
+                    },
+                ],
+            },
+            Need::DmaOpsFromDefaultDomain => &NeedSpec {
+                helper: None,
+                note: None,
+                group_domain: None,
+                state: &[],
+                preps: &[Prep {
+                    commit: "commit/dma_ops_default.txt.tera",
+                    edits: &[Change::ReplaceStatement {
+                        file: DMA_IOMMU_C,
+                        function: "iommu_setup_dma_ops",
+                        old: "\tstruct iommu_domain *domain = iommu_get_domain_for_dev(dev);\n",
+                        template: "prep/dma_ops_default.c.tera",
+                    }],
+                }],
+            },
+            // The domain attribute that keeps ATS off, arm-smmu-v3 honouring it, and the
+            // IOVA space of a DMA API domain that is not a default domain.
+            Need::ParkingDomain => &NeedSpec {
+                helper: Some((
+                    "__iommu_group_alloc_parking_domain",
+                    "helpers/parking_domain.c.tera",
+                )),
+                note: Some("commit/helper_parking.txt.tera"),
+                group_domain: Some("parking_domain"),
+                state: &[],
+                preps: &[
+                    Prep {
+                        commit: "commit/forbid_ats.txt.tera",
+                        edits: &[Change::InsertAfter {
+                            file: IOMMU_H,
+                            after: At::Member("iommu_domain", "type"),
+                            template: "prep/forbid_ats.h.tera",
+                        }],
+                    },
+                    Prep {
+                        commit: "commit/smmu_forbid_ats.txt.tera",
+                        edits: &[
+                            Change::InsertBefore {
+                                file: SMMU_V3_C,
+                                function: "arm_smmu_attach_prepare",
+                                template: "prep/smmu_ats_forbidden.c.tera",
+                            },
+                            Change::ReplaceStatement {
+                                file: SMMU_V3_C,
+                                function: "arm_smmu_attach_prepare",
+                                old: "\t\tstate->ats_enabled = arm_smmu_ats_supported(master);\n",
+                                template: "prep/smmu_attach_prepare.c.tera",
+                            },
+                        ],
+                    },
+                    Prep {
+                        commit: "commit/dma_init_domain.txt.tera",
+                        edits: &[
+                            Change::ReplaceStatement {
+                                file: DMA_IOMMU_C,
+                                function: "iommu_dma_init_domain",
+                                old: "static int iommu_dma_init_domain(",
+                                template: "prep/dma_init_domain.c.tera",
+                            },
+                            Change::InsertAfter {
+                                file: DMA_IOMMU_H,
+                                after: At::Prototype("iommu_dma_init_fq"),
+                                template: "prep/dma_init_domain.h.tera",
+                            },
+                            Change::InsertAfter {
+                                file: DMA_IOMMU_H,
+                                after: At::InlineStub("iommu_dma_init_fq"),
+                                template: "prep/dma_init_domain_stub.h.tera",
+                            },
+                        ],
+                    },
+                ],
+            },
+            // A replaced default domain is freed as soon as the group leaves it.
+            Need::ReplaceDefaultDomain => &NeedSpec {
+                helper: Some((
+                    "iommu_group_replace_default_domain",
+                    "helpers/replace_default.c.tera",
+                )),
+                note: Some("commit/helper_replace_default.txt.tera"),
+                group_domain: Some("replaced_domain"),
+                state: &[Change::ReplaceStatement {
+                    file: IOMMU_C,
+                    function: "__iommu_group_set_domain_internal",
+                    old: "\tgroup->domain = new_domain;\n\treturn result;\n",
+                    template: "helpers/replaced_leave.c.tera",
+                }],
+                preps: &[],
+            },
+        }
+    }
+}
+
+impl At {
+    fn anchor(&self) -> Anchor {
+        match *self {
+            At::Member(strukt, member) => Anchor::Member {
+                strukt: strukt.into(),
+                member: member.into(),
+            },
+            At::KernelDocParam(item, param) => Anchor::KernelDocParam {
+                item: item.into(),
+                param: param.into(),
+            },
+            At::Prototype(f) => Anchor::Prototype(f.into()),
+            At::InlineStub(f) => Anchor::InlineStub(f.into()),
+        }
+    }
+}
+
+impl Change {
+    fn edit(&self, t: &Templates) -> Result<Edit, SeriesError> {
+        let none = tera::Context::new();
+        Ok(match *self {
+            Change::InsertBefore {
+                file,
+                function,
+                template,
+            } => Edit::InsertBefore {
+                file: file.into(),
+                function: function.into(),
+                text: t.render(template, &none)?,
+            },
+            Change::InsertAfter {
+                file,
+                ref after,
+                template,
+            } => Edit::InsertAfter {
+                file: file.into(),
+                after: vec![after.anchor()],
+                text: t.render(template, &none)?,
+                blank: false,
+            },
+            Change::ReplaceFunction {
+                file,
+                name,
+                template,
+            } => Edit::ReplaceFunction {
+                file: file.into(),
+                name: name.into(),
+                text: t.render(template, &none)?,
+                comment: false,
+            },
+            Change::ReplaceStatement {
+                file,
+                function,
+                old,
+                template,
+            } => Edit::ReplaceStatement {
+                file: file.into(),
+                function: function.into(),
+                old: old.into(),
+                new: t.render(template, &none)?,
+            },
+        })
+    }
+}
+
+impl Prep {
+    fn planned(&self, t: &Templates) -> Result<Planned, SeriesError> {
+        let (subject, body) = t.commit(self.commit, &tera::Context::new())?;
+        Ok(Planned {
+            subject,
+            body,
+            trailers: Vec::new(),
+            edits: self
+                .edits
+                .iter()
+                .map(|c| c.edit(t))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+/// The preparatory patches of `needs`, in the order of [`Need::ALL`].
+pub(crate) fn preps(t: &Templates, needs: &BTreeSet<Need>) -> Result<Vec<Planned>, SeriesError> {
+    let mut out = Vec::new();
+    for need in Need::ALL.iter().filter(|n| needs.contains(n)) {
+        for prep in need.spec().preps {
+            out.push(prep.planned(t)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The helper functions of iommu.c, in their order there.
+pub(crate) fn helper_functions() -> impl Iterator<Item = &'static str> {
+    Need::ALL
+        .iter()
+        .filter_map(|n| n.spec().helper.map(|(name, _)| name))
+}
+
+/// What a helper adds besides its function: the group's member for the domain it keeps,
+/// after 6.12's blocking domain and the members of the needs before it, freed with the
+/// group's other domains in iommu_deinit_device(); then the row's further edits.
+fn helper_state(t: &Templates, need: Need) -> Result<Vec<Edit>, SeriesError> {
+    let spec = need.spec();
+    let mut edits = Vec::new();
+    if let Some(member) = spec.group_domain {
+        let name = |n: &str| ctx(&[("name", &n)]);
+        let before: Vec<&str> = std::iter::once("blocking_domain")
+            .chain(
+                Need::ALL
+                    .iter()
+                    .take_while(|n| **n != need)
+                    .filter_map(|n| n.spec().group_domain),
+            )
+            .collect();
+        let mut frees = Vec::new();
+        for m in &before {
+            frees.push(Anchor::Statement {
+                function: "iommu_deinit_device".into(),
+                text: t.render("helpers/domain_free.c.tera", &name(m))?,
+            });
+        }
+        edits.push(Edit::InsertAfter {
+            file: IOMMU_C.into(),
+            after: before
+                .iter()
+                .map(|m| Anchor::Member {
+                    strukt: "iommu_group".into(),
+                    member: m.to_string(),
+                })
+                .collect(),
+            text: t.render("helpers/domain_member.c.tera", &name(member))?,
+            blank: false,
+        });
+        edits.push(Edit::InsertAfter {
+            file: IOMMU_C.into(),
+            after: frees,
+            text: t.render("helpers/domain_free.c.tera", &name(member))?,
+            blank: false,
+        });
+    }
+    for c in spec.state {
+        edits.push(c.edit(t)?);
+    }
+    Ok(edits)
+}
+
+/// The edits adding the helpers of `needs` not in `have` yet (which then are), each with
+/// its state, placed by `order`.
+pub(crate) fn helper_edits(
+    t: &Templates,
+    needs: &BTreeSet<Need>,
+    have: &mut BTreeSet<Need>,
+    order: &[String],
+) -> Result<Vec<Edit>, SeriesError> {
+    let mut edits = Vec::new();
+    for need in needs {
+        if let Some((name, template)) = need.spec().helper {
+            if have.insert(*need) {
+                edits.push(Edit::InsertAfter {
+                    file: IOMMU_C.into(),
+                    after: after(
+                        Anchor::Function(INSERT_BASE.into()),
+                        order,
+                        name,
+                        Anchor::Function,
+                    ),
+                    text: normalise(t.render(template, &tera::Context::new())?)?,
+                    blank: true,
+                });
+                edits.extend(helper_state(t, *need)?);
+            }
+        }
+    }
+    Ok(edits)
+}
+
+/// The commit-message paragraphs of the helpers `added` brings to the policy's patch.
+pub(crate) fn notes(t: &Templates, added: &[Need]) -> Result<Vec<String>, SeriesError> {
+    let mut out = Vec::new();
+    for need in added {
+        if let Some(note) = need.spec().note {
+            out.push(t.render(note, &tera::Context::new())?.trim().to_string());
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change_template(c: &Change) -> &'static str {
+        match *c {
+            Change::InsertBefore { template, .. }
+            | Change::InsertAfter { template, .. }
+            | Change::ReplaceFunction { template, .. }
+            | Change::ReplaceStatement { template, .. } => template,
+        }
+    }
+
+    /// Every template a row names renders without variables, as the series renders it.
+    #[test]
+    fn every_row_renders_its_templates_without_variables() {
+        let t = Templates::load().expect("the templates compile");
+        let none = tera::Context::new();
+        for need in Need::ALL {
+            let spec = need.spec();
+            let mut names: Vec<&str> = spec.helper.iter().map(|h| h.1).collect();
+            names.extend(spec.note);
+            names.extend(spec.state.iter().map(change_template));
+            for prep in spec.preps {
+                names.push(prep.commit);
+                names.extend(prep.edits.iter().map(change_template));
+            }
+            for name in names {
+                t.render(name, &none)
+                    .unwrap_or_else(|e| panic!("{need:?}: {name}: {e}"));
+            }
+        }
+    }
+
+    /// Group state and the commit note belong to a helper: they are added with it.
+    #[test]
+    fn state_and_notes_come_with_a_helper() {
+        for need in Need::ALL {
+            let spec = need.spec();
+            if spec.note.is_some() || spec.group_domain.is_some() || !spec.state.is_empty() {
+                assert!(spec.helper.is_some(), "{need:?}");
+            }
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! The userspace model of Linux 6.12's IOMMU group state and the exhaustive checker.
 //!
 //! - [`machine`]: the state, and the one model meaning of every action and predicate;
+//! - `meaning`: the one table from each action and attribute to its `machine` method,
+//!   which the interpreter and the code generator both read;
 //! - [`interp`]: the [`PolicyHooks`] interface and the IR interpreter;
 //! - [`moves`]: the environment — each scenario move as 6.12's sequence of hooks;
 //! - [`props`]: the properties, one documented function each;
@@ -11,6 +13,7 @@ pub mod codegen;
 pub mod explore;
 pub mod interp;
 pub mod machine;
+mod meaning;
 pub mod moves;
 pub mod props;
 

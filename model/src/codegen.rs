@@ -3,10 +3,10 @@
 //!
 //! Every hook body in the policy's `extends` chain becomes one function
 //! (`hook_<hook>__<policy>`); `inherit()` calls the parent's. Actions and predicates become
-//! calls to the same `Machine` methods the interpreter uses (the rows of
-//! [`crate::meaning`]), so the generated model and the
-//! interpreter can only disagree if this translation is wrong, which the crate's own test
-//! (and switchyard's) checks by comparing the two on every built-in scenario.
+//! calls to the same `Machine` methods the interpreter uses, both read from one table (the
+//! crate's `meaning` module), so the generated model and the interpreter can only disagree
+//! if this translation is wrong, which the crate's own test (and switchyard's) checks by
+//! comparing the two on every built-in scenario.
 
 use crate::meaning::{self, ActionMeaning, AttrMeaning};
 use proc_macro2::{Ident, Span, TokenStream};

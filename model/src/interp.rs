@@ -24,7 +24,8 @@ pub enum Value {
 }
 
 impl Value {
-    /// The device argument of a hook; the environment passes each hook its own kinds.
+    /// A device argument: of a hook (the environment passes each hook its own kinds) or of
+    /// a checked action.
     pub fn device(self) -> DevId {
         match self {
             Value::Device(d) => d,
@@ -49,12 +50,14 @@ impl Value {
             other => panic!("expected a domain-type argument, got {other:?}"),
         }
     }
+    /// A domain argument of a checked action.
     pub(crate) fn domain(self) -> DomainLit {
         match self {
             Value::Domain(d) => d,
             other => panic!("expected a domain argument, got {other:?}"),
         }
     }
+    /// An ATS-state argument of a checked action.
     pub(crate) fn ats(self) -> AtsState {
         match self {
             Value::Ats(a) => a,

@@ -1,9 +1,10 @@
 //! The model's state and the meaning of every action and predicate.
 //!
 //! [`Machine`] is the one place where a DSL construct gets its model semantics: the IR
-//! interpreter ([`Interpreter`](crate::Interpreter)) and the generated model crates both call these methods,
-//! so a construct means the same thing whichever way a policy runs. Each method's doc names
-//! the Linux 6.12 code it models.
+//! interpreter ([`Interpreter`](crate::Interpreter)) and the generated model crates both
+//! call these methods, named for each construct in one table (the crate's `meaning`
+//! module), so a construct means the same thing whichever way a policy runs. Each method's
+//! doc names the Linux 6.12 code it models.
 
 use serde::Serialize;
 use switchyard_dsl::scenario::Scenario;

@@ -3,16 +3,18 @@
 //!
 //! Every hook body in the policy's `extends` chain becomes one function
 //! (`hook_<hook>__<policy>`); `inherit()` calls the parent's. Actions and predicates become
-//! calls to the same `Machine` methods the interpreter uses, so the generated model and the
-//! interpreter can only disagree if this translation is wrong, which the crate's own test
-//! (and switchyard's) checks by comparing the two on every built-in scenario.
+//! calls to the same `Machine` methods the interpreter uses, both read from one table (the
+//! crate's `meaning` module), so the generated model and the interpreter can only disagree
+//! if this translation is wrong, which the crate's own test (and switchyard's) checks by
+//! comparing the two on every built-in scenario.
 
+use crate::meaning::{self, ActionMeaning, AttrMeaning};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use switchyard_dsl::ir::{Block, CmpOp, Expr, HookImpl, Lit, Policy, Stmt};
-use switchyard_dsl::vocab::{Action, Attr, Hook, Kind};
+use switchyard_dsl::vocab::{Hook, Kind};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GenError {
@@ -169,16 +171,17 @@ fn stmt(imp: &HookImpl, s: &Stmt) -> TokenStream {
         }
         Stmt::Call { action, args, .. } => {
             let a: Vec<TokenStream> = args.iter().map(expr).collect();
-            match action {
-                Action::SetDomain => quote!(m.set_domain(#(#a),*)?;),
-                Action::SetDefaultType => quote!(m.set_default_type(#(#a),*)?;),
-                Action::UseDefaultDomain => quote!(m.use_default_domain(#(#a),*)?;),
-                Action::UnuseDefaultDomain => quote!(m.unuse_default_domain(#(#a),*);),
-                Action::FreeIrqs => quote!(m.free_irqs(#(#a),*);),
-                Action::RequestIrqs => quote!(m.request_irqs(#(#a),*)?;),
-                Action::Ats => quote!(m.ats(#(#a),*)?;),
-                Action::Fail => quote!(return Err(#(#a),*);),
-                Action::Inherit => {
+            match meaning::action(*action) {
+                ActionMeaning::Method(method) => {
+                    let f = format_ident!("{}", method.name);
+                    if method.fallible {
+                        quote!(m.#f(#(#a),*)?;)
+                    } else {
+                        quote!(m.#f(#(#a),*);)
+                    }
+                }
+                ActionMeaning::Fail => quote!(return Err(#(#a),*);),
+                ActionMeaning::Inherit => {
                     let parent = imp
                         .parent
                         .as_deref()
@@ -246,26 +249,16 @@ fn prec_expr(e: &Expr) -> (TokenStream, u8) {
         }
         Expr::Attr { base, attr } => {
             let b = expr(base);
-            let t = match attr {
-                Attr::Bound => quote!(m.bound(#b)),
-                Attr::ManagedDma => quote!(m.managed_dma(#b)),
-                Attr::IrqOnly => quote!(m.irq_only(#b)),
-                Attr::MsiLive => quote!(m.msi_live(#b)),
-                Attr::Untrusted => quote!(m.untrusted(#b)),
-                Attr::RequireDirect => quote!(m.require_direct(#b)),
-                Attr::AtsRequired => quote!(m.ats_required(#b)),
-                Attr::AtsOn => quote!(m.ats_on(#b)),
-                Attr::Bridge => quote!(m.bridge(#b)),
-                Attr::DefaultType => quote!(m.default_type(#b)),
-                Attr::Owned => quote!(m.owned(#b)),
-                Attr::OwnerCnt => quote!(m.owner_cnt(#b)),
-                Attr::BoundCount => quote!(m.bound_count(#b)),
-                Attr::Singleton => quote!(m.singleton(#b)),
+            let t = match meaning::attribute(*attr) {
+                AttrMeaning::Predicate(p) => {
+                    let f = format_ident!("{}", p.name);
+                    quote!(m.#f(#b))
+                }
                 // `g.domain` compared with a literal becomes `domain_is` in `cmp`; compared
                 // with another group's, the attached domains are compared.
-                Attr::Domain => quote!(m.state.groups[#b].domain),
+                AttrMeaning::CurrentDomain => quote!(m.state.groups[#b].domain),
                 // Only in a `for`, where the group itself is the range.
-                Attr::Devices => b,
+                AttrMeaning::Members => b,
             };
             (t, 5)
         }
@@ -287,10 +280,10 @@ fn prec_expr(e: &Expr) -> (TokenStream, u8) {
 
 fn group_domain(e: &Expr) -> Option<&Expr> {
     match e {
-        Expr::Attr {
-            base,
-            attr: Attr::Domain,
-        } => Some(base),
+        Expr::Attr { base, attr } => match meaning::attribute(*attr) {
+            AttrMeaning::CurrentDomain => Some(base),
+            AttrMeaning::Predicate(_) | AttrMeaning::Members => None,
+        },
         _ => None,
     }
 }

@@ -115,7 +115,7 @@ struct Link {
 }
 
 /// The moves of a scenario, resolved.
-pub fn resolved_moves(s: &Scenario) -> Vec<Mv> {
+pub(crate) fn resolved_moves(s: &Scenario) -> Vec<Mv> {
     s.moves.iter().map(|m| Mv::resolve(s, &m.mv)).collect()
 }
 
@@ -338,7 +338,7 @@ pub fn check(hooks: &dyn PolicyHooks, scenario: &Scenario, opts: Options) -> Rep
 }
 
 /// Replays moves (indices into the scenario's moves) from boot, recording each step.
-pub fn replay(hooks: &dyn PolicyHooks, scenario: &Scenario, path: &[u16]) -> Vec<Step> {
+pub(crate) fn replay(hooks: &dyn PolicyHooks, scenario: &Scenario, path: &[u16]) -> Vec<Step> {
     let moves = resolved_moves(scenario);
     let (state, events) = boot(scenario, hooks, true);
     let before = describe(&Machine::new(scenario, Machine::empty_state(scenario)));
@@ -368,7 +368,7 @@ pub fn replay(hooks: &dyn PolicyHooks, scenario: &Scenario, path: &[u16]) -> Vec
 }
 
 /// The state as `name.field = value` lines, for diffs in traces.
-pub fn describe(m: &Machine) -> Vec<(String, String)> {
+pub(crate) fn describe(m: &Machine) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (g, gs) in m.state.groups.iter().enumerate() {
         let name = m.group_name(g);

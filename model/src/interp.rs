@@ -1,8 +1,10 @@
 //! Runs a policy's IR on the [`Machine`]: the reference implementation of
 //! [`PolicyHooks`]. Generated model crates implement the same trait with Rust written from
-//! the IR; both call the machine's methods for every action and predicate.
+//! the IR; both call the machine's methods for every action and predicate, as
+//! [`crate::meaning`] names them.
 
 use crate::machine::{DevId, GroupId, Machine};
+use crate::meaning::{self, ActionMeaning, AttrMeaning};
 use switchyard_dsl::ir::{Block, CmpOp, Expr, HookImpl, Lit, Policy, Stmt};
 use switchyard_dsl::vocab::{Action, AtsState, Attr, DomainLit, DomainType, Errno, Hook};
 
@@ -22,7 +24,8 @@ pub enum Value {
 }
 
 impl Value {
-    /// The device argument of a hook; the environment passes each hook its own kinds.
+    /// A device argument: of a hook (the environment passes each hook its own kinds) or of
+    /// a checked action.
     pub fn device(self) -> DevId {
         match self {
             Value::Device(d) => d,
@@ -45,6 +48,20 @@ impl Value {
         match self {
             Value::DomainType(t) => t,
             other => panic!("expected a domain-type argument, got {other:?}"),
+        }
+    }
+    /// A domain argument of a checked action.
+    pub(crate) fn domain(self) -> DomainLit {
+        match self {
+            Value::Domain(d) => d,
+            other => panic!("expected a domain argument, got {other:?}"),
+        }
+    }
+    /// An ATS-state argument of a checked action.
+    pub(crate) fn ats(self) -> AtsState {
+        match self {
+            Value::Ats(a) => a,
+            other => panic!("expected an ATS-state argument, got {other:?}"),
         }
     }
 }
@@ -136,30 +153,19 @@ fn call(
     vals: &[Value],
     hook_args: &[Value],
 ) -> Result<(), Errno> {
-    use Value as V;
-    match (action, vals) {
-        (Action::SetDomain, [V::Group(g), V::Domain(d)]) => m.set_domain(*g, *d),
-        (Action::SetDefaultType, [V::Group(g), V::DomainType(t)]) => m.set_default_type(*g, *t),
-        (Action::UseDefaultDomain, [V::Device(d)]) => m.use_default_domain(*d),
-        (Action::UnuseDefaultDomain, [V::Device(d)]) => {
-            m.unuse_default_domain(*d);
-            Ok(())
-        }
-        (Action::FreeIrqs, [V::Device(d)]) => {
-            m.free_irqs(*d);
-            Ok(())
-        }
-        (Action::RequestIrqs, [V::Device(d)]) => m.request_irqs(*d),
-        (Action::Ats, [V::Device(d), V::Ats(a)]) => m.ats(*d, *a),
-        (Action::Fail, [V::Errno(e)]) => Err(*e),
-        (Action::Inherit, []) => {
+    match meaning::action(action) {
+        ActionMeaning::Method(method) => (method.run)(m, vals),
+        ActionMeaning::Fail => match vals {
+            [Value::Errno(e)] => Err(*e),
+            v => unreachable!("checked IR: fail() with {v:?}"),
+        },
+        ActionMeaning::Inherit => {
             let parent = imp
                 .parent
                 .as_deref()
                 .expect("checked: inherit() has a parent body");
             run_impl(m, parent, hook_args)
         }
-        (a, v) => unreachable!("checked IR: {a:?} with {v:?}"),
     }
 }
 
@@ -202,24 +208,10 @@ fn eval(m: &Machine, e: &Expr, env: &[(&str, Value)]) -> Value {
 }
 
 fn attribute(m: &Machine, base: Value, attr: Attr) -> Value {
-    match (base, attr) {
-        (Value::Device(d), Attr::Bound) => Value::Bool(m.bound(d)),
-        (Value::Device(d), Attr::ManagedDma) => Value::Bool(m.managed_dma(d)),
-        (Value::Device(d), Attr::IrqOnly) => Value::Bool(m.irq_only(d)),
-        (Value::Device(d), Attr::MsiLive) => Value::Bool(m.msi_live(d)),
-        (Value::Device(d), Attr::Untrusted) => Value::Bool(m.untrusted(d)),
-        (Value::Device(d), Attr::RequireDirect) => Value::Bool(m.require_direct(d)),
-        (Value::Device(d), Attr::AtsRequired) => Value::Bool(m.ats_required(d)),
-        (Value::Device(d), Attr::AtsOn) => Value::Bool(m.ats_on(d)),
-        (Value::Device(d), Attr::Bridge) => Value::Bool(m.bridge(d)),
-        (Value::Group(g), Attr::Domain) => Value::CurrentDomain(g),
-        (Value::Group(g), Attr::DefaultType) => Value::DomainType(m.default_type(g)),
-        (Value::Group(g), Attr::Owned) => Value::Bool(m.owned(g)),
-        (Value::Group(g), Attr::OwnerCnt) => Value::Int(m.owner_cnt(g)),
-        (Value::Group(g), Attr::BoundCount) => Value::Int(m.bound_count(g)),
-        (Value::Group(g), Attr::Singleton) => Value::Bool(m.singleton(g)),
-        (Value::Group(g), Attr::Devices) => Value::Group(g),
-        (b, a) => unreachable!("checked IR: {a:?} of {b:?}"),
+    match meaning::attribute(attr) {
+        AttrMeaning::Predicate(p) => (p.read)(m, base),
+        AttrMeaning::CurrentDomain => Value::CurrentDomain(base.group()),
+        AttrMeaning::Members => base,
     }
 }
 

@@ -1,18 +1,21 @@
 //! The userspace model of Linux 6.12's IOMMU group state and the exhaustive checker.
 //!
 //! - [`machine`]: the state, and the one model meaning of every action and predicate;
-//! - [`interp`]: the [`PolicyHooks`] interface and the IR interpreter;
+//! - `meaning`: the one table from each action and attribute to its `machine` method,
+//!   which the interpreter and the code generator both read;
+//! - `interp`: the [`PolicyHooks`] interface and the IR [`Interpreter`];
 //! - [`moves`]: the environment — each scenario move as 6.12's sequence of hooks;
-//! - [`props`]: the properties, one documented function each;
+//! - `props`: the properties ([`Property`]), one documented function each;
 //! - [`explore`]: breadth-first exploration, shortest traces, the fixed script;
 //! - [`codegen`]: the model as a standalone crate, its hooks written from the IR.
 
 pub mod codegen;
 pub mod explore;
-pub mod interp;
+mod interp;
 pub mod machine;
+mod meaning;
 pub mod moves;
-pub mod props;
+mod props;
 
 pub use explore::{check, run_script, Options, Report, ScriptStep, Status, Verdict};
 pub use interp::{Interpreter, PolicyHooks, Value};

@@ -1,9 +1,10 @@
 //! The model's state and the meaning of every action and predicate.
 //!
 //! [`Machine`] is the one place where a DSL construct gets its model semantics: the IR
-//! interpreter ([`crate::interp`]) and the generated model crates both call these methods,
-//! so a construct means the same thing whichever way a policy runs. Each method's doc names
-//! the Linux 6.12 code it models.
+//! interpreter ([`Interpreter`](crate::Interpreter)) and the generated model crates both
+//! call these methods, named for each construct in one table (the crate's `meaning`
+//! module), so a construct means the same thing whichever way a policy runs. Each method's
+//! doc names the Linux 6.12 code it models.
 
 use serde::Serialize;
 use switchyard_dsl::scenario::Scenario;
@@ -31,7 +32,7 @@ pub enum Dom {
 /// The address an MSI message was composed with (`iommu_dma_compose_msi_msg()`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case", tag = "addr", content = "domain")]
-pub enum MsiAddr {
+pub(crate) enum MsiAddr {
     /// MSI does not go through the IOMMU (x86 interrupt remapping): always reaches the CPU.
     Direct,
     /// The physical doorbell: the domain had no MSI cookie when the vector was prepared
@@ -45,7 +46,7 @@ pub enum MsiAddr {
 /// A device's interrupt vectors, as its bound driver sees them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case", tag = "msi", content = "addr")]
-pub enum Msi {
+pub(crate) enum Msi {
     /// No vectors allocated.
     None,
     /// Allocated, with the message address each was composed with.
@@ -55,41 +56,41 @@ pub enum Msi {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-pub struct DevState {
-    pub present: bool,
+pub(crate) struct DevState {
+    pub(crate) present: bool,
     /// Index into the scenario's drivers.
-    pub driver: Option<u8>,
-    pub msi: Msi,
-    pub ats_on: bool,
+    pub(crate) driver: Option<u8>,
+    pub(crate) msi: Msi,
+    pub(crate) ats_on: bool,
     /// Counted as a DMA-API user (`iommu_device_use_default_domain()` succeeded).
-    pub dma_user: bool,
+    pub(crate) dma_user: bool,
     /// AER: an error is recorded in the port's Root Error Status and not serviced. The
     /// status is sticky: while it is set, new errors do not signal.
-    pub aer_pending: bool,
+    pub(crate) aer_pending: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct GroupState {
     /// `group->domain`; `None` before the first probe.
     pub domain: Option<Dom>,
-    pub default_type: DomainType,
-    pub default_gen: u8,
+    pub(crate) default_type: DomainType,
+    pub(crate) default_gen: u8,
     /// `group->owner != NULL`.
-    pub owned: bool,
-    pub owner_cnt: u8,
+    pub(crate) owned: bool,
+    pub(crate) owner_cnt: u8,
     /// How many user domains were allocated so far (the current one's generation).
-    pub user_gen: u8,
+    pub(crate) user_gen: u8,
     /// The current user domain has its MSI cookie (`iommu_get_msi_cookie()`).
-    pub user_cookie: bool,
+    pub(crate) user_cookie: bool,
 }
 
 /// The whole modelled system. Hashable: the explorer stores each distinct state once.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct State {
-    pub devices: Vec<DevState>,
+    pub(crate) devices: Vec<DevState>,
     pub groups: Vec<GroupState>,
     /// How often each of the scenario's moves has happened.
-    pub used: Vec<u8>,
+    pub(crate) used: Vec<u8>,
 }
 
 /// A device or group argument, by index into the scenario.
@@ -99,17 +100,17 @@ pub type GroupId = usize;
 /// The state plus what is fixed for a run: the scenario, and a log of what happened
 /// during the current move (shown in traces).
 pub struct Machine<'s> {
-    pub scenario: &'s Scenario,
+    pub(crate) scenario: &'s Scenario,
     pub state: State,
     /// Human-readable notes of the current move: hooks run, domains set, vectors composed.
     /// Kept only while `logging` is on (when a trace is replayed), so exploring stays cheap.
-    pub log: Vec<String>,
-    pub logging: bool,
+    pub(crate) log: Vec<String>,
+    pub(crate) logging: bool,
     group_of: Vec<GroupId>,
 }
 
 impl<'s> Machine<'s> {
-    pub fn new(scenario: &'s Scenario, state: State) -> Self {
+    pub(crate) fn new(scenario: &'s Scenario, state: State) -> Self {
         let group_of = scenario
             .devices
             .iter()
@@ -131,7 +132,7 @@ impl<'s> Machine<'s> {
     }
 
     /// Every device absent, every group without a domain, no move used.
-    pub fn empty_state(scenario: &Scenario) -> State {
+    pub(crate) fn empty_state(scenario: &Scenario) -> State {
         State {
             devices: scenario
                 .devices
@@ -162,17 +163,17 @@ impl<'s> Machine<'s> {
         }
     }
 
-    pub fn note(&mut self, text: impl Into<String>) {
+    pub(crate) fn note(&mut self, text: impl Into<String>) {
         if self.logging {
             self.log.push(text.into());
         }
     }
 
-    pub fn dev_name(&self, d: DevId) -> &'s str {
+    pub(crate) fn dev_name(&self, d: DevId) -> &'s str {
         &self.scenario.devices[d].name
     }
 
-    pub fn group_name(&self, g: GroupId) -> &'s str {
+    pub(crate) fn group_name(&self, g: GroupId) -> &'s str {
         &self.scenario.groups[g].name
     }
 
@@ -350,7 +351,7 @@ impl<'s> Machine<'s> {
     }
 
     /// Attaches a domain object to every member (mechanics shared with the environment).
-    pub fn attach(&mut self, g: GroupId, target: Dom) {
+    pub(crate) fn attach(&mut self, g: GroupId, target: Dom) {
         if self.state.groups[g].domain == Some(target) {
             return;
         }
@@ -365,7 +366,7 @@ impl<'s> Machine<'s> {
     }
 
     /// How a domain object is printed in traces.
-    pub fn dom_label(&self, g: GroupId, dom: Dom) -> String {
+    pub(crate) fn dom_label(&self, g: GroupId, dom: Dom) -> String {
         let gs = &self.state.groups[g];
         match dom {
             Dom::Blocked => "blocked".into(),
@@ -452,7 +453,7 @@ impl<'s> Machine<'s> {
     }
 
     /// Allocates a device's vectors against the group's current domain.
-    pub fn allocate_vectors(&mut self, d: DevId) {
+    pub(crate) fn allocate_vectors(&mut self, d: DevId) {
         let addr = self.compose(d);
         self.state.devices[d].msi = Msi::Live(addr);
         let g = self.group_of(d);
@@ -467,7 +468,7 @@ impl<'s> Machine<'s> {
     /// The message address for a vector prepared now: `iommu_dma_prepare_msi()` maps the
     /// doorbell in the current domain's cookie, or does nothing when the domain has none
     /// (blocking and identity domains; a user domain before `iommu_get_msi_cookie()`).
-    pub fn compose(&self, d: DevId) -> MsiAddr {
+    pub(crate) fn compose(&self, d: DevId) -> MsiAddr {
         if !self.scenario.msi_translated {
             return MsiAddr::Direct;
         }
@@ -496,7 +497,7 @@ impl<'s> Machine<'s> {
     /// Whether a message with this address reaches the ITS doorbell through the group's
     /// current domain: an IOVA only in the domain object whose cookie mapped it, the
     /// physical address only through an identity domain.
-    pub fn reaches_doorbell(&self, d: DevId, addr: MsiAddr) -> bool {
+    pub(crate) fn reaches_doorbell(&self, d: DevId, addr: MsiAddr) -> bool {
         let g = self.group_of(d);
         let gs = &self.state.groups[g];
         match addr {

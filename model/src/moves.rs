@@ -10,7 +10,7 @@ use switchyard_dsl::vocab::{DomainType, Errno, Hook, NotifyAction};
 
 /// A move with its names resolved to indices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Mv {
+pub(crate) enum Mv {
     Add(DevId),
     Remove(DevId),
     Bind(DevId, u8),
@@ -22,7 +22,7 @@ pub enum Mv {
 }
 
 impl Mv {
-    pub fn resolve(s: &Scenario, m: &Move) -> Mv {
+    pub(crate) fn resolve(s: &Scenario, m: &Move) -> Mv {
         let dev = |n: &str| {
             s.devices
                 .iter()
@@ -119,7 +119,11 @@ fn notify(m: &mut Machine, hooks: &dyn PolicyHooks, action: NotifyAction, d: Dev
 }
 
 /// The state after boot: every device that is not `hotplug` probed, in order.
-pub fn boot(scenario: &Scenario, hooks: &dyn PolicyHooks, logging: bool) -> (State, Vec<String>) {
+pub(crate) fn boot(
+    scenario: &Scenario,
+    hooks: &dyn PolicyHooks,
+    logging: bool,
+) -> (State, Vec<String>) {
     let mut m = Machine::new(scenario, Machine::empty_state(scenario));
     m.logging = logging;
     for (d, spec) in scenario.devices.iter().enumerate() {
@@ -149,7 +153,7 @@ fn add_device(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
 
 /// Whether the move can happen in this state (a move that is not enabled is not tried;
 /// one that is enabled and fails is a move with an error outcome).
-pub fn enabled(m: &Machine, mv: Mv) -> bool {
+pub(crate) fn enabled(m: &Machine, mv: Mv) -> bool {
     let st = &m.state;
     match mv {
         Mv::Add(d) => !st.devices[d].present,
@@ -178,7 +182,7 @@ pub fn enabled(m: &Machine, mv: Mv) -> bool {
 }
 
 /// Performs an enabled move.
-pub fn apply(m: &mut Machine, hooks: &dyn PolicyHooks, mv: Mv) -> Outcome {
+pub(crate) fn apply(m: &mut Machine, hooks: &dyn PolicyHooks, mv: Mv) -> Outcome {
     match mv {
         Mv::Add(d) => {
             add_device(m, hooks, d);

@@ -47,10 +47,6 @@ impl Property {
         }
     }
 
-    pub fn from_name(s: &str) -> Option<Property> {
-        Property::ALL.into_iter().find(|p| p.name() == s)
-    }
-
     /// The property as a sentence.
     pub fn doc(self) -> &'static str {
         match self {
@@ -66,7 +62,7 @@ impl Property {
     }
 
     /// Whether the scenario can exercise the property at all.
-    pub fn applies(self, s: &Scenario) -> bool {
+    pub(crate) fn applies(self, s: &Scenario) -> bool {
         let has_move =
             |f: &dyn Fn(&switchyard_dsl::scenario::Move) -> bool| s.moves.iter().any(|m| f(&m.mv));
         use switchyard_dsl::scenario::Move;
@@ -91,7 +87,7 @@ impl fmt::Display for Property {
 }
 
 /// A property of a single state; `Some(why)` when it is violated there.
-pub fn state_violation(m: &Machine, p: Property) -> Option<String> {
+pub(crate) fn state_violation(m: &Machine, p: Property) -> Option<String> {
     let s = m.scenario;
     let st = &m.state;
     let present = || (0..s.devices.len()).filter(|&d| st.devices[d].present);
@@ -192,7 +188,7 @@ pub fn state_violation(m: &Machine, p: Property) -> Option<String> {
 }
 
 /// A property of a move from `before` to the machine's state; `Some(why)` when violated.
-pub fn step_violation(
+pub(crate) fn step_violation(
     before: &State,
     m: &Machine,
     mv: Mv,
@@ -244,7 +240,7 @@ pub fn step_violation(
 }
 
 /// For `vfio-usable`: the group is owned and in the user's domain.
-pub fn user_has(m: &Machine, g: usize) -> bool {
+pub(crate) fn user_has(m: &Machine, g: usize) -> bool {
     let gs = &m.state.groups[g];
     gs.owned && matches!(gs.domain, Some(Dom::User { .. }))
 }

@@ -2,8 +2,10 @@
 //!
 //! Each entry names the Linux 6.12 code it stands for. The parser, the semantic checks,
 //! the pretty-printer and the README's language reference all read these tables, so a
-//! construct is added by adding one row here (plus its model meaning in the generator and
-//! its C rendering in the kernel templates — one of each, never two).
+//! construct is added by adding one row here, plus its model meaning (one row of
+//! `model/src/meaning.rs`, naming its `Machine` method) and its C rendering (one arm of
+//! `series/src/c.rs`, and where it needs a helper one row of `series/src/need.rs` with its
+//! template) — one of each, never two. ARCHITECTURE.md has the recipe.
 
 use serde::Serialize;
 use std::fmt;

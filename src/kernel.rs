@@ -8,11 +8,14 @@
 //! place where "apply a policy" means "generate its series, then apply that series", so
 //! that `apply POLICY` and `apply DIR` on `gen series`' output give the same branch.
 
+use crate::cli::{ApplyArgs, Format};
+use crate::CliError;
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use switchyard::dsl::Policy;
+use switchyard::dsl::{self, Policy};
+use switchyard::rfc::{self, Revision};
 use switchyard_harness::apply::{self, ApplyError, ApplyOptions, ApplyOutcome};
 use switchyard_harness::tree::{self, InitOutcome, Phase, TreeError};
 use switchyard_series as series;
@@ -201,15 +204,11 @@ pub enum Source {
 }
 
 /// How `apply` generates a policy's series.
-pub struct Generate {
-    /// `-v N`.
-    pub version: Option<u32>,
+pub(crate) struct Generate {
     /// The author; the tree's git config when `None`.
-    pub from: Option<series::Identity>,
-    /// Add Signed-off-by.
-    pub signoff: bool,
-    /// The author date; now when `None`.
-    pub date: Option<i64>,
+    pub(crate) from: Option<series::Identity>,
+    /// `-v N`, Signed-off-by; the author date is now.
+    pub(crate) how: Revision,
 }
 
 /// The branch `apply` creates when none is named: `switchyard/POLICY-vN`.
@@ -263,25 +262,12 @@ pub fn apply_source(
         Source::Dir(dir) => Ok(apply::apply_series(tree_dir, dir, opts)?),
         Source::Policy(policy) => {
             let base = opts.base.clone().unwrap_or_else(|| "HEAD".into());
-            let kt = switchyard::rfc::open_tree(tree_dir, &base)?;
+            let kt = rfc::open_tree(tree_dir, &base)?;
             let from = match &gen.from {
                 Some(f) => f.clone(),
-                None => switchyard::rfc::git_identity(tree_dir)?,
+                None => rfc::git_identity(tree_dir)?,
             };
-            let sopts = series::Options {
-                version: gen.version,
-                signoff: gen.signoff,
-                from: Some(from),
-                date: gen.date,
-                verdicts: Some(switchyard::rfc::verdicts(policy)?),
-                ..series::Options::default()
-            };
-            let s = series::generate(
-                policy,
-                &switchyard::rfc::GitBase(&kt),
-                &kt.base().to_string(),
-                &sopts,
-            )?;
+            let s = rfc::policy_series(policy, &kt, from, gen.how.clone())?;
             let scratch = Scratch::new(&policy.name).map_err(KernelError::Scratch)?;
             s.write(&scratch.0)?;
             let opts = ApplyOptions {
@@ -376,4 +362,96 @@ impl ApplyReport {
             )
         }
     }
+}
+
+/// The kernel tree a command works on: the one given, else `$SWITCHYARD_TREE`, else the
+/// linux-source-6.12 tarball imported into `cache` (once, with progress).
+pub(crate) fn kernel_tree(tree: Option<PathBuf>, cache: &Path) -> Result<PathBuf, TreeError> {
+    if let Some(t) = tree {
+        return Ok(t);
+    }
+    let dir = match std::env::var_os("SWITCHYARD_TREE") {
+        Some(d) => PathBuf::from(d),
+        None => cache.join("linux-6.12"),
+    };
+    if dir.join(".git").exists() {
+        return Ok(dir);
+    }
+    let progress = Progress::stderr();
+    let tarball = Path::new(tree::DEFAULT_TARBALL);
+    progress.say(&format!(
+        "importing {} into {} (once)",
+        tarball.display(),
+        dir.display()
+    ));
+    if let InitOutcome::Imported(r) = init(&dir, tarball, &progress)? {
+        progress.say(&format!(
+            "imported {} into {} ({} files, {:.1} s)",
+            tarball.display(),
+            dir.display(),
+            r.files,
+            r.elapsed.as_secs_f64()
+        ));
+    }
+    Ok(dir)
+}
+
+/// Runs `tree init`.
+pub(crate) fn tree_init(
+    format: Format,
+    out: &mut dyn Write,
+    dir: &Path,
+    tarball: &Path,
+) -> Result<(), CliError> {
+    let progress = Progress::stderr();
+    if format == Format::Text && !dir.join(".git").exists() {
+        progress.say(&format!(
+            "importing {} into {}",
+            tarball.display(),
+            dir.display()
+        ));
+    }
+    let outcome = init(dir, tarball, &progress).map_err(KernelError::from)?;
+    let report = InitReport::new(dir, &outcome);
+    format.emit(out, &report, |o| report.render(o))
+}
+
+/// Runs `apply`.
+pub(crate) fn apply_cmd(
+    format: Format,
+    out: &mut dyn Write,
+    target: &str,
+    tree: Option<PathBuf>,
+    args: ApplyArgs,
+) -> Result<(), CliError> {
+    let started = std::time::Instant::now();
+    let as_dir = Path::new(target);
+    let (source, name, version) = if as_dir.is_dir() {
+        let (name, version) = describe_dir(as_dir);
+        (Source::Dir(as_dir.to_path_buf()), name, version)
+    } else {
+        let policy = dsl::load_policy(target)?;
+        let name = policy.name.clone();
+        (Source::Policy(Box::new(policy)), name, args.version)
+    };
+    let from = args.from.as_deref().map(crate::parse_from).transpose()?;
+    let tree_dir = kernel_tree(tree, &crate::run::default_cache()).map_err(KernelError::from)?;
+    let opts = ApplyOptions {
+        branch: args
+            .branch
+            .unwrap_or_else(|| default_branch(&name, version)),
+        base: args.base,
+        checkout: args.checkout,
+    };
+    let gen = Generate {
+        from,
+        how: Revision {
+            version: args.version,
+            signoff: args.signoff,
+            ..Revision::default()
+        },
+    };
+    let outcome = apply_source(&tree_dir, &source, opts, &gen)?;
+    let report = ApplyReport::new(&tree_dir, &outcome, started);
+    format.emit(out, &report, |o| report.render(o))
 }

@@ -1,6 +1,6 @@
 //! The command line: every subcommand, its arguments and their defaults.
 
-use crate::{run, CliError};
+use crate::{kernel, CliError};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -81,8 +81,8 @@ pub(crate) enum Command {
         /// The scenario whose fixed script is replayed.
         #[arg(long, short = 's')]
         scenario: String,
-        /// A kernel git tree (from `tree init`, or any with drivers/iommu); default: the
-        /// linux-source-6.12 tarball imported into the cache.
+        /// A kernel git tree (from `tree init`, or any with drivers/iommu); default:
+        /// $SWITCHYARD_TREE, else the linux-source-6.12 tarball imported into the cache.
         #[arg(long)]
         tree: Option<PathBuf>,
         /// Run this branch (or revision) of the tree as it is, instead of the policy's
@@ -90,7 +90,7 @@ pub(crate) enum Command {
         #[arg(long)]
         branch: Option<String>,
         /// Where sources, builds, series and initramfs go.
-        #[arg(long, default_value_os_t = run::default_cache())]
+        #[arg(long, default_value_os_t = kernel::default_cache())]
         cache: PathBuf,
         /// Parallel make jobs.
         #[arg(long, short = 'j', default_value_t = 3)]

@@ -1,7 +1,7 @@
 //! `switchyard gen`: a policy's checkable model as a crate, and its RFC patch series.
 
 use crate::kernel::{self, KernelError};
-use crate::{run, CliError};
+use crate::CliError;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use switchyard::dsl::{self, LoadError, SourceKind};
@@ -80,7 +80,8 @@ pub(crate) fn gen_series(
     from: Option<&str>,
 ) -> Result<(), CliError> {
     let policy = dsl::load_policy(spec)?;
-    let tree_dir = kernel::kernel_tree(tree, &run::default_cache()).map_err(KernelError::from)?;
+    let tree_dir =
+        kernel::kernel_tree(tree, &kernel::default_cache()).map_err(KernelError::from)?;
     let tree = rfc::open_tree(&tree_dir, base)?;
     let author = match from {
         Some(f) => crate::parse_from(f)?,

@@ -1,6 +1,7 @@
-//! `switchyard tree init` and `switchyard apply`: a kernel git tree to work in, and a
-//! series (written by `gen series`, or by anyone's `git format-patch`) or a policy applied
-//! to it as a new branch.
+//! `switchyard tree init` and `switchyard apply`: a kernel git tree to work in (the one
+//! every command defaults to, imported into the cache once), and a series (written by
+//! `gen series`, or by anyone's `git format-patch`) or a policy applied to it as a new
+//! branch.
 //!
 //! Both are thin: the import and the atomic apply are `switchyard_harness::tree` and
 //! `switchyard_harness::apply`, the series is `switchyard_series`. What lives
@@ -23,7 +24,7 @@ use switchyard_series as series;
 /// Why `tree init` or `apply` did nothing. Whatever the variant, the tree's refs, HEAD,
 /// index and work tree are as they were.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum KernelError {
+pub(crate) enum KernelError {
     // `{0}` rather than `transparent`: the harness errors already say their cause, and
     // a source chain would print it twice.
     #[error("{0}")]
@@ -59,20 +60,20 @@ impl From<ApplyError> for KernelError {
 }
 
 /// Progress on stderr: rewritten in place on a terminal, phase lines otherwise.
-pub struct Progress {
+pub(crate) struct Progress {
     tty: bool,
 }
 
 impl Progress {
     /// Progress for this process's stderr.
-    pub fn stderr() -> Progress {
+    pub(crate) fn stderr() -> Progress {
         Progress {
             tty: std::io::stderr().is_terminal(),
         }
     }
 
     /// A line that stays.
-    pub fn say(&self, text: &str) {
+    pub(crate) fn say(&self, text: &str) {
         if self.tty {
             eprint!("\r\x1b[K");
         }
@@ -80,7 +81,7 @@ impl Progress {
     }
 
     /// A line that the next one replaces (shown on a terminal only).
-    pub fn update(&self, text: &str) {
+    pub(crate) fn update(&self, text: &str) {
         if self.tty {
             eprint!("\r\x1b[K{text}");
             let _ = std::io::stderr().flush();
@@ -88,7 +89,7 @@ impl Progress {
     }
 
     /// Clears the replaceable line.
-    pub fn done(&self) {
+    pub(crate) fn done(&self) {
         if self.tty {
             eprint!("\r\x1b[K");
         }
@@ -96,7 +97,11 @@ impl Progress {
 }
 
 /// Imports `tarball` into `dir`, with progress; a no-op on a finished import.
-pub fn init(dir: &Path, tarball: &Path, progress: &Progress) -> Result<InitOutcome, TreeError> {
+pub(crate) fn init(
+    dir: &Path,
+    tarball: &Path,
+    progress: &Progress,
+) -> Result<InitOutcome, TreeError> {
     let mut last = (Phase::Done, u64::MAX);
     let outcome = tree::init(dir, tarball, &mut |p| {
         let pct = (p.tarball_read * 100)
@@ -133,19 +138,19 @@ fn phase_name(p: Phase) -> &'static str {
 
 /// What `tree init` prints.
 #[derive(Debug, Serialize)]
-pub struct InitReport {
-    pub dir: PathBuf,
-    pub commit: String,
-    pub already: bool,
-    pub version: Option<String>,
-    pub files: Option<u64>,
-    pub symlinks: Option<u64>,
-    pub mib: Option<u64>,
-    pub seconds: Option<f64>,
+pub(crate) struct InitReport {
+    pub(crate) dir: PathBuf,
+    pub(crate) commit: String,
+    pub(crate) already: bool,
+    pub(crate) version: Option<String>,
+    pub(crate) files: Option<u64>,
+    pub(crate) symlinks: Option<u64>,
+    pub(crate) mib: Option<u64>,
+    pub(crate) seconds: Option<f64>,
 }
 
 impl InitReport {
-    pub fn new(dir: &Path, outcome: &InitOutcome) -> InitReport {
+    pub(crate) fn new(dir: &Path, outcome: &InitOutcome) -> InitReport {
         let mut r = InitReport {
             dir: dir.to_path_buf(),
             commit: outcome.commit().to_string(),
@@ -167,7 +172,7 @@ impl InitReport {
         r
     }
 
-    pub fn render(&self, out: &mut dyn Write) -> std::io::Result<()> {
+    pub(crate) fn render(&self, out: &mut dyn Write) -> std::io::Result<()> {
         let short = &self.commit[..12.min(self.commit.len())];
         if self.already {
             return writeln!(
@@ -196,7 +201,7 @@ impl InitReport {
 }
 
 /// What `apply` applies.
-pub enum Source {
+pub(crate) enum Source {
     /// A directory of `git format-patch` output.
     Dir(PathBuf),
     /// A policy whose series is generated first.
@@ -212,13 +217,13 @@ pub(crate) struct Generate {
 }
 
 /// The branch `apply` creates when none is named: `switchyard/POLICY-vN`.
-pub fn default_branch(name: &str, version: Option<u32>) -> String {
+pub(crate) fn default_branch(name: &str, version: Option<u32>) -> String {
     format!("switchyard/{name}-v{}", version.unwrap_or(1))
 }
 
 /// Where a series directory says it comes from: the policy a switchyard cover letter
 /// names and the `vN` of its subjects, else the directory's name and v1.
-pub fn describe_dir(dir: &Path) -> (String, Option<u32>) {
+pub(crate) fn describe_dir(dir: &Path) -> (String, Option<u32>) {
     let fallback = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -252,7 +257,7 @@ pub fn describe_dir(dir: &Path) -> (String, Option<u32>) {
 /// Applies `source` to the tree at `tree_dir` as `opts.branch`. A policy's series is
 /// generated against the base it will be applied on and written to a scratch directory
 /// that is removed afterwards, so the commits are exactly those `gen series` would write.
-pub fn apply_source(
+pub(crate) fn apply_source(
     tree_dir: &Path,
     source: &Source,
     opts: ApplyOptions,
@@ -304,19 +309,19 @@ impl Drop for Scratch {
 
 /// What `apply` prints.
 #[derive(Debug, Serialize)]
-pub struct ApplyReport {
-    pub tree: PathBuf,
-    pub branch: String,
-    pub base: String,
-    pub base_from: &'static str,
-    pub head: String,
-    pub commits: Vec<(String, String)>,
-    pub checked_out: bool,
-    pub seconds: f64,
+pub(crate) struct ApplyReport {
+    pub(crate) tree: PathBuf,
+    pub(crate) branch: String,
+    pub(crate) base: String,
+    pub(crate) base_from: &'static str,
+    pub(crate) head: String,
+    pub(crate) commits: Vec<(String, String)>,
+    pub(crate) checked_out: bool,
+    pub(crate) seconds: f64,
 }
 
 impl ApplyReport {
-    pub fn new(tree: &Path, o: &ApplyOutcome, started: Instant) -> ApplyReport {
+    pub(crate) fn new(tree: &Path, o: &ApplyOutcome, started: Instant) -> ApplyReport {
         ApplyReport {
             tree: tree.to_path_buf(),
             branch: o
@@ -337,7 +342,7 @@ impl ApplyReport {
         }
     }
 
-    pub fn render(&self, out: &mut dyn Write) -> std::io::Result<()> {
+    pub(crate) fn render(&self, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             out,
             "applied {} patches to {} as branch {} (base {} from {}, {:.1} s)",
@@ -362,6 +367,15 @@ impl ApplyReport {
             )
         }
     }
+}
+
+/// The default cache: `$XDG_CACHE_HOME/switchyard`, else `~/.cache/switchyard`.
+pub(crate) fn default_cache() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| PathBuf::from(".cache"))
+        .join("switchyard")
 }
 
 /// The kernel tree a command works on: the one given, else `$SWITCHYARD_TREE`, else the
@@ -435,7 +449,7 @@ pub(crate) fn apply_cmd(
         (Source::Policy(Box::new(policy)), name, args.version)
     };
     let from = args.from.as_deref().map(crate::parse_from).transpose()?;
-    let tree_dir = kernel_tree(tree, &crate::run::default_cache()).map_err(KernelError::from)?;
+    let tree_dir = kernel_tree(tree, &default_cache()).map_err(KernelError::from)?;
     let opts = ApplyOptions {
         branch: args
             .branch

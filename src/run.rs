@@ -38,7 +38,7 @@
 //! series changes, and what depends on it, is compiled.
 
 use crate::cli::Format;
-use crate::kernel::Progress;
+use crate::kernel::{KernelError, Progress};
 use crate::CliError;
 use serde::Serialize;
 use std::io::Write;
@@ -54,8 +54,11 @@ use switchyard_harness::{guest, initramfs, kbuild, qemu, seed, tree, worktree};
 use switchyard_model::{self as model, moves::Irq, moves::Outcome, Interpreter, ScriptStep};
 use switchyard_series as series;
 
+/// Why `run` stopped. The kernel-tree work it shares with `apply` fails as
+/// [`KernelError`]; the tree and the apply it does on its own keep codes and help of
+/// their own, which name `run`'s options.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum RunError {
+pub(crate) enum RunError {
     #[error(transparent)]
     #[diagnostic(code(switchyard::run::scenario))]
     Guest(#[from] guest::GuestError),
@@ -79,7 +82,7 @@ pub enum RunError {
     NoBranch(PathBuf, String),
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Series(#[from] series::SeriesError),
+    Kernel(Box<KernelError>),
     // `{0}` rather than `transparent`: the apply errors already say their cause.
     #[error("{0}")]
     #[diagnostic(
@@ -129,67 +132,65 @@ pub enum RunError {
     },
 }
 
-pub struct Options {
-    pub tree: Option<PathBuf>,
-    pub branch: Option<String>,
-    pub cache: PathBuf,
-    pub jobs: usize,
-    pub boot_timeout: Duration,
-    pub step_timeout: Duration,
-    pub raise_wait: Duration,
+impl From<series::SeriesError> for RunError {
+    fn from(e: series::SeriesError) -> Self {
+        RunError::Kernel(Box::new(KernelError::Series(e)))
+    }
 }
 
-/// The default cache: `$XDG_CACHE_HOME/switchyard`, else `~/.cache/switchyard`.
-pub fn default_cache() -> PathBuf {
-    std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(|| PathBuf::from(".cache"))
-        .join("switchyard")
+/// `run`'s options.
+pub(crate) struct Options {
+    pub(crate) tree: Option<PathBuf>,
+    pub(crate) branch: Option<String>,
+    pub(crate) cache: PathBuf,
+    pub(crate) jobs: usize,
+    pub(crate) boot_timeout: Duration,
+    pub(crate) step_timeout: Duration,
+    pub(crate) raise_wait: Duration,
 }
 
 /// One step, predicted and observed.
 #[derive(Debug, Serialize)]
-pub struct Compared {
-    pub n: usize,
+pub(crate) struct Compared {
+    pub(crate) n: usize,
     #[serde(rename = "move")]
-    pub mv: String,
-    pub predicted: String,
-    pub observed: String,
-    pub agree: bool,
-    pub model_domain: String,
-    pub sysfs_domain: Option<String>,
-    pub smmu: Vec<String>,
+    pub(crate) mv: String,
+    pub(crate) predicted: String,
+    pub(crate) observed: String,
+    pub(crate) agree: bool,
+    pub(crate) model_domain: String,
+    pub(crate) sysfs_domain: Option<String>,
+    pub(crate) smmu: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct RunReport {
-    pub policy: String,
-    pub scenario: String,
-    pub revision: String,
+pub(crate) struct RunReport {
+    pub(crate) policy: String,
+    pub(crate) scenario: String,
+    pub(crate) revision: String,
     /// How the policy's series came to be on the branch that was built; absent when the
     /// base or a `--branch` was built.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub series: Option<SeriesUse>,
-    pub steps: Vec<Compared>,
-    pub agree: bool,
+    pub(crate) series: Option<SeriesUse>,
+    pub(crate) steps: Vec<Compared>,
+    pub(crate) agree: bool,
 }
 
 /// The branch `run` built a policy's series from, and how it came to hold it.
 #[derive(Debug, Serialize)]
-pub struct SeriesUse {
+pub(crate) struct SeriesUse {
     /// `switchyard/POLICY-vN`.
-    pub branch: String,
+    pub(crate) branch: String,
     /// Whether this run applied the series or found it there.
     pub(crate) action: Action,
     /// The commit the series is on.
-    pub base: String,
+    pub(crate) base: String,
     /// The branch's commits, oldest first: id and subject.
-    pub commits: Vec<(String, String)>,
+    pub(crate) commits: Vec<(String, String)>,
     /// Where the series' mails were written.
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// Earlier versions' branches that hold something else, left as they are.
-    pub superseded: Vec<Superseded>,
+    pub(crate) superseded: Vec<Superseded>,
 }
 
 /// How the branch came to hold the series.
@@ -204,9 +205,9 @@ pub(crate) enum Action {
 
 /// A branch passed over because it holds another series.
 #[derive(Debug, Serialize)]
-pub struct Superseded {
-    pub branch: String,
-    pub reason: String,
+pub(crate) struct Superseded {
+    pub(crate) branch: String,
+    pub(crate) reason: String,
 }
 
 /// How the model names the blocking domain in an outcome (`Machine::dom_label`).
@@ -263,7 +264,7 @@ fn observed(obs: Option<&StepObservation>) -> (String, String) {
     }
 }
 
-pub fn compare(prediction: &[ScriptStep], observations: &[StepObservation]) -> Vec<Compared> {
+fn compare(prediction: &[ScriptStep], observations: &[StepObservation]) -> Vec<Compared> {
     prediction
         .iter()
         .map(|p| {
@@ -304,7 +305,7 @@ pub fn compare(prediction: &[ScriptStep], observations: &[StepObservation]) -> V
 }
 
 /// The author of the series `run` generates: the identity the import commits with.
-pub const SERIES_AUTHOR: (&str, &str) = tree::IMPORT_IDENTITY;
+pub(crate) const SERIES_AUTHOR: (&str, &str) = tree::IMPORT_IDENTITY;
 
 /// How many versions of a policy's series `run` tries before giving up.
 const MAX_VERSION: u32 = 99;
@@ -733,7 +734,7 @@ fn policy_branch(
     })
 }
 
-pub fn render(out: &mut dyn Write, r: &RunReport) -> std::io::Result<()> {
+fn render(out: &mut dyn Write, r: &RunReport) -> std::io::Result<()> {
     writeln!(
         out,
         "policy {} on {}, kernel {}",
@@ -806,6 +807,6 @@ pub fn render(out: &mut dyn Write, r: &RunReport) -> std::io::Result<()> {
     }
 }
 
-pub fn load(policy: &str, scenario: &str) -> Result<(Policy, Scenario), dsl::LoadError> {
+fn load(policy: &str, scenario: &str) -> Result<(Policy, Scenario), dsl::LoadError> {
     Ok((dsl::load_policy(policy)?, dsl::load_scenario(scenario)?))
 }

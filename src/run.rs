@@ -305,7 +305,7 @@ fn compare(prediction: &[ScriptStep], observations: &[StepObservation]) -> Vec<C
 }
 
 /// The author of the series `run` generates: the identity the import commits with.
-pub(crate) const SERIES_AUTHOR: (&str, &str) = tree::IMPORT_IDENTITY;
+const SERIES_AUTHOR: (&str, &str) = tree::IMPORT_IDENTITY;
 
 /// How many versions of a policy's series `run` tries before giving up.
 const MAX_VERSION: u32 = 99;
@@ -418,8 +418,8 @@ fn plan(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<Plan, Ru
     })
 }
 
-/// The kernel tree: given, else as `apply` finds it (imported into the cache once), open
-/// at its base.
+/// The kernel tree, found as every command finds it (given, else `$SWITCHYARD_TREE`, else
+/// imported into the cache once), open at its base.
 fn import(opts: &Options, cache: &Path) -> Result<tree::KernelTree, RunError> {
     let tree_dir = crate::kernel::kernel_tree(opts.tree.clone(), cache)?;
     Ok(tree::open_at(&tree_dir, base_revision(&tree_dir))?)

@@ -1,6 +1,7 @@
-//! `switchyard tree init` and `switchyard apply`: a kernel git tree to work in, and a
-//! series (written by `gen series`, or by anyone's `git format-patch`) or a policy applied
-//! to it as a new branch.
+//! `switchyard tree init` and `switchyard apply`: a kernel git tree to work in (the one
+//! every command defaults to, imported into the cache once), and a series (written by
+//! `gen series`, or by anyone's `git format-patch`) or a policy applied to it as a new
+//! branch.
 //!
 //! Both are thin: the import and the atomic apply are `switchyard_harness::tree` and
 //! `switchyard_harness::apply`, the series is `switchyard_series`. What lives
@@ -8,11 +9,14 @@
 //! place where "apply a policy" means "generate its series, then apply that series", so
 //! that `apply POLICY` and `apply DIR` on `gen series`' output give the same branch.
 
+use crate::cli::{ApplyArgs, Format};
+use crate::CliError;
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use switchyard::dsl::Policy;
+use switchyard::dsl::{self, Policy};
+use switchyard::rfc::{self, Revision};
 use switchyard_harness::apply::{self, ApplyError, ApplyOptions, ApplyOutcome};
 use switchyard_harness::tree::{self, InitOutcome, Phase, TreeError};
 use switchyard_series as series;
@@ -20,7 +24,7 @@ use switchyard_series as series;
 /// Why `tree init` or `apply` did nothing. Whatever the variant, the tree's refs, HEAD,
 /// index and work tree are as they were.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum KernelError {
+pub(crate) enum KernelError {
     // `{0}` rather than `transparent`: the harness errors already say their cause, and
     // a source chain would print it twice.
     #[error("{0}")]
@@ -56,20 +60,20 @@ impl From<ApplyError> for KernelError {
 }
 
 /// Progress on stderr: rewritten in place on a terminal, phase lines otherwise.
-pub struct Progress {
+pub(crate) struct Progress {
     tty: bool,
 }
 
 impl Progress {
     /// Progress for this process's stderr.
-    pub fn stderr() -> Progress {
+    pub(crate) fn stderr() -> Progress {
         Progress {
             tty: std::io::stderr().is_terminal(),
         }
     }
 
     /// A line that stays.
-    pub fn say(&self, text: &str) {
+    pub(crate) fn say(&self, text: &str) {
         if self.tty {
             eprint!("\r\x1b[K");
         }
@@ -77,7 +81,7 @@ impl Progress {
     }
 
     /// A line that the next one replaces (shown on a terminal only).
-    pub fn update(&self, text: &str) {
+    pub(crate) fn update(&self, text: &str) {
         if self.tty {
             eprint!("\r\x1b[K{text}");
             let _ = std::io::stderr().flush();
@@ -85,7 +89,7 @@ impl Progress {
     }
 
     /// Clears the replaceable line.
-    pub fn done(&self) {
+    pub(crate) fn done(&self) {
         if self.tty {
             eprint!("\r\x1b[K");
         }
@@ -93,7 +97,11 @@ impl Progress {
 }
 
 /// Imports `tarball` into `dir`, with progress; a no-op on a finished import.
-pub fn init(dir: &Path, tarball: &Path, progress: &Progress) -> Result<InitOutcome, TreeError> {
+pub(crate) fn init(
+    dir: &Path,
+    tarball: &Path,
+    progress: &Progress,
+) -> Result<InitOutcome, TreeError> {
     let mut last = (Phase::Done, u64::MAX);
     let outcome = tree::init(dir, tarball, &mut |p| {
         let pct = (p.tarball_read * 100)
@@ -130,19 +138,19 @@ fn phase_name(p: Phase) -> &'static str {
 
 /// What `tree init` prints.
 #[derive(Debug, Serialize)]
-pub struct InitReport {
-    pub dir: PathBuf,
-    pub commit: String,
-    pub already: bool,
-    pub version: Option<String>,
-    pub files: Option<u64>,
-    pub symlinks: Option<u64>,
-    pub mib: Option<u64>,
-    pub seconds: Option<f64>,
+pub(crate) struct InitReport {
+    pub(crate) dir: PathBuf,
+    pub(crate) commit: String,
+    pub(crate) already: bool,
+    pub(crate) version: Option<String>,
+    pub(crate) files: Option<u64>,
+    pub(crate) symlinks: Option<u64>,
+    pub(crate) mib: Option<u64>,
+    pub(crate) seconds: Option<f64>,
 }
 
 impl InitReport {
-    pub fn new(dir: &Path, outcome: &InitOutcome) -> InitReport {
+    pub(crate) fn new(dir: &Path, outcome: &InitOutcome) -> InitReport {
         let mut r = InitReport {
             dir: dir.to_path_buf(),
             commit: outcome.commit().to_string(),
@@ -164,7 +172,7 @@ impl InitReport {
         r
     }
 
-    pub fn render(&self, out: &mut dyn Write) -> std::io::Result<()> {
+    pub(crate) fn render(&self, out: &mut dyn Write) -> std::io::Result<()> {
         let short = &self.commit[..12.min(self.commit.len())];
         if self.already {
             return writeln!(
@@ -193,7 +201,7 @@ impl InitReport {
 }
 
 /// What `apply` applies.
-pub enum Source {
+pub(crate) enum Source {
     /// A directory of `git format-patch` output.
     Dir(PathBuf),
     /// A policy whose series is generated first.
@@ -201,25 +209,21 @@ pub enum Source {
 }
 
 /// How `apply` generates a policy's series.
-pub struct Generate {
-    /// `-v N`.
-    pub version: Option<u32>,
+pub(crate) struct Generate {
     /// The author; the tree's git config when `None`.
-    pub from: Option<series::Identity>,
-    /// Add Signed-off-by.
-    pub signoff: bool,
-    /// The author date; now when `None`.
-    pub date: Option<i64>,
+    pub(crate) from: Option<series::Identity>,
+    /// `-v N`, Signed-off-by; the author date is now.
+    pub(crate) how: Revision,
 }
 
 /// The branch `apply` creates when none is named: `switchyard/POLICY-vN`.
-pub fn default_branch(name: &str, version: Option<u32>) -> String {
+pub(crate) fn default_branch(name: &str, version: Option<u32>) -> String {
     format!("switchyard/{name}-v{}", version.unwrap_or(1))
 }
 
 /// Where a series directory says it comes from: the policy a switchyard cover letter
 /// names and the `vN` of its subjects, else the directory's name and v1.
-pub fn describe_dir(dir: &Path) -> (String, Option<u32>) {
+pub(crate) fn describe_dir(dir: &Path) -> (String, Option<u32>) {
     let fallback = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -253,7 +257,7 @@ pub fn describe_dir(dir: &Path) -> (String, Option<u32>) {
 /// Applies `source` to the tree at `tree_dir` as `opts.branch`. A policy's series is
 /// generated against the base it will be applied on and written to a scratch directory
 /// that is removed afterwards, so the commits are exactly those `gen series` would write.
-pub fn apply_source(
+pub(crate) fn apply_source(
     tree_dir: &Path,
     source: &Source,
     opts: ApplyOptions,
@@ -263,25 +267,12 @@ pub fn apply_source(
         Source::Dir(dir) => Ok(apply::apply_series(tree_dir, dir, opts)?),
         Source::Policy(policy) => {
             let base = opts.base.clone().unwrap_or_else(|| "HEAD".into());
-            let kt = switchyard::rfc::open_tree(tree_dir, &base)?;
+            let kt = rfc::open_tree(tree_dir, &base)?;
             let from = match &gen.from {
                 Some(f) => f.clone(),
-                None => switchyard::rfc::git_identity(tree_dir)?,
+                None => rfc::git_identity(tree_dir)?,
             };
-            let sopts = series::Options {
-                version: gen.version,
-                signoff: gen.signoff,
-                from: Some(from),
-                date: gen.date,
-                verdicts: Some(switchyard::rfc::verdicts(policy)?),
-                ..series::Options::default()
-            };
-            let s = series::generate(
-                policy,
-                &switchyard::rfc::GitBase(&kt),
-                &kt.base().to_string(),
-                &sopts,
-            )?;
+            let s = rfc::policy_series(policy, &kt, from, gen.how.clone())?;
             let scratch = Scratch::new(&policy.name).map_err(KernelError::Scratch)?;
             s.write(&scratch.0)?;
             let opts = ApplyOptions {
@@ -318,19 +309,19 @@ impl Drop for Scratch {
 
 /// What `apply` prints.
 #[derive(Debug, Serialize)]
-pub struct ApplyReport {
-    pub tree: PathBuf,
-    pub branch: String,
-    pub base: String,
-    pub base_from: &'static str,
-    pub head: String,
-    pub commits: Vec<(String, String)>,
-    pub checked_out: bool,
-    pub seconds: f64,
+pub(crate) struct ApplyReport {
+    pub(crate) tree: PathBuf,
+    pub(crate) branch: String,
+    pub(crate) base: String,
+    pub(crate) base_from: &'static str,
+    pub(crate) head: String,
+    pub(crate) commits: Vec<(String, String)>,
+    pub(crate) checked_out: bool,
+    pub(crate) seconds: f64,
 }
 
 impl ApplyReport {
-    pub fn new(tree: &Path, o: &ApplyOutcome, started: Instant) -> ApplyReport {
+    pub(crate) fn new(tree: &Path, o: &ApplyOutcome, started: Instant) -> ApplyReport {
         ApplyReport {
             tree: tree.to_path_buf(),
             branch: o
@@ -351,7 +342,7 @@ impl ApplyReport {
         }
     }
 
-    pub fn render(&self, out: &mut dyn Write) -> std::io::Result<()> {
+    pub(crate) fn render(&self, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             out,
             "applied {} patches to {} as branch {} (base {} from {}, {:.1} s)",
@@ -376,4 +367,105 @@ impl ApplyReport {
             )
         }
     }
+}
+
+/// The default cache: `$XDG_CACHE_HOME/switchyard`, else `~/.cache/switchyard`.
+pub(crate) fn default_cache() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| PathBuf::from(".cache"))
+        .join("switchyard")
+}
+
+/// The kernel tree a command works on: the one given, else `$SWITCHYARD_TREE`, else the
+/// linux-source-6.12 tarball imported into `cache` (once, with progress).
+pub(crate) fn kernel_tree(tree: Option<PathBuf>, cache: &Path) -> Result<PathBuf, TreeError> {
+    if let Some(t) = tree {
+        return Ok(t);
+    }
+    let dir = match std::env::var_os("SWITCHYARD_TREE") {
+        Some(d) => PathBuf::from(d),
+        None => cache.join("linux-6.12"),
+    };
+    if dir.join(".git").exists() {
+        return Ok(dir);
+    }
+    let progress = Progress::stderr();
+    let tarball = Path::new(tree::DEFAULT_TARBALL);
+    progress.say(&format!(
+        "importing {} into {} (once)",
+        tarball.display(),
+        dir.display()
+    ));
+    if let InitOutcome::Imported(r) = init(&dir, tarball, &progress)? {
+        progress.say(&format!(
+            "imported {} into {} ({} files, {:.1} s)",
+            tarball.display(),
+            dir.display(),
+            r.files,
+            r.elapsed.as_secs_f64()
+        ));
+    }
+    Ok(dir)
+}
+
+/// Runs `tree init`.
+pub(crate) fn tree_init(
+    format: Format,
+    out: &mut dyn Write,
+    dir: &Path,
+    tarball: &Path,
+) -> Result<(), CliError> {
+    let progress = Progress::stderr();
+    if format == Format::Text && !dir.join(".git").exists() {
+        progress.say(&format!(
+            "importing {} into {}",
+            tarball.display(),
+            dir.display()
+        ));
+    }
+    let outcome = init(dir, tarball, &progress).map_err(KernelError::from)?;
+    let report = InitReport::new(dir, &outcome);
+    format.emit(out, &report, |o| report.render(o))
+}
+
+/// Runs `apply`.
+pub(crate) fn apply_cmd(
+    format: Format,
+    out: &mut dyn Write,
+    target: &str,
+    tree: Option<PathBuf>,
+    args: ApplyArgs,
+) -> Result<(), CliError> {
+    let started = std::time::Instant::now();
+    let as_dir = Path::new(target);
+    let (source, name, version) = if as_dir.is_dir() {
+        let (name, version) = describe_dir(as_dir);
+        (Source::Dir(as_dir.to_path_buf()), name, version)
+    } else {
+        let policy = dsl::load_policy(target)?;
+        let name = policy.name.clone();
+        (Source::Policy(Box::new(policy)), name, args.version)
+    };
+    let from = args.from.as_deref().map(crate::parse_from).transpose()?;
+    let tree_dir = kernel_tree(tree, &default_cache()).map_err(KernelError::from)?;
+    let opts = ApplyOptions {
+        branch: args
+            .branch
+            .unwrap_or_else(|| default_branch(&name, version)),
+        base: args.base,
+        checkout: args.checkout,
+    };
+    let gen = Generate {
+        from,
+        how: Revision {
+            version: args.version,
+            signoff: args.signoff,
+            ..Revision::default()
+        },
+    };
+    let outcome = apply_source(&tree_dir, &source, opts, &gen)?;
+    let report = ApplyReport::new(&tree_dir, &outcome, started);
+    format.emit(out, &report, |o| report.render(o))
 }

@@ -1,5 +1,6 @@
 //! Text renderings of check reports, traces and diffs.
 
+use crate::diff::PolicyDiff;
 use crate::show::table;
 use std::io::{self, Write};
 use switchyard_model::explore::Step;
@@ -7,9 +8,9 @@ use switchyard_model::{Property, Report, ScriptStep, Status};
 
 /// Whether wall times are printed (snapshots leave them out).
 #[derive(Clone, Copy)]
-pub struct Timing(pub bool);
+pub(crate) struct Timing(pub(crate) bool);
 
-pub fn check(
+pub(crate) fn check(
     out: &mut dyn Write,
     policy: &str,
     reports: &[Report],
@@ -60,7 +61,7 @@ pub fn check(
     Ok(())
 }
 
-pub fn trace(out: &mut dyn Write, steps: &[Step], pad: &str) -> io::Result<()> {
+pub(crate) fn trace(out: &mut dyn Write, steps: &[Step], pad: &str) -> io::Result<()> {
     for s in steps {
         match &s.outcome {
             None => writeln!(out, "{pad}{:>2}. {}", s.n, s.mv)?,
@@ -73,25 +74,17 @@ pub fn trace(out: &mut dyn Write, steps: &[Step], pad: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// One scenario's verdicts under both policies, and their scripts.
-pub struct DiffRow<'a> {
-    pub a: &'a Report,
-    pub b: &'a Report,
-    pub script_a: Vec<ScriptStep>,
-    pub script_b: Vec<ScriptStep>,
-}
-
-pub fn diff(out: &mut dyn Write, a: &str, b: &str, rows: &[DiffRow]) -> io::Result<()> {
+/// Renders a policy diff: the verdicts that differ with their counterexamples, then each
+/// fixed script side by side.
+pub(crate) fn diff(out: &mut dyn Write, d: &PolicyDiff) -> io::Result<()> {
+    let (a, b) = (d.a.as_str(), d.b.as_str());
     writeln!(out, "{a} -> {b}")?;
     writeln!(out)?;
-    let mut changed = Vec::new();
-    for r in rows {
-        for (va, vb) in r.a.verdicts.iter().zip(&r.b.verdicts) {
-            if va.status != vb.status {
-                changed.push((r, va, vb));
-            }
-        }
-    }
+    let changed: Vec<_> = d
+        .scenarios
+        .iter()
+        .flat_map(|s| s.verdicts.iter().map(move |v| (s, v)))
+        .collect();
     if changed.is_empty() {
         writeln!(out, "verdicts: the same on every scenario")?;
     } else {
@@ -104,53 +97,58 @@ pub fn diff(out: &mut dyn Write, a: &str, b: &str, rows: &[DiffRow]) -> io::Resu
         ];
         let rows_t: Vec<Vec<String>> = changed
             .iter()
-            .map(|(r, va, vb)| {
+            .map(|(s, v)| {
                 vec![
-                    r.a.scenario.clone(),
-                    va.property.to_string(),
-                    va.status.label().into(),
-                    vb.status.label().into(),
+                    s.scenario.clone(),
+                    v.property.to_string(),
+                    v.a.label().into(),
+                    v.b.label().into(),
                 ]
             })
             .collect();
         table(out, &head, &rows_t)?;
-        for (r, va, vb) in &changed {
-            let (word, who, v) = match (va.status, vb.status) {
-                (Status::Violated, _) => ("disappears", a, va),
-                (_, Status::Violated) => ("appears", b, vb),
-                _ => continue,
+        for (s, v) in &changed {
+            let Some(c) = &v.counterexample else {
+                continue;
+            };
+            let (word, who) = if c.disappears {
+                ("disappears", a)
+            } else {
+                ("appears", b)
             };
             writeln!(out)?;
             writeln!(
                 out,
                 "{}: {} counterexample {word} (under {who}):",
-                r.a.scenario, va.property
+                s.scenario, v.property
             )?;
-            if let Some(why) = &v.reason {
+            if let Some(why) = &c.reason {
                 writeln!(out, "  {why}")?;
             }
-            trace(out, &v.trace, "  ")?;
+            trace(out, &c.trace, "  ")?;
         }
     }
-    for r in rows.iter().filter(|r| !r.script_a.is_empty()) {
+    for s in d.scenarios.iter().filter(|s| !s.script.is_empty()) {
         writeln!(out)?;
-        writeln!(out, "{}: fixed script", r.a.scenario)?;
-        let mut first = None;
-        let rows_t: Vec<Vec<String>> = r
-            .script_a
+        writeln!(out, "{}: fixed script", s.scenario)?;
+        let rows_t: Vec<Vec<String>> = s
+            .script
             .iter()
-            .zip(&r.script_b)
-            .map(|(sa, sb)| {
-                let (oa, ob) = (sa.observed(), sb.observed());
-                let mark = if oa != ob && first.is_none() {
-                    first = Some(sa.n);
+            .map(|st| {
+                let mark = if Some(st.n) == s.first_divergence {
                     "<- first divergence"
-                } else if oa != ob {
+                } else if st.a != st.b {
                     "*"
                 } else {
                     ""
                 };
-                vec![sa.n.to_string(), sa.mv.clone(), oa, ob, mark.to_string()]
+                vec![
+                    st.n.to_string(),
+                    st.mv.clone(),
+                    st.a.clone(),
+                    st.b.clone(),
+                    mark.to_string(),
+                ]
             })
             .collect();
         table(
@@ -164,14 +162,14 @@ pub fn diff(out: &mut dyn Write, a: &str, b: &str, rows: &[DiffRow]) -> io::Resu
             ],
             &rows_t,
         )?;
-        if first.is_none() {
+        if s.first_divergence.is_none() {
             writeln!(out, "  the same at every step")?;
         }
     }
     Ok(())
 }
 
-pub fn script(out: &mut dyn Write, steps: &[ScriptStep]) -> io::Result<()> {
+pub(crate) fn script(out: &mut dyn Write, steps: &[ScriptStep]) -> io::Result<()> {
     let rows: Vec<Vec<String>> = steps
         .iter()
         .map(|s| vec![s.n.to_string(), s.mv.clone(), s.observed()])

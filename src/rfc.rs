@@ -2,12 +2,44 @@
 //! through [`BaseTree`] and knows no git) joined to the harness's tree (which owns every
 //! git operation), and the model's verdicts that the cover letter carries.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use switchyard_dsl::ir::Policy;
 use switchyard_dsl::SourceKind;
 use switchyard_harness::tree::{self, KernelTree, MemoryCommit};
 use switchyard_model::{self as model, Interpreter, Status};
-use switchyard_series::{BaseTree, Identity, SeriesError};
+use switchyard_series::{self as series, BaseTree, Identity, Series, SeriesError};
+
+/// Which version of a policy's series to write, and how; the author is given apart.
+#[derive(Debug, Clone, Default)]
+pub struct Revision {
+    /// `-v N`: the series' version (none: `[PATCH RFC k/n]`).
+    pub version: Option<u32>,
+    /// Add `Signed-off-by:` with the author's identity.
+    pub signoff: bool,
+    /// The author date, seconds since the epoch; now when `None`.
+    pub date: Option<i64>,
+    /// The previous version's directory, for the cover letter's changes and change-id.
+    pub range_diff: Option<PathBuf>,
+}
+
+/// `policy`'s RFC series against the base of `tree`, by `author`, with the model's
+/// verdicts in the cover letter: what `gen series`, `apply POLICY` and `run` write.
+pub fn policy_series(
+    policy: &Policy,
+    tree: &KernelTree,
+    author: Identity,
+    how: Revision,
+) -> Result<Series, SeriesError> {
+    let opts = series::Options {
+        version: how.version,
+        signoff: how.signoff,
+        from: author,
+        date: how.date,
+        range_diff: how.range_diff,
+        verdicts: Some(verdicts(policy)?),
+    };
+    series::generate(policy, &GitBase(tree), &tree.base().to_string(), &opts)
+}
 
 /// A kernel tree at its base revision, as the series generator reads it.
 pub struct GitBase<'t>(pub &'t KernelTree);

@@ -37,29 +37,33 @@
 //! hard-linked, its build copied with mtimes kept and paths rewritten, so only what the
 //! series changes, and what depends on it, is compiled.
 
-use crate::kernel::Progress;
+use crate::cli::Format;
+use crate::kernel::{KernelError, Progress};
+use crate::CliError;
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use switchyard::dsl::{self, Policy, Scenario};
+use switchyard::rfc::{self, Revision};
 use switchyard_harness::apply::{self, ApplyError, ApplyOptions, BranchState};
 use switchyard_harness::git2::Oid;
 use switchyard_harness::qemu::{GuestResult, StepObservation};
+use switchyard_harness::tree::DEFAULT_TARBALL;
 use switchyard_harness::{guest, initramfs, kbuild, qemu, seed, tree, worktree};
 use switchyard_model::{self as model, moves::Irq, moves::Outcome, Interpreter, ScriptStep};
 use switchyard_series as series;
 
-/// The kernel source every default run starts from.
-pub const TARBALL: &str = "/usr/src/linux-source-6.12.tar.xz";
-
+/// Why `run` stopped. The kernel-tree work it shares with `apply` fails as
+/// [`KernelError`]; the tree and the apply it does on its own keep codes and help of
+/// their own, which name `run`'s options.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum RunError {
+pub(crate) enum RunError {
     #[error(transparent)]
     #[diagnostic(code(switchyard::run::scenario))]
     Guest(#[from] guest::GuestError),
     #[error(transparent)]
-    #[diagnostic(code(switchyard::run::tree), help("give an imported or existing kernel git tree with --tree, or let run import {TARBALL} (package linux-source-6.12)"))]
+    #[diagnostic(code(switchyard::run::tree), help("give an imported or existing kernel git tree with --tree, or let run import {DEFAULT_TARBALL} (package linux-source-6.12)"))]
     Tree(#[from] tree::TreeError),
     #[error(transparent)]
     #[diagnostic(code(switchyard::run::worktree))]
@@ -78,7 +82,7 @@ pub enum RunError {
     NoBranch(PathBuf, String),
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Series(#[from] series::SeriesError),
+    Kernel(Box<KernelError>),
     // `{0}` rather than `transparent`: the apply errors already say their cause.
     #[error("{0}")]
     #[diagnostic(
@@ -128,74 +132,82 @@ pub enum RunError {
     },
 }
 
-pub struct Options {
-    pub tree: Option<PathBuf>,
-    pub branch: Option<String>,
-    pub cache: PathBuf,
-    pub jobs: usize,
-    pub boot_timeout: Duration,
-    pub step_timeout: Duration,
-    pub raise_wait: Duration,
+impl From<series::SeriesError> for RunError {
+    fn from(e: series::SeriesError) -> Self {
+        RunError::Kernel(Box::new(KernelError::Series(e)))
+    }
 }
 
-/// The default cache: `$XDG_CACHE_HOME/switchyard`, else `~/.cache/switchyard`.
-pub fn default_cache() -> PathBuf {
-    std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(|| PathBuf::from(".cache"))
-        .join("switchyard")
+/// `run`'s options.
+pub(crate) struct Options {
+    pub(crate) tree: Option<PathBuf>,
+    pub(crate) branch: Option<String>,
+    pub(crate) cache: PathBuf,
+    pub(crate) jobs: usize,
+    pub(crate) boot_timeout: Duration,
+    pub(crate) step_timeout: Duration,
+    pub(crate) raise_wait: Duration,
 }
 
 /// One step, predicted and observed.
 #[derive(Debug, Serialize)]
-pub struct Compared {
-    pub n: usize,
+pub(crate) struct Compared {
+    pub(crate) n: usize,
     #[serde(rename = "move")]
-    pub mv: String,
-    pub predicted: String,
-    pub observed: String,
-    pub agree: bool,
-    pub model_domain: String,
-    pub sysfs_domain: Option<String>,
-    pub smmu: Vec<String>,
+    pub(crate) mv: String,
+    pub(crate) predicted: String,
+    pub(crate) observed: String,
+    pub(crate) agree: bool,
+    pub(crate) model_domain: String,
+    pub(crate) sysfs_domain: Option<String>,
+    pub(crate) smmu: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct RunReport {
-    pub policy: String,
-    pub scenario: String,
-    pub revision: String,
+pub(crate) struct RunReport {
+    pub(crate) policy: String,
+    pub(crate) scenario: String,
+    pub(crate) revision: String,
     /// How the policy's series came to be on the branch that was built; absent when the
     /// base or a `--branch` was built.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub series: Option<SeriesUse>,
-    pub steps: Vec<Compared>,
-    pub agree: bool,
+    pub(crate) series: Option<SeriesUse>,
+    pub(crate) steps: Vec<Compared>,
+    pub(crate) agree: bool,
 }
 
 /// The branch `run` built a policy's series from, and how it came to hold it.
 #[derive(Debug, Serialize)]
-pub struct SeriesUse {
+pub(crate) struct SeriesUse {
     /// `switchyard/POLICY-vN`.
-    pub branch: String,
-    /// `applied`: created by this run; `reused`: it already held this very series.
-    pub action: &'static str,
+    pub(crate) branch: String,
+    /// Whether this run applied the series or found it there.
+    pub(crate) action: Action,
     /// The commit the series is on.
-    pub base: String,
+    pub(crate) base: String,
     /// The branch's commits, oldest first: id and subject.
-    pub commits: Vec<(String, String)>,
+    pub(crate) commits: Vec<(String, String)>,
     /// Where the series' mails were written.
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// Earlier versions' branches that hold something else, left as they are.
-    pub superseded: Vec<Superseded>,
+    pub(crate) superseded: Vec<Superseded>,
+}
+
+/// How the branch came to hold the series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Action {
+    /// Created by this run.
+    Applied,
+    /// It already held this very series.
+    Reused,
 }
 
 /// A branch passed over because it holds another series.
 #[derive(Debug, Serialize)]
-pub struct Superseded {
-    pub branch: String,
-    pub reason: String,
+pub(crate) struct Superseded {
+    pub(crate) branch: String,
+    pub(crate) reason: String,
 }
 
 /// How the model names the blocking domain in an outcome (`Machine::dom_label`).
@@ -252,7 +264,7 @@ fn observed(obs: Option<&StepObservation>) -> (String, String) {
     }
 }
 
-pub fn compare(prediction: &[ScriptStep], observations: &[StepObservation]) -> Vec<Compared> {
+fn compare(prediction: &[ScriptStep], observations: &[StepObservation]) -> Vec<Compared> {
     prediction
         .iter()
         .map(|p| {
@@ -293,7 +305,7 @@ pub fn compare(prediction: &[ScriptStep], observations: &[StepObservation]) -> V
 }
 
 /// The author of the series `run` generates: the identity the import commits with.
-pub const SERIES_AUTHOR: (&str, &str) = tree::IMPORT_IDENTITY;
+const SERIES_AUTHOR: (&str, &str) = tree::IMPORT_IDENTITY;
 
 /// How many versions of a policy's series `run` tries before giving up.
 const MAX_VERSION: u32 = 99;
@@ -330,72 +342,161 @@ fn base_revision(tree_dir: &Path) -> &'static str {
     }
 }
 
+/// Runs `run`; returns whether the kernel agreed with the model.
+pub(crate) fn command(
+    format: Format,
+    out: &mut dyn Write,
+    policy: &str,
+    scenario: &str,
+    opts: &Options,
+) -> Result<bool, CliError> {
+    let (policy, scenario) = load(policy, scenario)?;
+    let report = run(&policy, &scenario, opts)?;
+    format.emit(out, &report, |o| render(o, &report))?;
+    Ok(report.agree)
+}
+
 /// Builds, boots and compares; the report says whether kernel and model agree.
-pub fn run(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<RunReport, RunError> {
+pub(crate) fn run(
+    policy: &Policy,
+    scenario: &Scenario,
+    opts: &Options,
+) -> Result<RunReport, RunError> {
     let progress = Progress::stderr();
+    let Plan { prediction, guest } = plan(policy, scenario, opts)?;
+    let cache = cache_dir(&opts.cache)?;
+    let kt = import(opts, &cache)?;
+    let kernel = apply(policy, &kt, opts, &cache, &progress)?;
+    let dirs = checkout(&kt, &kernel, &cache, &progress)?;
+    let image = build(&dirs, opts.jobs, &progress)?;
+    let observed = boot(guest, image, &dirs.label, &cache, opts, &progress)?;
+    let steps = compare(&prediction, &observed);
+    let agree = steps.iter().all(|s| s.agree);
+    Ok(RunReport {
+        policy: policy.name.clone(),
+        scenario: scenario.name.clone(),
+        revision: format!("{} ({})", kernel.name, kernel.short()),
+        series: kernel.series,
+        steps,
+        agree,
+    })
+}
+
+/// What a run needs from the scenario before any kernel work: the model's prediction,
+/// the guest machine and the script it replays.
+struct Plan {
+    prediction: Vec<ScriptStep>,
+    guest: Guest,
+}
+
+/// The guest a scenario boots: its machine and the script its agent replays.
+struct Guest {
+    scenario: String,
+    machine: guest::Machine,
+    script: String,
+}
+
+/// The prediction and the guest's inputs. A scenario without a script, and a policy
+/// without C, are refused here, before a tree is imported or read.
+fn plan(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<Plan, RunError> {
     if scenario.script.is_empty() {
         return Err(RunError::NoScript(scenario.name.clone()));
     }
     let prediction = model::run_script(&Interpreter { policy }, scenario);
     let machine = guest::machine(scenario)?;
     let script = guest::script(scenario, opts.raise_wait.as_millis() as u64)?;
-    // A policy without C is refused before a tree is imported or read.
     if opts.branch.is_none() && !policy.changed_hooks().is_empty() {
         series::expressible(policy)?;
     }
-    let cache = cache_dir(&opts.cache)?;
+    Ok(Plan {
+        prediction,
+        guest: Guest {
+            scenario: scenario.name.clone(),
+            machine,
+            script,
+        },
+    })
+}
 
-    // The kernel tree: given, or imported into the cache once.
-    let tree_dir = match &opts.tree {
-        Some(t) => t.clone(),
-        None => {
-            let dir = cache.join("linux-6.12");
-            let mut last = 0;
-            let outcome = tree::init(&dir, Path::new(TARBALL), &mut |p| {
-                if p.files_done / 5000 != last {
-                    last = p.files_done / 5000;
-                    progress.update(&format!("importing {TARBALL}: {} files", p.files_done));
-                }
-            })?;
-            progress.done();
-            if let tree::InitOutcome::Imported(r) = &outcome {
-                progress.say(&format!(
-                    "imported {TARBALL} into {} ({} files)",
-                    dir.display(),
-                    r.files
-                ));
-            }
-            dir
-        }
-    };
-    let kt = tree::open_at(&tree_dir, base_revision(&tree_dir))?;
-    let (name, commit, series_use) = match &opts.branch {
+/// The kernel tree, found as every command finds it (given, else `$SWITCHYARD_TREE`, else
+/// imported into the cache once), open at its base.
+fn import(opts: &Options, cache: &Path) -> Result<tree::KernelTree, RunError> {
+    let tree_dir = crate::kernel::kernel_tree(opts.tree.clone(), cache)?;
+    Ok(tree::open_at(&tree_dir, base_revision(&tree_dir))?)
+}
+
+/// The kernel a run builds: a branch's name and commit, and the series it holds.
+struct Kernel {
+    name: String,
+    commit: Oid,
+    series: Option<SeriesUse>,
+}
+
+impl Kernel {
+    fn short(&self) -> String {
+        self.commit.to_string()[..12].to_string()
+    }
+}
+
+/// Which commit is built: `--branch`, the base for a policy that changes nothing, else
+/// the branch holding the policy's series, applied when needed.
+fn apply(
+    policy: &Policy,
+    kt: &tree::KernelTree,
+    opts: &Options,
+    cache: &Path,
+    progress: &Progress,
+) -> Result<Kernel, RunError> {
+    Ok(match &opts.branch {
         Some(b) => {
-            let obj = kt
-                .repo()
-                .revparse_single(b)
-                .map_err(|_| RunError::NoBranch(tree_dir.clone(), b.clone()))?;
-            let c = obj
-                .peel_to_commit()
-                .map_err(|_| RunError::NoBranch(tree_dir.clone(), b.clone()))?;
-            (b.clone(), c.id(), None)
+            let no_branch = || RunError::NoBranch(kt.dir().to_path_buf(), b.clone());
+            let obj = kt.repo().revparse_single(b).map_err(|_| no_branch())?;
+            let c = obj.peel_to_commit().map_err(|_| no_branch())?;
+            Kernel {
+                name: b.clone(),
+                commit: c.id(),
+                series: None,
+            }
         }
-        None if policy.changed_hooks().is_empty() => ("base".to_string(), kt.base(), None),
+        None if policy.changed_hooks().is_empty() => Kernel {
+            name: "base".to_string(),
+            commit: kt.base(),
+            series: None,
+        },
         None => {
-            let (used, head) = policy_branch(policy, &kt, &cache, &progress)?;
-            (used.branch.clone(), head, Some(used))
+            let (used, head) = policy_branch(policy, kt, cache, progress)?;
+            Kernel {
+                name: used.branch.clone(),
+                commit: head,
+                series: Some(used),
+            }
         }
-    };
-    let short = &commit.to_string()[..12];
+    })
+}
 
-    // The source and build directories, the branch's own; a new one starts as the base's.
-    let label = label(&name);
+/// A branch's source and build directories in the cache.
+struct Dirs {
+    label: String,
+    src: PathBuf,
+    out: PathBuf,
+}
+
+/// Writes the kernel's commit into its source directory; a new branch's pair starts as
+/// the base's.
+fn checkout(
+    kt: &tree::KernelTree,
+    kernel: &Kernel,
+    cache: &Path,
+    progress: &Progress,
+) -> Result<Dirs, RunError> {
+    let short = kernel.short();
+    let label = label(&kernel.name);
     let src = cache.join("src").join(&label);
     let out = cache.join("build").join(&label);
-    adopt(&src, &out, &progress)?;
+    adopt(&src, &out, progress)?;
     let (base_src, base_out) = (cache.join("src/base"), cache.join("build/base"));
     if label != "base" && !out.exists() {
-        adopt(&base_src, &base_out, &progress)?;
+        adopt(&base_src, &base_out, progress)?;
         let built = seed::source_of(&base_out).is_some_and(|s| s == base_src)
             && base_out.join(".config").is_file();
         if built {
@@ -413,7 +514,7 @@ pub fn run(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<RunRe
         }
     }
     progress.update(&format!("writing {short} to {}", src.display()));
-    let m = worktree::materialize(kt.repo(), commit, &src)?;
+    let m = worktree::materialize(kt.repo(), kernel.commit, &src)?;
     progress.done();
     if m.written > 0 || m.removed > 0 {
         progress.say(&format!(
@@ -428,9 +529,13 @@ pub fn run(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<RunRe
             }
         ));
     }
+    Ok(Dirs { label, src, out })
+}
 
+/// Builds the kernel image in the branch's build directory.
+fn build(dirs: &Dirs, jobs: usize, progress: &Progress) -> Result<PathBuf, RunError> {
     let mut compiled = 0;
-    let image = kbuild::build(&src, &out, opts.jobs, &mut |e| match e {
+    let image = kbuild::build(&dirs.src, &dirs.out, jobs, &mut |e| match e {
         kbuild::BuildEvent::Configuring => {
             progress.say("configuring the kernel (allnoconfig + harness fragment)")
         }
@@ -445,33 +550,35 @@ pub fn run(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<RunRe
     } else {
         format!("built {} ({compiled} objects compiled)", image.display())
     });
+    Ok(image)
+}
 
+/// Boots the image with the scenario's guest and returns what the guest saw at each step.
+fn boot(
+    guest: Guest,
+    image: PathBuf,
+    label: &str,
+    cache: &Path,
+    opts: &Options,
+    progress: &Progress,
+) -> Result<Vec<StepObservation>, RunError> {
     let agent = guest::agent(&cache.join("guest"))?;
     let rundir = cache.join("run");
     std::fs::create_dir_all(&rundir).map_err(cache_io(&rundir))?;
-    let initrd = rundir.join(format!("{}-{}.cpio.gz", label, scenario.name));
-    initramfs::write(&initrd, &agent, &script).map_err(cache_io(&initrd))?;
-    progress.say(&format!("booting: {}", scenario.name));
+    let initrd = rundir.join(format!("{}-{}.cpio.gz", label, guest.scenario));
+    initramfs::write(&initrd, &agent, &guest.script).map_err(cache_io(&initrd))?;
+    progress.say(&format!("booting: {}", guest.scenario));
     let cfg = qemu::RunConfig {
         qemu: qemu::QEMU.into(),
         kernel: image,
         initrd,
-        machine,
+        machine: guest.machine,
         workdir: rundir,
         boot_timeout: opts.boot_timeout,
         step_timeout: opts.step_timeout,
     };
     let output = qemu::run(&cfg)?;
-    let steps = compare(&prediction, &output.steps);
-    let agree = steps.iter().all(|s| s.agree);
-    Ok(RunReport {
-        policy: policy.name.clone(),
-        scenario: scenario.name.clone(),
-        revision: format!("{name} ({short})"),
-        series: series_use,
-        steps,
-        agree,
-    })
+    Ok(output.steps)
 }
 
 /// Makes `out` a build of the source directory `src`. A build directory records its
@@ -534,25 +641,16 @@ fn policy_branch(
         name: SERIES_AUTHOR.0.into(),
         email: SERIES_AUTHOR.1.into(),
     };
-    let verdicts = switchyard::rfc::verdicts(policy)?;
     let mut superseded = Vec::new();
     for v in 1..=MAX_VERSION {
         let branch = crate::kernel::default_branch(&policy.name, Some(v));
-        let sopts = series::Options {
+        let how = Revision {
             // v1 is `apply POLICY`'s default: no version in the subjects.
             version: (v > 1).then_some(v),
-            signoff: false,
-            from: Some(author.clone()),
             date: Some(date),
-            range_diff: None,
-            verdicts: Some(verdicts.clone()),
+            ..Revision::default()
         };
-        let s = series::generate(
-            policy,
-            &switchyard::rfc::GitBase(kt),
-            &base.to_string(),
-            &sopts,
-        )?;
+        let s = rfc::policy_series(policy, kt, author.clone(), how)?;
         // Written aside first: the series directory of a branch passed over is not this
         // series, and must not look like it.
         let dir = cache.join("series").join(label(&branch));
@@ -580,9 +678,9 @@ fn policy_branch(
                     },
                 )
                 .map_err(RunError::Apply)?;
-                ("applied", o.head)
+                (Action::Applied, o.head)
             }
-            BranchState::Holds { head } => ("reused", head),
+            BranchState::Holds { head } => (Action::Reused, head),
             BranchState::Differs { reason, .. } => {
                 progress.say(&format!(
                     "{branch} holds another series ({reason}); left as it is"
@@ -614,7 +712,7 @@ fn policy_branch(
             superseded,
         };
         progress.say(&match action {
-            "applied" => format!(
+            Action::Applied => format!(
                 "applied {} patches of {} to {} as branch {} (series in {})",
                 used.commits.len(),
                 policy.name,
@@ -622,7 +720,7 @@ fn policy_branch(
                 used.branch,
                 used.dir.display()
             ),
-            _ => format!(
+            Action::Reused => format!(
                 "branch {} already holds the series of {}: reusing it",
                 used.branch, policy.name
             ),
@@ -636,7 +734,7 @@ fn policy_branch(
     })
 }
 
-pub fn render(out: &mut dyn Write, r: &RunReport) -> std::io::Result<()> {
+fn render(out: &mut dyn Write, r: &RunReport) -> std::io::Result<()> {
     writeln!(
         out,
         "policy {} on {}, kernel {}",
@@ -651,7 +749,7 @@ pub fn render(out: &mut dyn Write, r: &RunReport) -> std::io::Result<()> {
             "  {} patches on base {}, {}:",
             s.commits.len(),
             &s.base[..12.min(s.base.len())],
-            if s.action == "applied" {
+            if s.action == Action::Applied {
                 "generated and applied by this run"
             } else {
                 "the branch already held them"
@@ -709,6 +807,6 @@ pub fn render(out: &mut dyn Write, r: &RunReport) -> std::io::Result<()> {
     }
 }
 
-pub fn load(policy: &str, scenario: &str) -> Result<(Policy, Scenario), dsl::LoadError> {
+fn load(policy: &str, scenario: &str) -> Result<(Policy, Scenario), dsl::LoadError> {
     Ok((dsl::load_policy(policy)?, dsl::load_scenario(scenario)?))
 }

@@ -6,7 +6,7 @@ use switchyard::dsl::scenario::Scenario;
 use switchyard::dsl::{builtin, SourceKind};
 
 /// A left-aligned table; the last column is not padded.
-pub fn table(out: &mut dyn Write, head: &[String], rows: &[Vec<String>]) -> io::Result<()> {
+pub(crate) fn table(out: &mut dyn Write, head: &[String], rows: &[Vec<String>]) -> io::Result<()> {
     let n = head.len();
     let mut widths = vec![0usize; n];
     for row in std::iter::once(head).chain(rows.iter().map(Vec::as_slice)) {
@@ -49,7 +49,7 @@ fn indent(text: &str, pad: &str) -> String {
         .join("\n")
 }
 
-pub fn policy(out: &mut dyn Write, p: &Policy, changed_only: bool) -> io::Result<()> {
+pub(crate) fn policy(out: &mut dyn Write, p: &Policy, changed_only: bool) -> io::Result<()> {
     writeln!(
         out,
         "policy {}  ({})",
@@ -110,7 +110,7 @@ fn hook(out: &mut dyn Write, h: &HookImpl, pad: usize) -> io::Result<()> {
     Ok(())
 }
 
-pub fn scenario(out: &mut dyn Write, s: &Scenario) -> io::Result<()> {
+pub(crate) fn scenario(out: &mut dyn Write, s: &Scenario) -> io::Result<()> {
     writeln!(
         out,
         "scenario {}  ({})",

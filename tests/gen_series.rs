@@ -57,8 +57,12 @@ fn a_missing_anchor_is_reported_and_nothing_is_written() {
     let b = support::base();
     let kernel = switchyard::rfc::open_tree(&b.import, &b.base).expect("the import opens");
     let opts = Options {
-        from: Identity::parse(FROM),
-        ..Options::default()
+        version: None,
+        signoff: false,
+        from: Identity::parse(FROM).expect("FROM is an identity"),
+        date: None,
+        range_diff: None,
+        verdicts: None,
     };
     let generating: Vec<&str> = switchyard_dsl::builtins(SourceKind::Policy)
         .map(|p| p.name)

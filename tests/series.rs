@@ -44,11 +44,12 @@ const DATE: i64 = 1_767_225_600;
 /// What `switchyard gen series NAME --signoff --from ...` passes, at a fixed date.
 fn options(policy: &switchyard_dsl::ir::Policy) -> Options {
     Options {
+        version: None,
         signoff: true,
-        from: Some(author()),
+        from: author(),
         date: Some(DATE),
+        range_diff: None,
         verdicts: Some(switchyard::rfc::verdicts(policy).expect("the model checks the built-in")),
-        ..Options::default()
     }
 }
 

@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 
 /// How to write the series.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// `-v N`: the series' version (none: `[PATCH RFC k/n]`).
     pub version: Option<u32>,
     /// Add `Signed-off-by:` with the author's identity.
     pub signoff: bool,
-    /// The author; default: the tree's git config.
-    pub from: Option<Identity>,
+    /// The author.
+    pub from: Identity,
     /// The author date, seconds since the epoch; default: now.
     pub date: Option<i64>,
     /// The previous version's directory, for the cover letter's changes and change-id.

@@ -329,10 +329,7 @@ pub(crate) fn series(
     opts: &Options,
     t: &Templates,
 ) -> Result<Series, SeriesError> {
-    let who = opts
-        .from
-        .clone()
-        .ok_or_else(|| SeriesError::Identity("no author given".into()))?;
+    let who = opts.from.clone();
     let time = opts.date.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

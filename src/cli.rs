@@ -1,0 +1,285 @@
+//! The command line: every subcommand, its arguments and their defaults.
+
+use crate::{kernel, CliError};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use switchyard_model as model;
+
+#[derive(Parser)]
+#[command(
+    name = "switchyard",
+    version,
+    about = "Prototype, check and generate IOMMU domain-transition policies",
+    long_about = "Write a domain-transition policy once in a Rust-syntax DSL; inspect it, \
+                  check it against scenarios, and turn it into kernel patches.\n\n\
+                  NAME arguments name a built-in (`switchyard policy list`); anything with a \
+                  `/` or ending in `.rs` is a path."
+)]
+pub(crate) struct Cli {
+    /// Output format for commands that print data.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Built-in and user policies.
+    #[command(subcommand)]
+    Policy(PolicyCmd),
+    /// Built-in and user scenarios.
+    #[command(subcommand)]
+    Scenario(ScenarioCmd),
+    /// Explore a policy against scenarios; print each property's verdict and the
+    /// shortest counterexample of each violation. Exits 1 when anything is violated.
+    Check {
+        /// A built-in name or a path.
+        policy: String,
+        /// Scenarios to check (built-in names or paths); every built-in when none.
+        #[arg(long = "scenario", short = 's')]
+        scenarios: Vec<String>,
+        /// Stop exploring a scenario after this many distinct states (inconclusive).
+        #[arg(long, default_value_t = model::explore::DEFAULT_MAX_STATES)]
+        max_states: usize,
+        /// Also print each scenario's fixed script with the outcome of every step.
+        #[arg(long)]
+        script: bool,
+    },
+    /// Compare two policies: verdicts that differ, counterexamples that appear or
+    /// disappear, and each fixed script's outcomes step by step.
+    Diff {
+        /// The first policy (built-in name or path).
+        a: String,
+        /// The second policy.
+        b: String,
+        /// Scenarios to compare on; every built-in when none.
+        #[arg(long = "scenario", short = 's')]
+        scenarios: Vec<String>,
+        /// Stop exploring a scenario after this many distinct states (inconclusive).
+        #[arg(long, default_value_t = model::explore::DEFAULT_MAX_STATES)]
+        max_states: usize,
+    },
+    /// Build the policy's kernel, boot it in QEMU (arm64, SMMUv3, GICv3 ITS), replay the
+    /// scenario's fixed script, and compare each step with the model's prediction. Exits 1
+    /// when the kernel and the model disagree at any step.
+    ///
+    /// A policy that changes the kernel runs its series, generated and applied to the
+    /// tree's base as branch switchyard/POLICY-v1 (reused when it already holds this very
+    /// series; the next free version when it holds something else, which is left alone),
+    /// unless --branch names the branch to run. Its first build starts from the base's.
+    Run {
+        /// A built-in name or a path.
+        policy: String,
+        /// The scenario whose fixed script is replayed.
+        #[arg(long, short = 's')]
+        scenario: String,
+        /// A kernel git tree (from `tree init`, or any with drivers/iommu); default:
+        /// $SWITCHYARD_TREE, else the linux-source-6.12 tarball imported into the cache.
+        #[arg(long)]
+        tree: Option<PathBuf>,
+        /// Run this branch (or revision) of the tree as it is, instead of the policy's
+        /// generated series.
+        #[arg(long)]
+        branch: Option<String>,
+        /// Where sources, builds, series and initramfs go.
+        #[arg(long, default_value_os_t = kernel::default_cache())]
+        cache: PathBuf,
+        /// Parallel make jobs.
+        #[arg(long, short = 'j', default_value_t = 3)]
+        jobs: usize,
+        /// Seconds from power-on to the guest agent.
+        #[arg(long, default_value_t = 180)]
+        boot_timeout: u64,
+        /// The longest silence, in seconds, between two agent lines.
+        #[arg(long, default_value_t = 60)]
+        step_timeout: u64,
+        /// How long the guest waits for an interrupt after each raise, in seconds.
+        #[arg(long, default_value_t = 5)]
+        raise_wait: u64,
+    },
+    /// Measure the checker: states per second and bytes per stored state, on the built-in
+    /// scenario with the most states (or the one given).
+    Bench {
+        /// The policy to explore with.
+        #[arg(default_value = "status-quo")]
+        policy: String,
+        /// The scenario; default: the built-in with the most reachable states.
+        #[arg(long, short = 's')]
+        scenario: Option<String>,
+        /// How long to keep exploring, in seconds.
+        #[arg(long, default_value_t = 2.0)]
+        seconds: f64,
+    },
+    /// Generate artifacts from a policy.
+    #[command(subcommand)]
+    Gen(GenCmd),
+    /// Kernel git trees to generate against, apply to and build.
+    #[command(subcommand)]
+    Tree(TreeCmd),
+    /// Apply a series directory (`gen series` or `git format-patch` output), or a
+    /// policy's series generated on the spot, to a kernel tree as a new branch: one commit
+    /// per patch, author, date and message kept. Atomic: on any failure the tree's refs,
+    /// HEAD, index and work tree are exactly as before.
+    Apply {
+        /// A series directory, or a policy (built-in name or path).
+        series: String,
+        /// The kernel git tree. Default: $SWITCHYARD_TREE, else the imported
+        /// linux-source-6.12 in the cache (imported the first time).
+        #[arg(long)]
+        tree: Option<PathBuf>,
+        #[command(flatten)]
+        args: ApplyArgs,
+    },
+    /// Check policy and scenario files; print every problem with its location.
+    Lint {
+        /// Files to check (`*.policy.rs`, `*.scenario.rs`).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum GenCmd {
+    /// Write the policy's checkable model as a standalone Cargo crate: its hooks in Rust
+    /// generated from the IR; `cargo test` in it checks every built-in scenario with them
+    /// and compares with the interpreter, and `cargo run --bin check` prints the verdicts.
+    Model {
+        /// A built-in name or a path.
+        policy: String,
+        /// The directory to write (created; an earlier generated crate is rewritten).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// switchyard's source tree, whose model library the crate builds on.
+        #[arg(long, default_value = env!("CARGO_MANIFEST_DIR"))]
+        switchyard_src: PathBuf,
+    },
+    /// Write the policy as an RFC patch series for Linux 6.12, as `git format-patch
+    /// --cover-letter --rfc --base` would: preparatory patches, the hooks moved into
+    /// functions of their own (no functional change), then the policy's change, with the
+    /// model's verdicts in the cover letter. Nothing is written if any anchor is missing.
+    Series {
+        /// A built-in name or a path.
+        policy: String,
+        /// The directory to write the patches to (created).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// A Linux 6.12 git tree. Default: $SWITCHYARD_TREE, else
+        /// ~/.cache/switchyard/linux-6.12, imported from the Debian linux-source-6.12
+        /// tarball the first time.
+        #[arg(long)]
+        tree: Option<PathBuf>,
+        /// The revision the series applies to.
+        #[arg(long, default_value = "HEAD")]
+        base: String,
+        /// The version of the series: `[PATCH RFC vN k/n]`.
+        #[arg(short = 'v', long = "reroll-count", value_name = "N")]
+        version: Option<u32>,
+        /// Add a Signed-off-by: trailer with the author.
+        #[arg(long)]
+        signoff: bool,
+        /// The author, "Name <email>"; default: user.name and user.email from git config.
+        #[arg(long, value_name = "IDENT")]
+        from: Option<String>,
+        /// The previous version's directory: its change-id is kept and the cover letter
+        /// says what changed since.
+        #[arg(long, value_name = "PREV_DIR")]
+        range_diff: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum TreeCmd {
+    /// Import the Debian linux-source-6.12 tarball into a new git repository: one base
+    /// commit on branch `base`, the work tree checked out, `git status` clean. Re-running
+    /// on a finished import does nothing and says so.
+    Init {
+        /// The directory to create (or an earlier import of it).
+        dir: PathBuf,
+        /// The kernel source tarball (.tar.xz, .tar.gz or .tar).
+        #[arg(long, default_value = switchyard_harness::tree::DEFAULT_TARBALL)]
+        from_tarball: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum PolicyCmd {
+    /// List the built-in policies with their one-line summaries.
+    List,
+    /// Show a policy with every hook resolved through `extends`.
+    Show {
+        /// A built-in name or a path.
+        policy: String,
+        /// Only the hooks whose behaviour differs from status-quo.
+        #[arg(long)]
+        changed: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ScenarioCmd {
+    /// List the built-in scenarios with their one-line summaries.
+    List,
+    /// Show a scenario: topology, moves and their bounds, script.
+    Show {
+        /// A built-in name or a path.
+        scenario: String,
+    },
+}
+
+/// `apply`'s options besides the source and the tree.
+#[derive(clap::Args)]
+pub(crate) struct ApplyArgs {
+    /// The branch to create. Default: switchyard/POLICY-vN.
+    #[arg(long)]
+    pub(crate) branch: Option<String>,
+    /// The revision to apply on. Default: the cover letter's base-commit, else HEAD.
+    #[arg(long)]
+    pub(crate) base: Option<String>,
+    /// Check the new branch out (the work tree must be clean).
+    #[arg(long)]
+    pub(crate) checkout: bool,
+    /// For a policy: the version of the series, `[PATCH RFC vN k/n]`.
+    #[arg(short = 'v', long = "reroll-count", value_name = "N")]
+    pub(crate) version: Option<u32>,
+    /// For a policy: the author, "Name <email>"; default: the tree's git config.
+    #[arg(long, value_name = "IDENT")]
+    pub(crate) from: Option<String>,
+    /// For a policy: add a Signed-off-by: trailer with the author.
+    #[arg(long)]
+    pub(crate) signoff: bool,
+}
+
+impl Format {
+    /// Prints data as JSON or through the text renderer.
+    pub(crate) fn emit<T: serde::Serialize>(
+        self,
+        out: &mut dyn Write,
+        value: &T,
+        text: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<(), CliError> {
+        let r = match self {
+            Format::Json => serde_json::to_writer_pretty(&mut *out, value)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out)),
+            Format::Text => text(out),
+        };
+        match r {
+            // A closed pipe (`| head`) ends the output; it is not an error.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map_err(CliError::Output),
+        }
+    }
+}

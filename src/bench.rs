@@ -2,7 +2,7 @@
 
 use crate::check::scenarios;
 use crate::cli::Format;
-use crate::CliError;
+use crate::error::CliError;
 use std::io::Write;
 use switchyard::dsl;
 use switchyard_model::{self as model, Interpreter};

@@ -1,7 +1,8 @@
 //! `switchyard check`: a policy explored against scenarios, with each property's verdict.
 
 use crate::cli::Format;
-use crate::{report, CliError};
+use crate::error::CliError;
+use crate::report;
 use std::io::Write;
 use switchyard::dsl::{self, Scenario, SourceKind};
 use switchyard_model::{self as model, Interpreter};

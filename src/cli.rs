@@ -1,6 +1,7 @@
 //! The command line: every subcommand, its arguments and their defaults.
 
-use crate::{kernel, CliError};
+use crate::error::CliError;
+use crate::kernel;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;

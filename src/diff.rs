@@ -3,7 +3,8 @@
 
 use crate::check::scenarios;
 use crate::cli::Format;
-use crate::{report, CliError};
+use crate::error::CliError;
+use crate::report;
 use serde::Serialize;
 use std::io::Write;
 use switchyard::dsl::{self, Scenario};

@@ -1,7 +1,7 @@
 //! `switchyard gen`: a policy's checkable model as a crate, and its RFC patch series.
 
+use crate::error::CliError;
 use crate::kernel::{self, KernelError};
-use crate::CliError;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use switchyard::dsl::{self, LoadError, SourceKind};

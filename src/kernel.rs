@@ -10,7 +10,7 @@
 //! that `apply POLICY` and `apply DIR` on `gen series`' output give the same branch.
 
 use crate::cli::{ApplyArgs, Format};
-use crate::CliError;
+use crate::error::CliError;
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

@@ -2,7 +2,8 @@
 //! whether files load.
 
 use crate::cli::Format;
-use crate::{show, CliError};
+use crate::error::CliError;
+use crate::show;
 use std::io::Write;
 use std::path::PathBuf;
 use switchyard::dsl::{self, LoadError, Loaded, Policy, Scenario, SourceKind};

@@ -4,18 +4,18 @@
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command, GenCmd, PolicyCmd, ScenarioCmd, TreeCmd};
+use error::CliError;
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use switchyard::dsl::{self, LoadError};
 use switchyard::rfc::Revision;
-use switchyard_model as model;
 use switchyard_series as series;
 
 mod bench;
 mod check;
 mod cli;
 mod diff;
+mod error;
 mod gen;
 mod kernel;
 mod lists;
@@ -138,46 +138,6 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// What the command itself can fail with, besides a source that does not load.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub(crate) enum CliError {
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Load(#[from] LoadError),
-    #[error("cannot write the output: {0}")]
-    #[diagnostic(code(switchyard::output))]
-    Output(std::io::Error),
-    #[error(transparent)]
-    #[diagnostic(
-        code(switchyard::gen_model),
-        help("give an empty or new directory with -o")
-    )]
-    GenModel(#[from] model::codegen::GenError),
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Run(#[from] run::RunError),
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Series(#[from] series::SeriesError),
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Kernel(#[from] kernel::KernelError),
-    #[error("`{0}` is not an identity of the form \"Name <email>\"")]
-    #[diagnostic(
-        code(switchyard::from),
-        help("for example --from \"A U Thor <author@example.org>\"")
-    )]
-    BadFrom(String),
-    #[error("switchyard's source tree is not at `{0}`")]
-    #[diagnostic(
-        code(switchyard::source_tree),
-        help(
-            "the generated crate builds on switchyard's model library: pass --switchyard-src DIR"
-        )
-    )]
-    SourceTree(PathBuf),
 }
 
 /// Parses `--from`.

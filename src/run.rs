@@ -38,8 +38,8 @@
 //! series changes, and what depends on it, is compiled.
 
 use crate::cli::Format;
+use crate::error::CliError;
 use crate::kernel::{KernelError, Progress};
-use crate::CliError;
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,48 @@
+//! What a command can fail with, besides a source that does not load: one error type
+//! for the whole binary, rendered by `main` with its code and help.
+
+use crate::{kernel, run};
+use std::path::PathBuf;
+use switchyard::dsl::LoadError;
+use switchyard_model as model;
+use switchyard_series as series;
+
+/// What the command itself can fail with, besides a source that does not load.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub(crate) enum CliError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Load(#[from] LoadError),
+    #[error("cannot write the output: {0}")]
+    #[diagnostic(code(switchyard::output))]
+    Output(std::io::Error),
+    #[error(transparent)]
+    #[diagnostic(
+        code(switchyard::gen_model),
+        help("give an empty or new directory with -o")
+    )]
+    GenModel(#[from] model::codegen::GenError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Run(#[from] run::RunError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Series(#[from] series::SeriesError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Kernel(#[from] kernel::KernelError),
+    #[error("`{0}` is not an identity of the form \"Name <email>\"")]
+    #[diagnostic(
+        code(switchyard::from),
+        help("for example --from \"A U Thor <author@example.org>\"")
+    )]
+    BadFrom(String),
+    #[error("switchyard's source tree is not at `{0}`")]
+    #[diagnostic(
+        code(switchyard::source_tree),
+        help(
+            "the generated crate builds on switchyard's model library: pass --switchyard-src DIR"
+        )
+    )]
+    SourceTree(PathBuf),
+}

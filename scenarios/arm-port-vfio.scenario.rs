@@ -10,7 +10,7 @@ scenario! {
     /// In QEMU: `-M virt,gic-version=3,iommu=smmuv3`, a pcie-root-port at 00:02.0 with an
     /// e1000e behind it, and `pci=config_acs=xxxxxx0@0000:00:02.0` so both share group 0.
     name = "arm-port-vfio";
-    msi_translated = true;
+    platform = Arm64Smmuv3;
     vfio_backend = Type1;
 
     /// The PCIe port services driver: AER and PME over MSI, no DMA.

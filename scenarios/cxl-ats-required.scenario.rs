@@ -3,7 +3,7 @@ scenario! {
     /// group: ATS must be on whenever its driver is bound, and off before userspace has
     /// accepted it.
     name = "cxl-ats-required";
-    msi_translated = true;
+    platform = Arm64Smmuv3;
 
     /// The CXL accelerator's driver: DMA API, MSI.
     driver cxl_accel { name = "cxl-accel", dma_api, msi }

@@ -3,7 +3,7 @@ scenario! {
     /// DMA running into it, so the device must never be put in a blocking domain, before a
     /// driver binds or after.
     name = "rmr-require-direct";
-    msi_translated = true;
+    platform = Arm64Smmuv3;
 
     /// Its DMA-API driver.
     driver e1000e { dma_api, msi }

@@ -3,7 +3,7 @@ scenario! {
     /// the device alone in its group: with 6.12 the unaccepted device gets untranslated DMA
     /// at once. Parking again after an unbind is exercised by cxl-ats-required.
     name = "singleton-identity";
-    msi_translated = true;
+    platform = Arm64Smmuv3;
 
     /// A DMA-API network driver (e1000e in QEMU).
     driver e1000e { dma_api, msi }

@@ -2,7 +2,7 @@ scenario! {
     /// A root port alone in its group, bound to pcieport (driver_managed_dma, AER over MSI)
     /// on arm64: the case that breaks parking devices blocked until a driver binds.
     name = "singleton-managed-irq";
-    msi_translated = true;
+    platform = Arm64Smmuv3;
 
     /// The PCIe port services driver: AER and PME over MSI, no DMA.
     driver pcieport { managed_dma, msi, irq_only }

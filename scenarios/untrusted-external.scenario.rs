@@ -2,7 +2,7 @@ scenario! {
     /// An ATS-capable device plugged in behind an external-facing port (untrusted): it must
     /// not get ATS, nor DMA before a driver accepts it.
     name = "untrusted-external";
-    msi_translated = true;
+    platform = Arm64Smmuv3;
 
     /// Its DMA-API driver.
     driver e1000e { dma_api, msi }

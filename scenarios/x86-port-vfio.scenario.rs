@@ -3,7 +3,7 @@ scenario! {
     /// remapping is separate from DMA translation), so a domain switch cannot lose the
     /// port's interrupts.
     name = "x86-port-vfio";
-    msi_translated = false;
+    platform = X86Vtd;
     vfio_backend = Type1;
 
     /// The PCIe port services driver: AER and PME over MSI, no DMA.

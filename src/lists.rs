@@ -56,6 +56,7 @@ pub(crate) fn scenario_list(format: Format, out: &mut dyn Write) -> Result<(), C
     #[derive(serde::Serialize)]
     struct Row<'a> {
         name: &'a str,
+        platform: dsl::scenario::Platform,
         msi_translated: bool,
         devices: usize,
         script_steps: usize,
@@ -65,6 +66,7 @@ pub(crate) fn scenario_list(format: Format, out: &mut dyn Write) -> Result<(), C
         .iter()
         .map(|s| Row {
             name: &s.name,
+            platform: s.platform,
             msi_translated: s.msi_translated,
             devices: s.devices.len(),
             script_steps: s.script.len(),
@@ -80,12 +82,22 @@ pub(crate) fn scenario_list(format: Format, out: &mut dyn Write) -> Result<(), C
                 } else {
                     "direct"
                 };
-                vec![r.name.to_string(), msi.to_string(), r.summary.clone()]
+                vec![
+                    r.name.to_string(),
+                    r.platform.to_string(),
+                    msi.to_string(),
+                    r.summary.clone(),
+                ]
             })
             .collect();
         show::table(
             o,
-            &["SCENARIO".into(), "MSI".into(), "SUMMARY".into()],
+            &[
+                "SCENARIO".into(),
+                "PLATFORM".into(),
+                "MSI".into(),
+                "SUMMARY".into(),
+            ],
             &table,
         )
     })

@@ -119,12 +119,9 @@ pub(crate) fn scenario(out: &mut dyn Write, s: &Scenario) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "msi: {}; vfio backend: {:?}",
-        if s.msi_translated {
-            "translated by the IOMMU (CONFIG_IRQ_MSI_IOMMU)"
-        } else {
-            "not translated"
-        },
+        "platform: {} ({}); vfio backend: {:?}",
+        s.platform,
+        s.platform.describe(),
         s.vfio_backend
     )?;
     writeln!(out)?;

@@ -46,7 +46,7 @@ fn scenario_macro_gives_the_same_ir_as_the_builtin_file() {
         /// A root port alone in its group, bound to pcieport (driver_managed_dma, AER over MSI)
         /// on arm64: the case that breaks parking devices blocked until a driver binds.
         name = "singleton-managed-irq";
-        msi_translated = true;
+        platform = Arm64Smmuv3;
 
         /// The PCIe port services driver: AER and PME over MSI, no DMA.
         driver pcieport { managed_dma, msi, irq_only }

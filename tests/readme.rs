@@ -2,7 +2,7 @@
 //! and its two fresh-machine commands exist, with `.ci/run` calling the test command.
 
 use switchyard::dsl::diag::Code;
-use switchyard::dsl::scenario::{DEVICE_FLAGS, DRIVER_FLAGS, MOVES};
+use switchyard::dsl::scenario::{Platform, DEVICE_FLAGS, DRIVER_FLAGS, MOVES};
 use switchyard::dsl::vocab::{
     AtsState, CfgOption, DomainLit, DomainType, Errno, NotifyAction, ACTIONS, ATTRS, HOOKS,
 };
@@ -25,6 +25,7 @@ fn the_language_reference_documents_every_construct() {
     names.extend(AtsState::ALL.iter().map(|d| d.name().to_string()));
     names.extend(CfgOption::ALL.iter().map(|d| d.name().to_string()));
     names.extend(MOVES.iter().map(|m| m.0.to_string()));
+    names.extend(Platform::ALL.iter().map(|p| p.name().to_string()));
     names.extend(DRIVER_FLAGS.iter().map(|f| f.0.to_string()));
     names.extend(DEVICE_FLAGS.iter().map(|f| f.0.to_string()));
     names.extend(Code::ALL.iter().map(|c| c.as_str().to_string()));
@@ -35,7 +36,7 @@ fn the_language_reference_documents_every_construct() {
             "suggested_by",
             "link",
             "cc",
-            "msi_translated",
+            "platform",
             "vfio_backend",
             "default_type",
             "inherit",

@@ -28,12 +28,102 @@ pub enum VfioBackend {
     Iommufd,
 }
 
+/// The machine a scenario runs on. It is declared once (`platform = Arm64Smmuv3;`) and
+/// fixes the facts that follow from the hardware: the IOMMU driver, whether MSI doorbells
+/// are reached through the IOMMU, and the kernel's architecture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Platform {
+    /// arm64 with an SMMUv3 and a GICv3 ITS (QEMU `virt,gic-version=3,iommu=smmuv3`): a
+    /// device's MSI writes go through its IOMMU domain to reach the ITS doorbell.
+    Arm64Smmuv3,
+    /// x86-64 with Intel VT-d in scalable mode (QEMU `intel-iommu,x-scalable-mode=on`):
+    /// interrupt remapping is separate from DMA translation, so MSI never goes through a
+    /// DMA domain.
+    X86Vtd,
+}
+
+/// The IOMMU driver, where the model's rules differ by driver (ATS per domain type).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Iommu {
+    /// drivers/iommu/arm/arm-smmu-v3.
+    Smmuv3,
+    /// drivers/iommu/intel, modelled in scalable mode.
+    Vtd,
+}
+
+/// The kernel's architecture (`ARCH=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arch {
+    Arm64,
+    X86_64,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 2] = [Platform::Arm64Smmuv3, Platform::X86Vtd];
+
+    /// The name written in a scenario.
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::Arm64Smmuv3 => "Arm64Smmuv3",
+            Platform::X86Vtd => "X86Vtd",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Platform> {
+        Platform::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    pub fn iommu(self) -> Iommu {
+        match self {
+            Platform::Arm64Smmuv3 => Iommu::Smmuv3,
+            Platform::X86Vtd => Iommu::Vtd,
+        }
+    }
+
+    pub fn arch(self) -> Arch {
+        match self {
+            Platform::Arm64Smmuv3 => Arch::Arm64,
+            Platform::X86Vtd => Arch::X86_64,
+        }
+    }
+
+    /// MSI doorbells are reached through the IOMMU: the GICv3 ITS callers of
+    /// `iommu_dma_prepare_msi()`; x86 has none (it remaps interrupts separately).
+    pub fn msi_translated(self) -> bool {
+        match self {
+            Platform::Arm64Smmuv3 => true,
+            Platform::X86Vtd => false,
+        }
+    }
+
+    /// One line for `scenario show`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Platform::Arm64Smmuv3 => "arm64, SMMUv3, GICv3 ITS: MSI translated by the IOMMU",
+            Platform::X86Vtd => {
+                "x86-64, VT-d (scalable mode), interrupt remapping: MSI not translated"
+            }
+        }
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Scenario {
     pub name: String,
     pub doc: String,
     pub origin: Origin,
-    /// MSI doorbells are reached through the IOMMU (`CONFIG_IRQ_MSI_IOMMU`, arm64 ITS).
+    /// The machine: IOMMU, MSI path and architecture follow from it.
+    pub platform: Platform,
+    /// Derived from `platform` by the check, never set on its own: MSI doorbells are
+    /// reached through the IOMMU (arm64 ITS).
     pub msi_translated: bool,
     pub vfio_backend: VfioBackend,
     pub drivers: Vec<Driver>,
@@ -56,6 +146,14 @@ impl Scenario {
     }
     pub fn group(&self, name: &str) -> Option<&Group> {
         self.groups.iter().find(|g| g.name == name)
+    }
+    /// The platform's IOMMU driver.
+    pub fn iommu(&self) -> Iommu {
+        self.platform.iommu()
+    }
+    /// The platform's kernel architecture.
+    pub fn arch(&self) -> Arch {
+        self.platform.arch()
     }
 }
 
@@ -244,7 +342,7 @@ pub static DEVICE_FLAGS: &[(&str, &str)] = &[
     ("hotplug", "absent at boot; the `add` move brings it"),
 ];
 
-const SCENARIO_KEYS: &[&str] = &["name", "msi_translated", "vfio_backend"];
+const SCENARIO_KEYS: &[&str] = &["name", "platform", "vfio_backend"];
 
 // ---------------------------------------------------------------- syntax
 
@@ -395,7 +493,7 @@ pub fn check(ast: &ScenarioAst, whole: Span, origin: Origin) -> Result<Scenario,
     let mut issues = Vec::new();
     let mut doc = String::new();
     let mut name: Option<String> = None;
-    let mut msi_translated = false;
+    let mut platform = Platform::Arm64Smmuv3;
     let mut vfio_backend = VfioBackend::Type1;
     let mut seen_meta: BTreeMap<String, Span> = BTreeMap::new();
     let mut drivers = Vec::new();
@@ -422,6 +520,9 @@ pub fn check(ast: &ScenarioAst, whole: Span, origin: Origin) -> Result<Scenario,
                 if !SCENARIO_KEYS.contains(&key.as_str()) {
                     let keys = list(SCENARIO_KEYS.iter().copied());
                     let help = match suggest(&key, SCENARIO_KEYS.iter().copied()) {
+                        _ if key == "msi_translated" => format!(
+                            "the platform decides it: `platform = Arm64Smmuv3;` (translated) or `platform = X86Vtd;` (not); keys: {keys}"
+                        ),
                         Some(s) => format!("did you mean `{s}`? keys: {keys}"),
                         None => format!(
                             "keys: {keys}; declarations: `driver`, `group`, `moves`, `script`"
@@ -465,9 +566,33 @@ pub fn check(ast: &ScenarioAst, whole: Span, origin: Origin) -> Result<Scenario,
                             }
                         }
                     }
-                    "msi_translated" => {
-                        if let Some(b) = bool_value(&m.value, &key, &mut issues) {
-                            msi_translated = b;
+                    "platform" => {
+                        let given = ident_value(&m.value);
+                        match given.as_deref().and_then(Platform::from_name) {
+                            Some(p) => platform = p,
+                            None => {
+                                let names = list(Platform::ALL.iter().map(|p| p.name()));
+                                let help = match given.as_deref().and_then(|g| {
+                                    suggest(g, Platform::ALL.iter().map(|p| p.name()))
+                                }) {
+                                    Some(s) => format!("did you mean `{s}`? platforms: {names}"),
+                                    None => format!(
+                                        "platforms: {names} (`Arm64Smmuv3`: SMMUv3 and GICv3 ITS, MSI translated; `X86Vtd`: VT-d and interrupt remapping)"
+                                    ),
+                                };
+                                issues.push(
+                                    Issue::new(
+                                        Code::BadValue,
+                                        m.value.span(),
+                                        match &given {
+                                            Some(g) => format!("unknown platform `{g}`"),
+                                            None => "`platform` is a platform name".to_string(),
+                                        },
+                                    )
+                                    .label("not a platform")
+                                    .help(help),
+                                );
+                            }
                         }
                     }
                     "vfio_backend" => match ident_value(&m.value).as_deref() {
@@ -709,7 +834,8 @@ pub fn check(ast: &ScenarioAst, whole: Span, origin: Origin) -> Result<Scenario,
             name,
             doc,
             origin,
-            msi_translated,
+            platform,
+            msi_translated: platform.msi_translated(),
             vfio_backend,
             drivers,
             groups,
@@ -744,26 +870,6 @@ fn declare(
     }
     map.insert(n, name.span());
     true
-}
-
-fn bool_value(e: &syn::Expr, key: &str, issues: &mut Vec<Issue>) -> Option<bool> {
-    if let syn::Expr::Lit(syn::ExprLit {
-        lit: syn::Lit::Bool(b),
-        ..
-    }) = e
-    {
-        return Some(b.value);
-    }
-    issues.push(
-        Issue::new(
-            Code::BadValue,
-            e.span(),
-            format!("`{key}` is `true` or `false`"),
-        )
-        .label("expected a truth value")
-        .help(format!("write `{key} = true;`")),
-    );
-    None
 }
 
 fn ident_value(e: &syn::Expr) -> Option<String> {

@@ -2,6 +2,7 @@
 //! file, and its chain ends in status-quo; the printer's output parses back to the same IR.
 
 use switchyard_dsl::ir::Policy;
+use switchyard_dsl::scenario::{Arch, Iommu, Platform};
 use switchyard_dsl::vocab::Hook;
 use switchyard_dsl::{builtins, load_policy, load_scenario, load_str, Loaded, SourceKind};
 
@@ -112,8 +113,12 @@ fn every_scenario_is_documented_and_arm_port_vfio_has_the_fixed_script() {
             "raise_aer(port)"
         ]
     );
+    assert_eq!(s.platform, Platform::Arm64Smmuv3);
     assert!(s.msi_translated);
-    assert!(!load_scenario("x86-port-vfio").unwrap().msi_translated);
+    assert_eq!(s.iommu(), Iommu::Smmuv3);
+    let x86 = load_scenario("x86-port-vfio").unwrap();
+    assert!(!x86.msi_translated);
+    assert_eq!((x86.iommu(), x86.arch()), (Iommu::Vtd, Arch::X86_64));
 }
 
 /// `policy show` prints hook bodies in DSL syntax; that text must mean the same IR.

@@ -435,7 +435,8 @@ pub static ACTIONS: &[ActionSpec] = &[
         fallible: true,
         kernel: "iommu_setup_default_domain() (allocation part)",
         doc: "Make a new default domain of that type; the group's current domain is unchanged \
-              until `set_domain(g, Default)`.",
+              until `set_domain(g, Default)`. `Identity` is refused with EINVAL when a member \
+              is untrusted (iommu_get_default_domain_type()).",
     },
     ActionSpec {
         action: Action::UseDefaultDomain,

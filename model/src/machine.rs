@@ -7,7 +7,7 @@
 //! doc names the Linux 6.12 code it models.
 
 use serde::Serialize;
-use switchyard_dsl::scenario::Scenario;
+use switchyard_dsl::scenario::{Iommu, Scenario};
 use switchyard_dsl::vocab::{AtsState, CfgOption, DomainLit, DomainType, Errno};
 
 /// A domain object a group can be attached to. Objects that the kernel allocates anew
@@ -314,8 +314,8 @@ impl<'s> Machine<'s> {
 
     /// `set_domain(g, LIT)`: `__iommu_group_set_domain()`. Refused with EINVAL when a
     /// member requires direct mappings and the new domain is the blocking domain
-    /// (`__iommu_device_set_domain()`); otherwise every member moves, and SMMUv3 sets each
-    /// capable member's ATS from the new domain (`arm_smmu_attach_dev()`).
+    /// (`__iommu_device_set_domain()`); otherwise every member moves, and the IOMMU driver
+    /// sets each capable member's ATS from the new domain ([`Machine::domain_allows_ats`]).
     pub fn set_domain(&mut self, g: GroupId, lit: DomainLit) -> Result<(), Errno> {
         let gs = &self.state.groups[g];
         let target = match lit {
@@ -356,13 +356,45 @@ impl<'s> Machine<'s> {
             return;
         }
         self.state.groups[g].domain = Some(target);
-        let ats_allowed = !matches!(target, Dom::Blocked | Dom::EmptyDma);
+        let ats_allowed = self.domain_allows_ats(g, target);
         for d in self.members(g) {
             let spec = &self.scenario.devices[d];
             self.state.devices[d].ats_on = ats_allowed && spec.ats && !spec.untrusted;
         }
         let label = self.dom_label(g, target);
         self.note(format!("{}: domain -> {label}", self.group_name(g)));
+    }
+
+    /// Whether a domain object is an identity domain: a separate one, or the current default
+    /// domain when its type is identity.
+    pub(crate) fn is_identity(&self, g: GroupId, dom: Dom) -> bool {
+        let gs = &self.state.groups[g];
+        match dom {
+            Dom::Identity => true,
+            Dom::Default { gen } => {
+                gen == gs.default_gen && gs.default_type == DomainType::Identity
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the platform's IOMMU driver enables ATS for a capable member attached to the
+    /// domain. SMMUv3: only for paging domains; `arm_smmu_attach_prepare()` sets
+    /// `ats_enabled` only when `to_smmu_domain_devices()` finds a paging domain, which it
+    /// does not for identity and blocked (no CD table with PASIDs is modelled). VT-d,
+    /// modelled in scalable mode (QEMU's `intel-iommu,x-scalable-mode=on`): paging
+    /// domains (`dmar_domain_attach_device()` -> `iommu_enable_pci_caps()`) and identity
+    /// (`identity_domain_attach_dev()`, scalable mode only); blocked disables it
+    /// (`blocking_domain_attach_dev()` -> `device_block_translation()`). The parking domain
+    /// keeps ATS off by its flag on both.
+    pub(crate) fn domain_allows_ats(&self, g: GroupId, dom: Dom) -> bool {
+        match dom {
+            Dom::Blocked | Dom::EmptyDma => false,
+            Dom::User { .. } => true,
+            Dom::Identity | Dom::Default { .. } => {
+                !self.is_identity(g, dom) || self.scenario.iommu() == Iommu::Vtd
+            }
+        }
     }
 
     /// How a domain object is printed in traces.
@@ -393,9 +425,22 @@ impl<'s> Machine<'s> {
     }
 
     /// `set_default_type(g, ty)`: `iommu_setup_default_domain()` allocating a new default
-    /// domain of the type; the group stays attached where it is. A default domain that
-    /// already has the type is kept (`__iommu_group_alloc_default_domain()` returns it).
+    /// domain of the type; the group stays attached where it is. Identity is refused with
+    /// EINVAL when a member is untrusted: `iommu_get_default_domain_type()` forces DMA for
+    /// it and returns -1 when the requested type differs, before anything is allocated.
+    /// A default domain that already has the type is kept
+    /// (`__iommu_group_alloc_default_domain()` returns it).
     pub fn set_default_type(&mut self, g: GroupId, ty: DomainType) -> Result<(), Errno> {
+        if ty == DomainType::Identity {
+            if let Some(d) = self.members(g).into_iter().find(|&d| self.untrusted(d)) {
+                self.note(format!(
+                    "{}: identity refused: {} is untrusted (iommu_get_default_domain_type() -> EINVAL)",
+                    self.group_name(g),
+                    self.dev_name(d)
+                ));
+                return Err(Errno::EINVAL);
+            }
+        }
         let gs = &mut self.state.groups[g];
         if gs.default_type == ty {
             return Ok(());
@@ -515,7 +560,8 @@ impl<'s> Machine<'s> {
 
     /// `ats(dev, On|Off)`: `pci_enable_ats()` / `pci_disable_ats()`. Enabling fails for a
     /// device without the capability, an untrusted one (`pci_ats_supported()`), or while
-    /// the domain forbids ATS.
+    /// the group's domain is one the IOMMU driver keeps ATS off for
+    /// ([`Machine::domain_allows_ats`]).
     pub fn ats(&mut self, d: DevId, state: AtsState) -> Result<(), Errno> {
         match state {
             AtsState::Off => {
@@ -525,10 +571,9 @@ impl<'s> Machine<'s> {
             AtsState::On => {
                 let spec = &self.scenario.devices[d];
                 let g = self.group_of(d);
-                let forbidden = matches!(
-                    self.state.groups[g].domain,
-                    None | Some(Dom::Blocked) | Some(Dom::EmptyDma)
-                );
+                let forbidden = self.state.groups[g]
+                    .domain
+                    .is_none_or(|dom| !self.domain_allows_ats(g, dom));
                 if !spec.ats || spec.untrusted || forbidden {
                     return Err(Errno::EINVAL);
                 }

@@ -2,11 +2,11 @@
 //! what can be observed of it. The hooks are the policy's; the sequences are Linux 6.12's.
 
 use crate::interp::{PolicyHooks, Value};
-use crate::machine::{DevId, Dom, GroupId, Machine, Msi, MsiAddr, State};
+use crate::machine::{DevId, GroupId, Machine, Msi, MsiAddr, State};
 use serde::Serialize;
 use std::fmt;
 use switchyard_dsl::scenario::{Move, Scenario, VfioBackend};
-use switchyard_dsl::vocab::{DomainType, Errno, Hook, NotifyAction};
+use switchyard_dsl::vocab::{DomainLit, DomainType, Errno, Hook, NotifyAction};
 
 /// A move with its names resolved to indices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -142,8 +142,7 @@ fn add_device(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     if let Some(dom) = m.state.groups[g].domain {
         // __iommu_probe_device(): a new member joins the group's current domain.
         let spec = &m.scenario.devices[d];
-        m.state.devices[d].ats_on =
-            !matches!(dom, Dom::Blocked | Dom::EmptyDma) && spec.ats && !spec.untrusted;
+        m.state.devices[d].ats_on = m.domain_allows_ats(g, dom) && spec.ats && !spec.untrusted;
     }
     if let Err(e) = hooks.run(m, Hook::Probe, &dev(d)) {
         m.note(format!("{}: probe failed with {e}", m.dev_name(d)));
@@ -160,13 +159,9 @@ pub(crate) fn enabled(m: &Machine, mv: Mv) -> bool {
         // A device whose group a user owns is held by VFIO until the user closes it.
         Mv::Remove(d) => st.devices[d].present && !st.groups[m.group_of(d)].owned,
         Mv::Bind(d, _) => st.devices[d].present && st.devices[d].driver.is_none(),
-        Mv::Unbind(d) => match st.devices[d].driver {
-            None => false,
-            // vfio-pci's remove waits for the user to close the device.
-            Some(drv) => {
-                !(m.scenario.drivers[usize::from(drv)].vfio && st.groups[m.group_of(d)].owned)
-            }
-        },
+        // vfio-pci's remove does not wait for a group fd or a container, only for device
+        // fds, which the model's user does not hold (see `vfio_remove`).
+        Mv::Unbind(d) => st.devices[d].driver.is_some(),
         Mv::VfioOpen(g) => {
             !st.groups[g].owned
                 && m.members(g).into_iter().any(|d| {
@@ -201,9 +196,7 @@ pub(crate) fn apply(m: &mut Machine, hooks: &dyn PolicyHooks, mv: Mv) -> Outcome
             ds.aer_pending = false;
             let g = m.group_of(d);
             if m.members(g).is_empty() {
-                let gs = &mut m.state.groups[g];
-                gs.domain = None;
-                gs.owner_cnt = 0;
+                free_group(m, g);
             }
             m.note(format!("{}: removed", m.dev_name(d)));
             Outcome::Ok
@@ -253,6 +246,9 @@ fn bind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Outcome 
         return Outcome::Failed { errno };
     }
     notify(m, hooks, NotifyAction::BindDriver, d);
+    if let Some(failed) = probe_refused(m, hooks, d, drv) {
+        return failed;
+    }
     if spec.msi {
         m.allocate_vectors(d);
         if m.scenario.devices[d].aer {
@@ -263,12 +259,44 @@ fn bind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Outcome 
     Outcome::Ok
 }
 
+/// The driver's probe, where the model knows it refuses the device: `vfio_pci_probe()` ->
+/// `vfio_pci_core_register_device()` fails with EINVAL for a header type that is not
+/// normal (a bridge), before `vfio_register_group_dev()`. `really_probe()` then unwinds
+/// (`probe_failed`): BUS_NOTIFY_DRIVER_NOT_BOUND, `dma_cleanup`, and
+/// `device_unbind_cleanup()` clears `dev->driver`; `device_driver_attach()` returns
+/// EINVAL to the `bind` write. `None` when the probe goes on.
+fn probe_refused(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Option<Outcome> {
+    let spec = &m.scenario.drivers[usize::from(drv)];
+    if !(spec.vfio && m.scenario.devices[d].bridge) {
+        return None;
+    }
+    let errno = Errno::EINVAL;
+    m.note(format!(
+        "{}: probe with driver {} failed with error -22 (not a normal header type)",
+        m.dev_name(d),
+        spec.kernel_name
+    ));
+    notify(m, hooks, NotifyAction::DriverNotBound, d);
+    run_void(
+        m,
+        hooks,
+        Hook::DmaCleanup,
+        &[Value::Device(d), Value::Bool(spec.managed_dma)],
+    );
+    m.state.devices[d].driver = None;
+    m.note(format!("{}: not bound", m.dev_name(d)));
+    Some(Outcome::Failed { errno })
+}
+
 /// `device_release_driver()`: UNBIND_DRIVER, the driver's remove (freeing its vectors),
 /// `dma_cleanup`, UNBOUND_DRIVER.
 fn unbind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     let drv = m.state.devices[d].driver.expect("enabled only when bound");
     let managed = m.scenario.drivers[usize::from(drv)].managed_dma;
     notify(m, hooks, NotifyAction::UnbindDriver, d);
+    if m.scenario.drivers[usize::from(drv)].vfio {
+        vfio_remove(m, hooks, d);
+    }
     if m.state.devices[d].msi != Msi::None {
         m.state.devices[d].msi = Msi::None;
         m.note(format!(
@@ -325,6 +353,60 @@ fn vfio_open(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) -> Outcome {
         return Outcome::Failed { errno };
     }
     Outcome::Ok
+}
+
+/// vfio-pci's remove: `vfio_unregister_group_dev()` waits only for device fds (none in the
+/// model), then `vfio_device_remove_group()`: if no other member is bound to a VFIO driver
+/// and a user holds the group in a type1 container, `vfio_group_detach_container()` runs
+/// the close sequence right away (detach_user: the user's domain -> blocked; release: ->
+/// the default domain), and the group is no longer owned. With another VFIO device left,
+/// nothing changes.
+fn vfio_remove(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
+    let g = m.group_of(d);
+    let other_vfio = m.members(g).into_iter().any(|o| {
+        o != d
+            && m.state.devices[o]
+                .driver
+                .is_some_and(|drv| m.scenario.drivers[usize::from(drv)].vfio)
+    });
+    if other_vfio || !m.state.groups[g].owned {
+        return;
+    }
+    m.note(format!(
+        "{}: last VFIO device of {} removed; its container is detached",
+        m.dev_name(d),
+        m.group_name(g)
+    ));
+    vfio_close(m, hooks, g);
+}
+
+/// The group's last member went (`__iommu_group_remove_device()`): `iommu_deinit_device()`
+/// frees the default and blocking domains and the group goes with its last reference. A
+/// device added later gets a fresh group (`iommu_group_alloc()`) whose default type is the
+/// boot one (`iommu_setup_default_domain(group, 0)`), so a sysfs `type` write is lost.
+/// `__iommu_group_free_device()` WARNs when ownership is not released or the group is not
+/// back in its default domain; the model notes it in the trace.
+fn free_group(m: &mut Machine, g: GroupId) {
+    let gs = &m.state.groups[g];
+    if gs.owner_cnt > 0 || !m.domain_is(g, DomainLit::Default) {
+        let dom = gs
+            .domain
+            .map_or("no domain".to_string(), |x| m.dom_label(g, x));
+        let cnt = gs.owner_cnt;
+        m.note(format!(
+            "{}: WARN in __iommu_group_free_device(): last device gone with the group in {dom}, owner_cnt {cnt}",
+            m.group_name(g)
+        ));
+    }
+    let boot_type = m.scenario.groups[g].default_type;
+    let gs = &mut m.state.groups[g];
+    gs.domain = None;
+    gs.owner_cnt = 0;
+    gs.owned = false;
+    gs.default_type = boot_type;
+    gs.default_gen = 0;
+    gs.user_gen = 0;
+    gs.user_cookie = false;
 }
 
 /// The user closes the group: detach the paging domain, release ownership

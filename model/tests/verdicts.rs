@@ -304,3 +304,241 @@ fn a_state_budget_ends_in_inconclusive_not_in_a_verdict() {
     assert!(!r.stats.complete);
     assert_eq!(r.verdict(Property::NoSilentLoss).status, Status::Violated);
 }
+
+fn scenario(text: &str) -> switchyard_dsl::Scenario {
+    match load_str("test.scenario.rs", text).unwrap() {
+        Loaded::Scenario(s) => *s,
+        Loaded::Policy(_) => panic!("a scenario"),
+    }
+}
+
+fn policy(text: &str) -> switchyard_dsl::Policy {
+    match load_str("test.policy.rs", text).unwrap() {
+        Loaded::Policy(p) => *p,
+        Loaded::Scenario(_) => panic!("a policy"),
+    }
+}
+
+fn script(policy: &switchyard_dsl::Policy, s: &switchyard_dsl::Scenario) -> Vec<String> {
+    run_script(&Interpreter { policy }, s)
+        .iter()
+        .map(|s| s.observed())
+        .collect()
+}
+
+#[test]
+fn identity_on_an_untrusted_group_fails_einval_for_every_policy() {
+    // iommu_get_default_domain_type() forces DMA for an untrusted member; the write fails
+    // after the owner_cnt check, which a bound DMA-API driver trips first (EPERM).
+    let s = scenario(
+        r#"scenario! {
+            /// An untrusted endpoint alone in its group.
+            name = "untrusted-identity";
+            platform = Arm64Smmuv3;
+            driver e1000e { dma_api, msi }
+            group g0 {
+                device ext { pci = "0000:05:00.0", untrusted, ats }
+            }
+            moves { write_type(g0, Identity) <= 2; bind(ext, e1000e); }
+            script { write_type(g0, Identity); bind(ext, e1000e); write_type(g0, Identity); }
+        }"#,
+    );
+    for p in ["status-quo", "identity-at-bind"] {
+        let steps = script(&load_policy(p).unwrap(), &s);
+        assert!(steps[0].starts_with("fails: EINVAL"), "{p}: {steps:?}");
+        assert!(steps[2].starts_with("fails: EPERM"), "{p}: {steps:?}");
+        let r = check(
+            &Interpreter {
+                policy: &load_policy(p).unwrap(),
+            },
+            &s,
+            Options::default(),
+        );
+        assert_eq!(
+            r.verdict(Property::UnboundIsolated).status,
+            Status::Holds,
+            "{p}"
+        );
+    }
+}
+
+#[test]
+fn smmuv3_identity_has_no_ats_and_vtd_identity_has() {
+    // arm_smmu_attach_prepare(): ATS only for paging domains. identity_domain_attach_dev()
+    // in scalable mode: ATS for identity too.
+    let r = report("park-empty-dma", "singleton-identity");
+    assert_eq!(
+        trace(&r, Property::UnboundIsolated),
+        ["write_type(g0, Identity)"]
+    );
+    let v = r.verdict(Property::UnboundIsolated);
+    assert_eq!(
+        v.reason.as_deref(),
+        Some("nic has no driver but its group is in an identity domain")
+    );
+    assert!(
+        !v.trace[1].changes.iter().any(|c| c.starts_with("nic.ats")),
+        "{:?}",
+        v.trace[1].changes
+    );
+
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/singleton-identity.scenario.rs"
+    ))
+    .unwrap()
+    .replace("platform = Arm64Smmuv3;", "platform = X86Vtd;");
+    let s = scenario(&text);
+    let p = load_policy("park-empty-dma").unwrap();
+    let r = check(&Interpreter { policy: &p }, &s, Options::default());
+    let v = r.verdict(Property::UnboundIsolated);
+    assert_eq!(v.status, Status::Violated);
+    assert_eq!(v.reason.as_deref(), Some("nic has no driver but ATS is on"));
+    assert!(
+        v.trace[1].changes.iter().any(|c| c == "nic.ats: off -> on"),
+        "{:?}",
+        v.trace[1].changes
+    );
+}
+
+const BRIDGE_FOR_VFIO: &str = r#"scenario! {
+    /// A root port offered to vfio-pci.
+    name = "bridge-vfio";
+    platform = Arm64Smmuv3;
+    driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
+    group g0 {
+        device port { pci = "0000:00:02.0", bridge }
+    }
+    moves { bind(port, vfio_pci); vfio_open(g0); }
+    script { bind(port, vfio_pci); vfio_open(g0); }
+}"#;
+
+#[test]
+fn vfio_pci_on_a_bridge_fails_einval_after_dma_configure_and_not_bound() {
+    // vfio_pci_core_register_device(): not PCI_HEADER_TYPE_NORMAL -> EINVAL; really_probe()
+    // notifies DRIVER_NOT_BOUND and the device stays unbound, so there is no group to open.
+    let s = scenario(BRIDGE_FOR_VFIO);
+    let steps = script(&load_policy("status-quo").unwrap(), &s);
+    assert_eq!(
+        steps,
+        [
+            "fails: EINVAL [g0: default (DMA)]",
+            "not possible in this state [g0: default (DMA)]"
+        ]
+    );
+    // The BIND_DRIVER and DRIVER_NOT_BOUND hooks both run, in that order.
+    let p = policy(
+        r#"policy! {
+            /// Parks at BIND_DRIVER, unparks at DRIVER_NOT_BOUND.
+            name = "not-bound-probe";
+            on bus_notify(BindDriver, dev) { set_domain(group(dev), Blocked)?; }
+            on bus_notify(DriverNotBound, dev) { set_domain(group(dev), Identity)?; }
+        }"#,
+    );
+    let steps = script(&p, &s);
+    assert_eq!(steps[0], "fails: EINVAL [g0: identity]");
+    let r = check(&Interpreter { policy: &p }, &s, Options::default());
+    assert_eq!(r.verdict(Property::VfioUsable).status, Status::Violated);
+}
+
+#[test]
+fn a_re_added_device_gets_the_boot_default_type() {
+    // __iommu_group_remove_device() frees the emptied group; iommu_group_alloc() gives the
+    // re-added device a fresh one with iommu_def_domain_type.
+    let s = scenario(
+        r#"scenario! {
+            /// A hotplug endpoint alone in its group.
+            name = "readd";
+            platform = Arm64Smmuv3;
+            driver e1000e { dma_api, msi }
+            group g0 {
+                device nic { pci = "0000:05:00.0", hotplug }
+            }
+            moves { add(nic) <= 2; write_type(g0, Identity); remove(nic); bind(nic, e1000e); }
+            script { add(nic); write_type(g0, Identity); remove(nic); add(nic); bind(nic, e1000e); }
+        }"#,
+    );
+    let steps = script(&load_policy("status-quo").unwrap(), &s);
+    assert_eq!(
+        steps,
+        [
+            "ok [g0: default (DMA)]",
+            "ok [g0: default #1 (identity)]",
+            "ok [g0: none]",
+            "ok [g0: default (DMA)]",
+            "ok [g0: default (DMA)]"
+        ]
+    );
+}
+
+#[test]
+fn set_container_fails_eperm_while_a_dma_api_driver_is_bound() {
+    // iommu_group_claim_dma_owner(): owner_cnt != 0 -> EPERM; 6.12 has no viability check.
+    let s = scenario(
+        r#"scenario! {
+            /// A NIC on the DMA API and a device for vfio-pci in one group.
+            name = "shared-eperm";
+            platform = Arm64Smmuv3;
+            driver e1000e { dma_api, msi }
+            driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
+            group g0 {
+                device nic { pci = "0000:01:00.0" }
+                device acc { pci = "0000:02:00.0" }
+            }
+            moves { bind(nic, e1000e); bind(acc, vfio_pci); vfio_open(g0); }
+            script { bind(nic, e1000e); bind(acc, vfio_pci); vfio_open(g0); }
+        }"#,
+    );
+    let steps = script(&load_policy("status-quo").unwrap(), &s);
+    assert_eq!(steps[2], "fails: EPERM [g0: default (DMA)]");
+}
+
+#[test]
+fn unbinding_vfio_pci_while_owned_returns_the_group_to_its_default_domain() {
+    // vfio_unregister_group_dev() waits only for device fds; the last VFIO device's
+    // vfio_device_remove_group() detaches the type1 container at once.
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/arm-port-vfio.scenario.rs"
+    ))
+    .unwrap()
+    .replacen(
+        "vfio_close(g0);\n        raise_aer",
+        "vfio_close(g0);\n        unbind(nic);\n        raise_aer",
+        1,
+    )
+    .replace(
+        "vfio_open(g0);\n        raise_aer(port);\n        vfio_close(g0);",
+        "vfio_open(g0);\n        unbind(nic);\n        vfio_close(g0);",
+    );
+    let s = scenario(&text);
+    let steps = script(&load_policy("status-quo").unwrap(), &s);
+    assert_eq!(
+        &steps[3..],
+        [
+            "ok [g0: user #1]",
+            "ok [g0: default (DMA)]",
+            "not possible in this state [g0: default (DMA)]",
+            "AER delivered [g0: default (DMA)]"
+        ]
+    );
+    // Unbinding is now a way out of the user's domain: status-quo still loses the AER
+    // raised while the user holds the group, and nothing else.
+    let r = check(
+        &Interpreter {
+            policy: &load_policy("status-quo").unwrap(),
+        },
+        &s,
+        Options::default(),
+    );
+    assert_eq!(
+        trace(&r, Property::MsiDelivered),
+        [
+            "bind(port, pcieport)",
+            "bind(nic, vfio_pci)",
+            "vfio_open(g0)",
+            "raise_aer(port)"
+        ]
+    );
+    assert_eq!(r.verdict(Property::UserIsolated).status, Status::Holds);
+}

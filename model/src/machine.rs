@@ -573,7 +573,7 @@ impl<'s> Machine<'s> {
                 let g = self.group_of(d);
                 let forbidden = self.state.groups[g]
                     .domain
-                    .is_none_or(|dom| !self.domain_allows_ats(g, dom));
+                    .map_or(true, |dom| !self.domain_allows_ats(g, dom));
                 if !spec.ats || spec.untrusted || forbidden {
                     return Err(Errno::EINVAL);
                 }

@@ -6,20 +6,20 @@ scenario! {
     platform = X86Vtd;
     vfio_backend = Type1;
 
-    /// The PCIe port services driver: AER and PME over MSI, no DMA.
+    /// The PCIe port services driver: AER and PME over MSI, no DMA. Built in: it binds
+    /// to the port at boot, before userspace runs.
     driver pcieport { managed_dma, msi, irq_only }
     /// VFIO's PCI driver.
     driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
 
     group g0 {
         /// The root port.
-        device port { pci = "0000:00:02.0", bridge, aer }
+        device port { pci = "0000:00:02.0", bridge, aer, driver = pcieport }
         /// The endpoint behind it.
         device nic { pci = "0000:01:00.0" }
     }
 
     moves {
-        bind(port, pcieport);
         bind(nic, vfio_pci);
         vfio_open(g0);
         vfio_close(g0);
@@ -27,7 +27,6 @@ scenario! {
     }
 
     script {
-        bind(port, pcieport);
         raise_aer(port);
         bind(nic, vfio_pci);
         vfio_open(g0);

@@ -216,7 +216,7 @@ const BLOCKED: &str = "blocked";
 /// What the model's outcome says in the terms the guest can observe.
 fn predicted(step: &ScriptStep) -> (&'static str, String) {
     match &step.outcome {
-        None => ("ok", "nothing happens (not possible in this state)".into()),
+        None => ("not performed", "not possible in this state".into()),
         Some(Outcome::Ok) => ("ok", "ok".into()),
         Some(Outcome::Failed { errno }) => (errno.name(), format!("fails: {errno}")),
         Some(Outcome::Irq { irq }) => match irq {
@@ -243,6 +243,7 @@ fn observed(obs: Option<&StepObservation>) -> (String, String) {
     match &o.result {
         None => ("missing".into(), "no result line".into()),
         Some(GuestResult::Ok) => ("ok".into(), "ok".into()),
+        Some(GuestResult::Skipped) => ("not performed".into(), "not performed".into()),
         Some(GuestResult::Errno { name, at, .. }) => {
             (name.clone(), format!("fails: {name} (at {at})"))
         }
@@ -262,6 +263,44 @@ fn observed(obs: Option<&StepObservation>) -> (String, String) {
             None => ("silent".into(), "AER not signalled, no SMMU event".into()),
         },
     }
+}
+
+/// Step 0, when the scenario has built-in drivers: the model binds them at boot, and the
+/// guest's set-up checks that the kernel did (`expect`). A driver the kernel did not bind
+/// as predicted is a disagreement like any step's.
+fn booted(scenario: &Scenario, setup: &[String]) -> Vec<Compared> {
+    let bound: Vec<String> = scenario
+        .devices
+        .iter()
+        .filter_map(|d| {
+            let drv = scenario.driver(d.driver.as_deref()?)?;
+            Some(format!("{}: {}", d.name, drv.kernel_name))
+        })
+        .collect();
+    if bound.is_empty() {
+        return Vec::new();
+    }
+    let predicted = format!("bound at boot: {}", bound.join(", "));
+    let wrong: Vec<&str> = setup
+        .iter()
+        .filter(|l| l.starts_with("expect "))
+        .map(String::as_str)
+        .collect();
+    let observed = if wrong.is_empty() {
+        predicted.clone()
+    } else {
+        format!("not as predicted: {}", wrong.join("; "))
+    };
+    vec![Compared {
+        n: 0,
+        mv: "boot".into(),
+        agree: wrong.is_empty(),
+        predicted,
+        observed,
+        model_domain: String::new(),
+        sysfs_domain: None,
+        smmu: Vec::new(),
+    }]
 }
 
 fn compare(prediction: &[ScriptStep], observations: &[StepObservation]) -> Vec<Compared> {
@@ -369,8 +408,9 @@ pub(crate) fn run(
     let kernel = apply(policy, &kt, opts, &cache, &progress)?;
     let dirs = checkout(&kt, &kernel, &cache, &progress)?;
     let image = build(&dirs, opts.jobs, &progress)?;
-    let observed = boot(guest, image, &dirs.label, &cache, opts, &progress)?;
-    let steps = compare(&prediction, &observed);
+    let (observed, setup) = boot(guest, image, &dirs.label, &cache, opts, &progress)?;
+    let mut steps = booted(scenario, &setup);
+    steps.extend(compare(&prediction, &observed));
     let agree = steps.iter().all(|s| s.agree);
     Ok(RunReport {
         policy: policy.name.clone(),
@@ -404,7 +444,8 @@ fn plan(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<Plan, Ru
     }
     let prediction = model::run_script(&Interpreter { policy }, scenario);
     let machine = guest::machine(scenario)?;
-    let script = guest::script(scenario, opts.raise_wait.as_millis() as u64)?;
+    let possible: Vec<bool> = prediction.iter().map(|p| p.outcome.is_some()).collect();
+    let script = guest::script(scenario, opts.raise_wait.as_millis() as u64, &possible)?;
     if opts.branch.is_none() && !policy.changed_hooks().is_empty() {
         series::expressible(policy)?;
     }
@@ -553,7 +594,8 @@ fn build(dirs: &Dirs, jobs: usize, progress: &Progress) -> Result<PathBuf, RunEr
     Ok(image)
 }
 
-/// Boots the image with the scenario's guest and returns what the guest saw at each step.
+/// Boots the image with the scenario's guest and returns what the guest saw at each step,
+/// and the problems its set-up reported.
 fn boot(
     guest: Guest,
     image: PathBuf,
@@ -561,7 +603,7 @@ fn boot(
     cache: &Path,
     opts: &Options,
     progress: &Progress,
-) -> Result<Vec<StepObservation>, RunError> {
+) -> Result<(Vec<StepObservation>, Vec<String>), RunError> {
     let agent = guest::agent(&cache.join("guest"))?;
     let rundir = cache.join("run");
     std::fs::create_dir_all(&rundir).map_err(cache_io(&rundir))?;
@@ -578,7 +620,7 @@ fn boot(
         step_timeout: opts.step_timeout,
     };
     let output = qemu::run(&cfg)?;
-    Ok(output.steps)
+    Ok((output.steps, output.setup))
 }
 
 /// Makes `out` a build of the source directory `src`. A build directory records its
@@ -809,4 +851,119 @@ fn render(out: &mut dyn Write, r: &RunReport) -> std::io::Result<()> {
 
 fn load(policy: &str, scenario: &str) -> Result<(Policy, Scenario), dsl::LoadError> {
     Ok((dsl::load_policy(policy)?, dsl::load_scenario(scenario)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchyard_dsl::vocab::Errno;
+
+    fn step(n: usize, outcome: Option<Outcome>) -> ScriptStep {
+        ScriptStep {
+            n,
+            mv: format!("step {n}"),
+            outcome,
+            domains: Vec::new(),
+        }
+    }
+
+    fn seen(n: usize, result: GuestResult) -> StepObservation {
+        StepObservation {
+            n,
+            verb: "x".into(),
+            result: Some(result),
+            smmu: Vec::new(),
+            aer_logged: false,
+            domain: None,
+        }
+    }
+
+    fn errno(name: &str) -> GuestResult {
+        GuestResult::Errno {
+            errno: 1,
+            name: name.into(),
+            at: "ioctl".into(),
+        }
+    }
+
+    fn irq(delivered: bool) -> GuestResult {
+        GuestResult::Irq {
+            delivered,
+            before: 0,
+            after: i64::from(delivered),
+        }
+    }
+
+    /// Each kind of difference between the model and the guest is a disagreement, and
+    /// the same outcome on both sides is agreement.
+    #[test]
+    fn every_kind_of_difference_disagrees() {
+        let cases: Vec<(Option<Outcome>, GuestResult, bool)> = vec![
+            (Some(Outcome::Ok), GuestResult::Ok, true),
+            (None, GuestResult::Skipped, true),
+            // Impossible in the model, performed in the guest, and the reverse.
+            (None, GuestResult::Ok, false),
+            (Some(Outcome::Ok), GuestResult::Skipped, false),
+            // A different errno, an error against success.
+            (
+                Some(Outcome::Failed {
+                    errno: Errno::EPERM,
+                }),
+                errno("EBUSY"),
+                false,
+            ),
+            (Some(Outcome::Ok), errno("EBUSY"), false),
+            (
+                Some(Outcome::Failed {
+                    errno: Errno::EBUSY,
+                }),
+                errno("EBUSY"),
+                true,
+            ),
+            // Delivered against lost, lost against delivered.
+            (
+                Some(Outcome::Irq {
+                    irq: Irq::Delivered,
+                }),
+                irq(false),
+                false,
+            ),
+            (
+                Some(Outcome::Irq {
+                    irq: Irq::Lost {
+                        domain: "user #1".into(),
+                        addr: "x".into(),
+                    },
+                }),
+                irq(true),
+                false,
+            ),
+            (
+                Some(Outcome::Irq {
+                    irq: Irq::Delivered,
+                }),
+                irq(true),
+                true,
+            ),
+        ];
+        for (i, (predicted, observed, agree)) in cases.into_iter().enumerate() {
+            let c = compare(&[step(1, predicted.clone())], &[seen(1, observed.clone())]);
+            assert_eq!(c[0].agree, agree, "case {i}: {predicted:?} vs {observed:?}");
+        }
+        // A step the guest never reached disagrees with anything.
+        let c = compare(&[step(1, Some(Outcome::Ok))], &[]);
+        assert!(!c[0].agree);
+    }
+
+    /// A built-in driver the kernel did not bind at boot is a disagreement at step 0.
+    #[test]
+    fn a_built_in_driver_missing_at_boot_disagrees() {
+        let s = switchyard_dsl::load_scenario("arm-port-vfio").unwrap();
+        let ok = booted(&s, &[]);
+        assert_eq!(ok.len(), 1);
+        assert!(ok[0].agree, "{:?}", ok[0]);
+        let bad = booted(&s, &["expect 0000:00:02.0 pcieport found=none".into()]);
+        assert!(!bad[0].agree);
+        assert!(bad[0].observed.contains("found=none"));
+    }
 }

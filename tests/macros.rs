@@ -48,12 +48,13 @@ fn scenario_macro_gives_the_same_ir_as_the_builtin_file() {
         name = "singleton-managed-irq";
         platform = Arm64Smmuv3;
 
-        /// The PCIe port services driver: AER and PME over MSI, no DMA.
+        /// The PCIe port services driver: AER and PME over MSI, no DMA. Built in: it binds
+        /// to the port at boot, before userspace runs.
         driver pcieport { managed_dma, msi, irq_only }
 
         group g0 {
             /// The root port, with ACS keeping everything else out of its group.
-            device port { pci = "0000:00:02.0", bridge, aer }
+            device port { pci = "0000:00:02.0", bridge, aer, driver = pcieport }
         }
 
         moves {
@@ -63,6 +64,8 @@ fn scenario_macro_gives_the_same_ir_as_the_builtin_file() {
         }
 
         script {
+            raise_aer(port);
+            unbind(port);
             bind(port, pcieport);
             raise_aer(port);
         }

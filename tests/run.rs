@@ -271,7 +271,12 @@ fn qemu_failures_are_reported_and_leave_no_qemu() {
     std::fs::create_dir_all(&work).unwrap();
     let agent = guest::agent(&cache.join("guest")).unwrap();
     let initrd = work.join("initrd.gz");
-    initramfs::write(&initrd, &agent, &guest::script(&s, 1000).unwrap()).unwrap();
+    initramfs::write(
+        &initrd,
+        &agent,
+        &guest::script(&s, 1000, &[true; 16]).unwrap(),
+    )
+    .unwrap();
     let base = qemu::RunConfig {
         qemu: qemu::QEMU.into(),
         kernel: image,

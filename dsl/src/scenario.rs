@@ -203,6 +203,9 @@ pub struct Device {
     pub ats_required: bool,
     /// Absent at boot; the `add` move brings it.
     pub hotplug: bool,
+    /// A built-in driver the kernel binds to it before userspace runs (at boot, and again
+    /// as soon as it is added): its name in the scenario's drivers.
+    pub driver: Option<String>,
 }
 
 /// A move of the environment (and a step of a script).
@@ -217,9 +220,18 @@ pub enum Move {
     Bind { device: String, driver: String },
     /// The driver unbinds: UNBIND_DRIVER, remove, dma_cleanup, UNBOUND_DRIVER.
     Unbind { device: String },
-    /// A user opens the group through VFIO: claim, attach the user's domain, MSI cookie.
+    /// A user opens the group through VFIO: the claim, then the user's domain attached
+    /// (type1: attach, then the MSI cookie; iommufd: the cookie, then attach). The checker
+    /// explores each of these kernel steps as a transition of its own.
     VfioOpen { group: String },
-    /// The user closes it: detach, release.
+    /// The first half of an open, as a script step: only the claim (type1:
+    /// `VFIO_GROUP_SET_CONTAINER`; iommufd: `VFIO_DEVICE_BIND_IOMMUFD`).
+    VfioClaim { group: String },
+    /// The second half, as a script step: the user's domain (type1: `VFIO_SET_IOMMU`;
+    /// iommufd: `VFIO_DEVICE_ATTACH_IOMMUFD_PT`).
+    VfioAttach { group: String },
+    /// The user closes it: detach (the blocking domain while still owned), then release
+    /// ownership (the default domain).
     VfioClose { group: String },
     /// The device raises an AER interrupt (QMP `pcie_aer_inject_error`).
     RaiseAer { device: String },
@@ -235,6 +247,8 @@ impl fmt::Display for Move {
             Move::Bind { device, driver } => write!(f, "bind({device}, {driver})"),
             Move::Unbind { device } => write!(f, "unbind({device})"),
             Move::VfioOpen { group } => write!(f, "vfio_open({group})"),
+            Move::VfioClaim { group } => write!(f, "vfio_claim({group})"),
+            Move::VfioAttach { group } => write!(f, "vfio_attach({group})"),
             Move::VfioClose { group } => write!(f, "vfio_close({group})"),
             Move::RaiseAer { device } => write!(f, "raise_aer({device})"),
             Move::WriteType { group, ty } => write!(f, "write_type({group}, {ty})"),
@@ -275,12 +289,26 @@ pub static MOVES: &[(&str, &[ArgKind], &str)] = &[
     (
         "vfio_open",
         &[ArgKind::Group],
-        "open the group through VFIO: claim, attach the user's domain, MSI cookie",
+        "open the group through VFIO as the kernel sees it: the claim (blocking domain), \
+         then the user's domain (type1: attach, then the MSI cookie; iommufd: cookie, then \
+         attach); the checker lets any other move happen between these steps",
+    ),
+    (
+        "vfio_claim",
+        &[ArgKind::Group],
+        "in a script only, where `vfio_open` is a move: the claim alone \
+         (`VFIO_GROUP_SET_CONTAINER`)",
+    ),
+    (
+        "vfio_attach",
+        &[ArgKind::Group],
+        "in a script only, after `vfio_claim`: the rest of the open (`VFIO_SET_IOMMU`)",
     ),
     (
         "vfio_close",
         &[ArgKind::Group],
-        "close it: detach the user's domain, release ownership",
+        "close it: detach the user's domain (blocking while still owned), then release \
+         ownership (the default domain); other moves may happen between",
     ),
     (
         "raise_aer",
@@ -340,6 +368,11 @@ pub static DEVICE_FLAGS: &[(&str, &str)] = &[
     ("ats", "ATS capable"),
     ("ats_required", "needs ATS to work (CXL.cache)"),
     ("hotplug", "absent at boot; the `add` move brings it"),
+    (
+        "driver",
+        "a built-in driver bound to it before userspace runs, at boot and whenever it is \
+         added (`driver = pcieport`)",
+    ),
 ];
 
 const SCENARIO_KEYS: &[&str] = &["name", "platform", "vfio_backend"];
@@ -506,6 +539,8 @@ pub fn check(ast: &ScenarioAst, whole: Span, origin: Origin) -> Result<Scenario,
     };
     let mut moves_decl: Option<&StepsDecl> = None;
     let mut script_decl: Option<&StepsDecl> = None;
+    // Devices bound at boot, with the span of their `driver = NAME`.
+    let mut boot_drivers: Vec<(String, Span)> = Vec::new();
 
     for item in &ast.items {
         match item {
@@ -662,8 +697,11 @@ pub fn check(ast: &ScenarioAst, whole: Span, origin: Origin) -> Result<Scenario,
                     if !declare(&mut names.devices, &d.name, "device", &mut issues) {
                         continue;
                     }
-                    if let Some(dev) = check_device(d, &g.name.to_string(), &mut issues) {
+                    if let Some((dev, span)) = check_device(d, &g.name.to_string(), &mut issues) {
                         members.push(dev.name.clone());
+                        if let Some(span) = span {
+                            boot_drivers.push((dev.name.clone(), span));
+                        }
                         devices.push(dev);
                     }
                 }
@@ -695,6 +733,33 @@ pub fn check(ast: &ScenarioAst, whole: Span, origin: Origin) -> Result<Scenario,
                     *slot = Some(s);
                 }
             }
+        }
+    }
+
+    for (dev, span) in &boot_drivers {
+        let Some(drv) = devices
+            .iter()
+            .find(|d| d.name == *dev)
+            .and_then(|d| d.driver.as_ref())
+        else {
+            continue;
+        };
+        if !names.drivers.contains_key(drv) {
+            let help = match suggest(drv, names.drivers.keys().map(String::as_str)) {
+                Some(s) => {
+                    format!("did you mean `{s}`? declare drivers with `driver NAME {{ ... }}`")
+                }
+                None => "declare it with `driver NAME { ... }`".to_string(),
+            };
+            issues.push(
+                Issue::new(
+                    Code::UndeclaredDriver,
+                    *span,
+                    format!("no driver named `{drv}`"),
+                )
+                .label("undeclared driver")
+                .help(help),
+            );
         }
     }
 
@@ -769,6 +834,14 @@ pub fn check(ast: &ScenarioAst, whole: Span, origin: Origin) -> Result<Scenario,
                     other => (other, 1),
                 };
                 let Some(mv) = cx.step(call, &mut issues) else { continue };
+                if let Move::VfioClaim { group } | Move::VfioAttach { group } = &mv {
+                    issues.push(
+                        Issue::new(Code::BadMove, call.span(), format!("`{mv}` is a script step, not a move"))
+                            .label("only in a script")
+                            .help(format!("declare `vfio_open({group});`: the checker explores the claim and the attach as steps of their own")),
+                    );
+                    continue;
+                }
                 if let Some(i) = moves.iter().position(|m| m.mv == mv) {
                     issues.push(
                         Issue::new(Code::DuplicateMove, call.span(), format!("move `{mv}` is declared twice"))
@@ -794,7 +867,25 @@ pub fn check(ast: &ScenarioAst, whole: Span, origin: Origin) -> Result<Scenario,
             let Some(step) = cx.step(expr, &mut issues) else {
                 continue;
             };
-            match moves.iter().position(|m| m.mv == step) {
+            // The halves of an open are allowed where the open is; the claim counts
+            // against its bound.
+            let (allowed_as, counts) = match &step {
+                Move::VfioClaim { group } => (
+                    Move::VfioOpen {
+                        group: group.clone(),
+                    },
+                    true,
+                ),
+                Move::VfioAttach { group } => (
+                    Move::VfioOpen {
+                        group: group.clone(),
+                    },
+                    false,
+                ),
+                other => (other.clone(), true),
+            };
+            match moves.iter().position(|m| m.mv == allowed_as) {
+                Some(_) if !counts => {}
                 None => {
                     let mut issue = Issue::new(
                         Code::ScriptStepNotAllowed,
@@ -903,16 +994,27 @@ fn unknown_flag(key: &Ident, what: &str, flags: &[(&str, &str)], issues: &mut Ve
     );
 }
 
-/// Reads the flags of a declaration; `valued` names the one flag that takes a string.
+/// What a declaration's flags say: the flags given (with their spans), the value of the
+/// one flag that takes a string, and the values of the flags that take a name.
+struct Flags {
+    set: BTreeMap<String, Span>,
+    value: Option<String>,
+    names: BTreeMap<String, (String, Span)>,
+}
+
+/// Reads the flags of a declaration; `valued` names the one flag that takes a string,
+/// `named` the flags that take a name (`driver = pcieport`).
 fn flags(
     d: &Decl,
     what: &str,
     table: &[(&str, &str)],
     valued: &str,
+    named: &[&str],
     issues: &mut Vec<Issue>,
-) -> (BTreeMap<String, Span>, Option<String>) {
+) -> Flags {
     let mut set = BTreeMap::new();
     let mut value = None;
+    let mut names = BTreeMap::new();
     for f in &d.flags {
         let k = f.key.to_string();
         if !table.iter().any(|t| t.0 == k) {
@@ -930,6 +1032,22 @@ fn flags(
                 .also(first, "first given here")
                 .help("keep one"),
             );
+        }
+        if named.contains(&k.as_str()) {
+            match f.value.as_ref().and_then(ident_value) {
+                Some(v) => {
+                    let span = f.value.as_ref().map_or(f.key.span(), |v| v.span());
+                    names.insert(k, (v, span));
+                }
+                None => issues.push(
+                    Issue::new(Code::BadValue, f.key.span(), format!("`{k}` takes a name"))
+                        .label("expected `= NAME`")
+                        .help(format!(
+                            "write `{k} = NAME`, with a name declared in the scenario"
+                        )),
+                ),
+            }
+            continue;
         }
         match (&f.value, k == valued) {
             (
@@ -963,12 +1081,16 @@ fn flags(
                 .help(format!("write `{what} NAME {{ ... }}`")),
         );
     }
-    (set, value)
+    Flags { set, value, names }
 }
 
 fn check_driver(d: &Decl, issues: &mut Vec<Issue>) -> Option<Driver> {
     let doc = docs(&d.attrs, issues).map(|d| d.0).unwrap_or_default();
-    let (set, kernel_name) = flags(d, "driver", DRIVER_FLAGS, "name", issues);
+    let Flags {
+        set,
+        value: kernel_name,
+        ..
+    } = flags(d, "driver", DRIVER_FLAGS, "name", &[], issues);
     let has = |k: &str| set.contains_key(k);
     Some(Driver {
         name: d.name.to_string(),
@@ -982,9 +1104,15 @@ fn check_driver(d: &Decl, issues: &mut Vec<Issue>) -> Option<Driver> {
     })
 }
 
-fn check_device(d: &Decl, group: &str, issues: &mut Vec<Issue>) -> Option<Device> {
+/// A device and, when it names a boot-time driver, where (checked once every driver is
+/// declared).
+fn check_device(d: &Decl, group: &str, issues: &mut Vec<Issue>) -> Option<(Device, Option<Span>)> {
     let doc = docs(&d.attrs, issues).map(|d| d.0).unwrap_or_default();
-    let (set, pci) = flags(d, "device", DEVICE_FLAGS, "pci", issues);
+    let Flags {
+        set,
+        value: pci,
+        names,
+    } = flags(d, "device", DEVICE_FLAGS, "pci", &["driver"], issues);
     if let Some(p) = &pci {
         if !valid_bdf(p) {
             let span = set.get("pci").copied().unwrap_or(d.name.span());
@@ -1008,7 +1136,9 @@ fn check_device(d: &Decl, group: &str, issues: &mut Vec<Issue>) -> Option<Device
         ats: has("ats") || has("ats_required"),
         ats_required: has("ats_required"),
         hotplug: has("hotplug"),
+        driver: names.get("driver").map(|(n, _)| n.clone()),
     })
+    .map(|dev| (dev, names.get("driver").map(|(_, s)| *s)))
 }
 
 fn valid_bdf(s: &str) -> bool {
@@ -1114,6 +1244,8 @@ impl StepCx<'_> {
             },
             "unbind" => Move::Unbind { device: dev(0) },
             "vfio_open" => Move::VfioOpen { group: dev(0) },
+            "vfio_claim" => Move::VfioClaim { group: dev(0) },
+            "vfio_attach" => Move::VfioAttach { group: dev(0) },
             "vfio_close" => Move::VfioClose { group: dev(0) },
             "raise_aer" => Move::RaiseAer { device: dev(0) },
             "write_type" => Move::WriteType {

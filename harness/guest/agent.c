@@ -10,15 +10,21 @@
  * /script, one command per line:
  *   serr BDF                  set SERR# enable in the bridge's Bridge Control register
  *   release BDF               unbind whatever driver the device has (set-up, not a step)
+ *   expect BDF DRIVER         check that a built-in driver bound the device at boot
+ *                             (set-up, not a step)
  *   bind N BDF DRIVER         driver_override + bind
  *   unbind N BDF
  *   raise N BDF               ask the host to inject AER, wait for the aerdrv count
- *   vfio_open N BDF           type1: container, group, SET_CONTAINER, SET_IOMMU
+ *   vfio_claim N BDF          type1: container, group, VFIO_GROUP_SET_CONTAINER
+ *   vfio_attach N BDF         type1: VFIO_SET_IOMMU
+ *   vfio_open N BDF           vfio_claim, then vfio_attach
  *   vfio_close N
+ *   skip N                    a step the model says cannot happen: not performed
  *   wait_ms MS                deadline for each raise (default 15000)
  *
  * Results:
  *   SWITCHYARD RESULT N ok
+ *   SWITCHYARD RESULT N skipped
  *   SWITCHYARD RESULT N errno=E NAME at=WHAT
  *   SWITCHYARD RAISE N BDF                      (the host injects now)
  *   SWITCHYARD RESULT N irq=delivered|none count=BEFORE->AFTER
@@ -219,49 +225,80 @@ static void do_raise(int step, const char *bdf)
 	    after > before ? "delivered" : "none", before, after);
 }
 
-static void do_vfio_open(int step, const char *bdf)
+/* VFIO_GROUP_SET_CONTAINER: the DMA-ownership claim. Returns 0 or the errno. */
+static int vfio_claim(int step, const char *bdf)
 {
 	char path[PATH_MAX], link[PATH_MAX];
-	struct vfio_group_status status = { .argsz = sizeof(status) };
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0) {
 		fail(step, errno, "iommu_group");
-		return;
+		return errno;
 	}
 	link[n] = '\0';
 	vfio_container = open("/dev/vfio/vfio", O_RDWR);
 	if (vfio_container < 0) {
 		fail(step, errno, "open-container");
-		return;
+		return errno;
 	}
 	snprintf(path, sizeof(path), "/dev/vfio/%s", basename(link));
 	vfio_group = open(path, O_RDWR);
 	if (vfio_group < 0) {
 		fail(step, errno, "open-group");
-		return;
+		return errno;
 	}
-	if (ioctl(vfio_group, VFIO_GROUP_GET_STATUS, &status)) {
-		fail(step, errno, "VFIO_GROUP_GET_STATUS");
-		return;
-	}
-	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		fail(step, EBUSY, "not-viable");
-		return;
-	}
-	/* The DMA-ownership claim happens here. */
 	if (ioctl(vfio_group, VFIO_GROUP_SET_CONTAINER, &vfio_container)) {
 		fail(step, errno, "VFIO_GROUP_SET_CONTAINER");
-		return;
+		return errno;
 	}
-	/* type1 attaches its paging domain, then installs the MSI cookie. */
+	return 0;
+}
+
+/* VFIO_SET_IOMMU: type1 attaches its paging domain, then installs the MSI cookie. */
+static int vfio_attach(int step)
+{
 	if (ioctl(vfio_container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU)) {
 		fail(step, errno, "VFIO_SET_IOMMU");
+		return errno;
+	}
+	return 0;
+}
+
+static void do_vfio_claim(int step, const char *bdf)
+{
+	if (!vfio_claim(step, bdf))
+		say("RESULT %d ok", step);
+}
+
+static void do_vfio_attach(int step)
+{
+	if (!vfio_attach(step))
+		say("RESULT %d ok", step);
+}
+
+static void do_vfio_open(int step, const char *bdf)
+{
+	if (!vfio_claim(step, bdf) && !vfio_attach(step))
+		say("RESULT %d ok", step);
+}
+
+/* Set-up: a built-in driver must have bound the device before userspace ran. */
+static void do_expect(const char *bdf, const char *driver)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0) {
+		say("SETUP expect %s %s found=none", bdf, driver);
 		return;
 	}
-	say("RESULT %d ok", step);
+	link[n] = '\0';
+	if (strcmp(basename(link), driver))
+		say("SETUP expect %s %s found=%s", bdf, driver, basename(link));
 }
 
 static void do_vfio_close(int step)
@@ -289,8 +326,13 @@ static void run_script(FILE *script)
 
 			if (err)
 				say("SETUP release %s errno=%d", bdf, err);
+		} else if (sscanf(line, "expect %63s %63s", bdf, arg) == 2) {
+			do_expect(bdf, arg);
 		} else if (sscanf(line, "wait_ms %d", &wait_ms) == 1) {
 			continue;
+		} else if (sscanf(line, "skip %d", &step) == 1) {
+			say("STEP %d skip", step);
+			say("RESULT %d skipped", step);
 		} else if (sscanf(line, "%31s %d %63s %63s", verb, &step, bdf, arg) >= 2) {
 			say("STEP %d %s", step, verb);
 			if (!strcmp(verb, "bind"))
@@ -301,6 +343,10 @@ static void run_script(FILE *script)
 				do_raise(step, bdf);
 			else if (!strcmp(verb, "vfio_open"))
 				do_vfio_open(step, bdf);
+			else if (!strcmp(verb, "vfio_claim"))
+				do_vfio_claim(step, bdf);
+			else if (!strcmp(verb, "vfio_attach"))
+				do_vfio_attach(step);
 			else if (!strcmp(verb, "vfio_close"))
 				do_vfio_close(step);
 			else

@@ -183,7 +183,11 @@ pub fn machine(s: &Scenario) -> Result<Machine, GuestError> {
 
 /// The agent's `/script`: set-up (SERR# on AER ports, every device unbound), then one
 /// line per script step.
-pub fn script(s: &Scenario, wait_ms: u64) -> Result<String, GuestError> {
+/// The agent's script for the scenario's fixed script. `possible[i]` says whether the
+/// model can take step `i + 1` in the state the steps before it reach: a step it cannot
+/// take is written as `skip`, so the guest does not perform what the model says does not
+/// happen (both sides then report it not performed).
+pub fn script(s: &Scenario, wait_ms: u64, possible: &[bool]) -> Result<String, GuestError> {
     let pci = |name: &str| {
         s.device(name)
             .and_then(|d| d.pci.clone())
@@ -195,13 +199,42 @@ pub fn script(s: &Scenario, wait_ms: u64) -> Result<String, GuestError> {
         if d.bridge && d.aer {
             out.push_str(&format!("serr {addr}\n"));
         }
-        out.push_str(&format!("release {addr}\n"));
+        // A built-in driver bound it at boot, as the model's boot does; any other driver
+        // the kernel bound is set aside, so the script starts from the model's state.
+        match d.driver.as_deref().and_then(|n| s.driver(n)) {
+            Some(drv) => out.push_str(&format!("expect {addr} {}\n", drv.kernel_name)),
+            None => out.push_str(&format!("release {addr}\n")),
+        }
     }
     if s.script.is_empty() {
         return Err(unsupported(s, "it has no fixed script to replay"));
     }
+    let group_bdf = |group: &str| -> Result<String, GuestError> {
+        let g = s
+            .group(group)
+            .ok_or_else(|| unsupported(s, format!("no group `{group}`")))?;
+        let first = g
+            .devices
+            .first()
+            .ok_or_else(|| unsupported(s, format!("group `{group}` is empty")))?;
+        pci(first)
+    };
+    let type1 = || {
+        if s.vfio_backend == switchyard_dsl::scenario::VfioBackend::Type1 {
+            Ok(())
+        } else {
+            Err(unsupported(
+                s,
+                "the agent opens VFIO through the type1 container only",
+            ))
+        }
+    };
     for (i, step) in s.script.iter().enumerate() {
         let n = i + 1;
+        if !possible.get(i).copied().unwrap_or(true) {
+            out.push_str(&format!("skip {n}\n"));
+            continue;
+        }
         let line = match step {
             Move::Bind { device, driver } => {
                 let drv = s
@@ -212,20 +245,16 @@ pub fn script(s: &Scenario, wait_ms: u64) -> Result<String, GuestError> {
             Move::Unbind { device } => format!("unbind {n} {}", pci(device)?),
             Move::RaiseAer { device } => format!("raise {n} {}", pci(device)?),
             Move::VfioOpen { group } => {
-                if s.vfio_backend != switchyard_dsl::scenario::VfioBackend::Type1 {
-                    return Err(unsupported(
-                        s,
-                        "the agent opens VFIO through the type1 container only",
-                    ));
-                }
-                let g = s
-                    .group(group)
-                    .ok_or_else(|| unsupported(s, format!("no group `{group}`")))?;
-                let first = g
-                    .devices
-                    .first()
-                    .ok_or_else(|| unsupported(s, format!("group `{group}` is empty")))?;
-                format!("vfio_open {n} {}", pci(first)?)
+                type1()?;
+                format!("vfio_open {n} {}", group_bdf(group)?)
+            }
+            Move::VfioClaim { group } => {
+                type1()?;
+                format!("vfio_claim {n} {}", group_bdf(group)?)
+            }
+            Move::VfioAttach { group } => {
+                type1()?;
+                format!("vfio_attach {n} {}", group_bdf(group)?)
             }
             Move::VfioClose { .. } => format!("vfio_close {n} -"),
             other => {
@@ -296,13 +325,17 @@ mod tests {
         );
         assert_eq!(m.kernel_args, ["pci=config_acs=xxxxxx0@0000:00:02.0"]);
         assert_eq!(m.port_ids["0000:00:02.0"], "rp1");
-        let text = script(&s, 15000).unwrap();
+        let text = script(&s, 15000, &[true; 6]).unwrap();
         assert_eq!(
             text,
-            "wait_ms 15000\nserr 0000:00:02.0\nrelease 0000:00:02.0\nrelease 0000:01:00.0\n\
-             bind 1 0000:00:02.0 pcieport\nraise 2 0000:00:02.0\nbind 3 0000:01:00.0 vfio-pci\n\
-             vfio_open 4 0000:00:02.0\nraise 5 0000:00:02.0\nvfio_close 6 -\nraise 7 0000:00:02.0\n"
+            "wait_ms 15000\nserr 0000:00:02.0\nexpect 0000:00:02.0 pcieport\n\
+             release 0000:01:00.0\nraise 1 0000:00:02.0\nbind 2 0000:01:00.0 vfio-pci\n\
+             vfio_open 3 0000:00:02.0\nraise 4 0000:00:02.0\nvfio_close 5 -\nraise 6 0000:00:02.0\n"
         );
+        // A step the model cannot take is not performed.
+        let text = script(&s, 15000, &[true, true, true, true, false, true]).unwrap();
+        assert!(text.contains("\nskip 5\n"), "{text}");
+        assert!(!text.contains("vfio_close"), "{text}");
     }
 
     #[test]

@@ -119,6 +119,8 @@ pub struct SmmuEvent {
 pub enum GuestResult {
     /// The step succeeded.
     Ok,
+    /// The step was not performed: the model says it cannot happen in this state.
+    Skipped,
     /// A system call failed.
     Errno {
         /// The errno value.
@@ -422,6 +424,11 @@ impl ConsoleParser {
             ["RESULT", _, "ok"] => {
                 if let Some(s) = self.current() {
                     s.result = Some(GuestResult::Ok);
+                }
+            }
+            ["RESULT", _, "skipped"] => {
+                if let Some(s) = self.current() {
+                    s.result = Some(GuestResult::Skipped);
                 }
             }
             ["RESULT", _, errno, name, at] if errno.starts_with("errno=") => {

@@ -3,9 +3,9 @@
 //! trace. A state budget ends the search with "inconclusive", never with memory exhaustion.
 
 use crate::interp::PolicyHooks;
-use crate::machine::{Machine, State};
+use crate::machine::{Machine, State, VfioStep};
 use crate::moves::{apply, boot, enabled, Mv, Outcome};
-use crate::props::{state_violation, step_violation, user_has, Property};
+use crate::props::{boot_violation, state_violation, step_violation, user_has, Property};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
@@ -114,24 +114,45 @@ struct Link {
     mv: u16,
 }
 
-/// The moves of a scenario, resolved.
-pub(crate) fn resolved_moves(s: &Scenario) -> Vec<Mv> {
-    s.moves.iter().map(|m| Mv::resolve(s, &m.mv)).collect()
+/// A transition the checker tries, and the scenario move whose bound it counts against:
+/// the first kernel step of a move counts, the steps that continue it (the attach and
+/// MSI cookie of an open, the release of a close) are enabled only by the state the
+/// first one leaves.
+#[derive(Clone, Copy)]
+pub(crate) struct Transition {
+    pub(crate) mv: Mv,
+    pub(crate) bound: Option<usize>,
+}
+
+/// The transitions of a scenario: every kernel step of every move, each once.
+pub(crate) fn transitions(s: &Scenario) -> Vec<Transition> {
+    let mut out: Vec<Transition> = Vec::new();
+    for (i, m) in s.moves.iter().enumerate() {
+        for (k, mv) in Mv::resolve(s, &m.mv).into_iter().enumerate() {
+            if !out.iter().any(|t| t.mv == mv) {
+                out.push(Transition {
+                    mv,
+                    bound: (k == 0).then_some(i),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Checks a policy against a scenario.
 pub fn check(hooks: &dyn PolicyHooks, scenario: &Scenario, opts: Options) -> Report {
     let start = Instant::now();
-    let moves = resolved_moves(scenario);
+    let moves = transitions(scenario);
     let applicable: Vec<Property> = Property::ALL
         .into_iter()
         .filter(|p| p.applies(scenario))
         .collect();
     let vfio_groups: Vec<usize> = moves
         .iter()
-        .filter_map(|m| {
-            if let Mv::VfioOpen(g) = m {
-                Some(*g)
+        .filter_map(|t| {
+            if let Mv::VfioClaim(g) = t.mv {
+                Some(g)
             } else {
                 None
             }
@@ -168,6 +189,11 @@ pub fn check(hooks: &dyn PolicyHooks, scenario: &Scenario, opts: Options) -> Rep
     {
         let m = Machine::new(scenario, init.clone());
         check_state(&m, 0, &mut found);
+        for &p in &applicable {
+            if let Some(why) = boot_violation(&m, p) {
+                found.entry(p).or_insert((0, None, why));
+            }
+        }
         for (i, &g) in vfio_groups.iter().enumerate() {
             opened[i] |= user_has(&m, g);
         }
@@ -179,15 +205,20 @@ pub fn check(hooks: &dyn PolicyHooks, scenario: &Scenario, opts: Options) -> Rep
     'search: while let Some((state, idx)) = queue.pop_front() {
         let depth = usize::from(depth_of[idx as usize]);
         max_depth = max_depth.max(depth);
-        for (mi, &mv) in moves.iter().enumerate() {
-            if state.used[mi] >= scenario.moves[mi].bound as u8 {
+        for (mi, t) in moves.iter().enumerate() {
+            let mv = t.mv;
+            if t.bound
+                .is_some_and(|b| state.used[b] >= scenario.moves[b].bound as u8)
+            {
                 continue;
             }
             let mut m = Machine::new(scenario, state.clone());
             if !enabled(&m, mv) {
                 continue;
             }
-            m.state.used[mi] += 1;
+            if let Some(b) = t.bound {
+                m.state.used[b] += 1;
+            }
             let outcome = apply(&mut m, hooks, mv);
             transitions += 1;
             for &p in &applicable {
@@ -197,9 +228,17 @@ pub fn check(hooks: &dyn PolicyHooks, scenario: &Scenario, opts: Options) -> Rep
                     }
                 }
             }
-            if let (Mv::VfioOpen(_), Outcome::Failed { errno }) = (mv, &outcome) {
+            if let (
+                Mv::VfioClaim(_) | Mv::VfioAttach(_) | Mv::VfioCookie(_),
+                Outcome::Failed { errno },
+            ) = (mv, &outcome)
+            {
                 if failed_open.is_none() {
-                    failed_open = Some((idx, mi as u16, format!("vfio_open fails with {errno}")));
+                    failed_open = Some((
+                        idx,
+                        mi as u16,
+                        format!("{} fails with {errno}", mv.label(scenario)),
+                    ));
                 }
             }
             if index.contains_key(&m.state) {
@@ -339,7 +378,7 @@ pub fn check(hooks: &dyn PolicyHooks, scenario: &Scenario, opts: Options) -> Rep
 
 /// Replays moves (indices into the scenario's moves) from boot, recording each step.
 pub(crate) fn replay(hooks: &dyn PolicyHooks, scenario: &Scenario, path: &[u16]) -> Vec<Step> {
-    let moves = resolved_moves(scenario);
+    let moves = transitions(scenario);
     let (state, events) = boot(scenario, hooks, true);
     let before = describe(&Machine::new(scenario, Machine::empty_state(scenario)));
     let mut m = Machine::new(scenario, state);
@@ -354,11 +393,14 @@ pub(crate) fn replay(hooks: &dyn PolicyHooks, scenario: &Scenario, path: &[u16])
         let before = describe(&m);
         m.logging = true;
         m.log.clear();
-        m.state.used[usize::from(mi)] += 1;
-        let outcome = apply(&mut m, hooks, moves[usize::from(mi)]);
+        let t = moves[usize::from(mi)];
+        if let Some(b) = t.bound {
+            m.state.used[b] += 1;
+        }
+        let outcome = apply(&mut m, hooks, t.mv);
         steps.push(Step {
             n: i + 1,
-            mv: scenario.moves[usize::from(mi)].mv.to_string(),
+            mv: t.mv.label(scenario),
             outcome: Some(outcome),
             events: std::mem::take(&mut m.log),
             changes: diff(&before, &describe(&m)),
@@ -383,6 +425,14 @@ pub(crate) fn describe(m: &Machine) -> Vec<(String, String)> {
             },
         ));
         out.push((format!("{name}.owner_cnt"), gs.owner_cnt.to_string()));
+        let vfio = match gs.vfio {
+            VfioStep::Closed => "closed",
+            VfioStep::Claimed => "claimed",
+            VfioStep::Attached => "attached, no MSI cookie yet",
+            VfioStep::Open => "open",
+            VfioStep::Detached => "detached, not yet released",
+        };
+        out.push((format!("{name}.vfio"), vfio.to_string()));
         out.push((format!("{name}.default_type"), gs.default_type.to_string()));
     }
     for (d, ds) in m.state.devices.iter().enumerate() {
@@ -479,8 +529,22 @@ pub fn run_script(hooks: &dyn PolicyHooks, scenario: &Scenario) -> Vec<ScriptSte
     let mut m = Machine::new(scenario, state);
     let mut out = Vec::new();
     for (i, step) in scenario.script.iter().enumerate() {
-        let mv = Mv::resolve(scenario, step);
-        let outcome = enabled(&m, mv).then(|| apply(&mut m, hooks, mv));
+        // A step is possible when its first kernel step is; the rest follow until one
+        // fails (a close of a group only claimed has no release to follow).
+        let steps = Mv::resolve(scenario, step);
+        let outcome = enabled(&m, steps[0]).then(|| {
+            let mut last = Outcome::Ok;
+            for &mv in &steps {
+                if !enabled(&m, mv) {
+                    continue;
+                }
+                last = apply(&mut m, hooks, mv);
+                if matches!(last, Outcome::Failed { .. }) {
+                    break;
+                }
+            }
+            last
+        });
         let domains = (0..scenario.groups.len())
             .map(|g| {
                 let d = m.state.groups[g]

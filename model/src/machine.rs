@@ -82,6 +82,33 @@ pub struct GroupState {
     pub(crate) user_gen: u8,
     /// The current user domain has its MSI cookie (`iommu_get_msi_cookie()`).
     pub(crate) user_cookie: bool,
+    /// How far a user's VFIO open or close of the group has got.
+    pub(crate) vfio: VfioStep,
+}
+
+/// The kernel steps of a VFIO open and close, each a transition of its own: between any
+/// two, other moves can happen (nothing the VFIO core holds excludes a bind, a hot-add or
+/// an interrupt).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum VfioStep {
+    /// No user has the group.
+    Closed,
+    /// Claimed: type1 `VFIO_GROUP_SET_CONTAINER` (`vfio_container_attach_group()` ->
+    /// `iommu_group_claim_dma_owner()`), iommufd `VFIO_DEVICE_BIND_IOMMUFD`
+    /// (`iommu_device_claim_dma_owner()`): the group is in its blocking domain.
+    Claimed,
+    /// type1 only, inside `VFIO_SET_IOMMU`: `vfio_iommu_type1_attach_group()` has
+    /// attached the user's paging domain (`iommu_attach_group()`) and replayed its
+    /// mappings, but not yet called `iommu_get_msi_cookie()`. `iommu->lock` is held, which
+    /// neither a bind nor `iommu_dma_prepare_msi()` takes.
+    Attached,
+    /// Open: the user's domain is attached and has its MSI cookie.
+    Open,
+    /// Closing: `vfio_group_detach_container()` has detached the user's domain
+    /// (`iommu_detach_group()`: the blocking domain, as the group is still owned) and not
+    /// yet released ownership.
+    Detached,
 }
 
 /// The whole modelled system. Hashable: the explorer stores each distinct state once.
@@ -157,6 +184,7 @@ impl<'s> Machine<'s> {
                     owner_cnt: 0,
                     user_gen: 0,
                     user_cookie: false,
+                    vfio: VfioStep::Closed,
                 })
                 .collect(),
             used: vec![0; scenario.moves.len()],

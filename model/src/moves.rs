@@ -2,27 +2,40 @@
 //! what can be observed of it. The hooks are the policy's; the sequences are Linux 6.12's.
 
 use crate::interp::{PolicyHooks, Value};
-use crate::machine::{DevId, GroupId, Machine, Msi, MsiAddr, State};
+use crate::machine::{DevId, GroupId, Machine, Msi, MsiAddr, State, VfioStep};
 use serde::Serialize;
 use std::fmt;
 use switchyard_dsl::scenario::{Move, Scenario, VfioBackend};
 use switchyard_dsl::vocab::{DomainLit, DomainType, Errno, Hook, NotifyAction};
 
-/// A move with its names resolved to indices.
+/// A transition of the environment, with its names resolved to indices. Most are a
+/// scenario move; a VFIO open and close are several, one per kernel step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Mv {
     Add(DevId),
     Remove(DevId),
     Bind(DevId, u8),
     Unbind(DevId),
-    VfioOpen(GroupId),
-    VfioClose(GroupId),
+    /// The claim that starts an open (`vfio_open` counts these against its bound).
+    VfioClaim(GroupId),
+    /// The user's domain attached: type1 `VFIO_SET_IOMMU` up to the MSI cookie; iommufd
+    /// `VFIO_DEVICE_ATTACH_IOMMUFD_PT`, cookie first.
+    VfioAttach(GroupId),
+    /// type1's `iommu_get_msi_cookie()`, the end of `VFIO_SET_IOMMU`.
+    VfioCookie(GroupId),
+    /// The user closes the group: the user's domain detached (`vfio_close` counts these).
+    VfioDetach(GroupId),
+    /// Ownership released: the end of `vfio_group_detach_container()`.
+    VfioRelease(GroupId),
     RaiseAer(DevId),
     WriteType(GroupId, DomainType),
 }
 
 impl Mv {
-    pub(crate) fn resolve(s: &Scenario, m: &Move) -> Mv {
+    /// The transitions a scenario move stands for, in the order the kernel takes them: one
+    /// for most moves; the claim, the attach and (type1) the MSI cookie for `vfio_open`;
+    /// the detach and the release for `vfio_close`.
+    pub(crate) fn resolve(s: &Scenario, m: &Move) -> Vec<Mv> {
         let dev = |n: &str| {
             s.devices
                 .iter()
@@ -35,21 +48,54 @@ impl Mv {
                 .position(|g| g.name == n)
                 .expect("checked scenario")
         };
+        let attach = |g: GroupId| match s.vfio_backend {
+            VfioBackend::Type1 => vec![Mv::VfioAttach(g), Mv::VfioCookie(g)],
+            VfioBackend::Iommufd => vec![Mv::VfioAttach(g)],
+        };
         match m {
-            Move::Add { device } => Mv::Add(dev(device)),
-            Move::Remove { device } => Mv::Remove(dev(device)),
-            Move::Bind { device, driver } => Mv::Bind(
+            Move::Add { device } => vec![Mv::Add(dev(device))],
+            Move::Remove { device } => vec![Mv::Remove(dev(device))],
+            Move::Bind { device, driver } => vec![Mv::Bind(
                 dev(device),
                 s.drivers
                     .iter()
                     .position(|d| d.name == *driver)
                     .expect("checked scenario") as u8,
-            ),
-            Move::Unbind { device } => Mv::Unbind(dev(device)),
-            Move::VfioOpen { group } => Mv::VfioOpen(grp(group)),
-            Move::VfioClose { group } => Mv::VfioClose(grp(group)),
-            Move::RaiseAer { device } => Mv::RaiseAer(dev(device)),
-            Move::WriteType { group, ty } => Mv::WriteType(grp(group), *ty),
+            )],
+            Move::Unbind { device } => vec![Mv::Unbind(dev(device))],
+            Move::VfioOpen { group } => {
+                let g = grp(group);
+                let mut v = vec![Mv::VfioClaim(g)];
+                v.extend(attach(g));
+                v
+            }
+            Move::VfioClaim { group } => vec![Mv::VfioClaim(grp(group))],
+            Move::VfioAttach { group } => attach(grp(group)),
+            Move::VfioClose { group } => {
+                let g = grp(group);
+                vec![Mv::VfioDetach(g), Mv::VfioRelease(g)]
+            }
+            Move::RaiseAer { device } => vec![Mv::RaiseAer(dev(device))],
+            Move::WriteType { group, ty } => vec![Mv::WriteType(grp(group), *ty)],
+        }
+    }
+
+    /// The transition as a trace shows it: the kernel step, named after its move.
+    pub(crate) fn label(self, s: &Scenario) -> String {
+        let d = |d: DevId| s.devices[d].name.as_str();
+        let g = |g: GroupId| s.groups[g].name.as_str();
+        match self {
+            Mv::Add(x) => format!("add({})", d(x)),
+            Mv::Remove(x) => format!("remove({})", d(x)),
+            Mv::Bind(x, drv) => format!("bind({}, {})", d(x), s.drivers[usize::from(drv)].name),
+            Mv::Unbind(x) => format!("unbind({})", d(x)),
+            Mv::VfioClaim(x) => format!("vfio_claim({})", g(x)),
+            Mv::VfioAttach(x) => format!("vfio_attach({})", g(x)),
+            Mv::VfioCookie(x) => format!("vfio_msi_cookie({})", g(x)),
+            Mv::VfioDetach(x) => format!("vfio_detach({})", g(x)),
+            Mv::VfioRelease(x) => format!("vfio_release({})", g(x)),
+            Mv::RaiseAer(x) => format!("raise_aer({})", d(x)),
+            Mv::WriteType(x, ty) => format!("write_type({}, {ty})", g(x)),
         }
     }
 }
@@ -118,7 +164,9 @@ fn notify(m: &mut Machine, hooks: &dyn PolicyHooks, action: NotifyAction, d: Dev
     run_void(m, hooks, Hook::BusNotify(action), &dev(d));
 }
 
-/// The state after boot: every device that is not `hotplug` probed, in order.
+/// The state after boot: every device that is not `hotplug` probed, in order, then each
+/// built-in driver bound to its devices before userspace runs (a `device_initcall` such
+/// as `pcie_portdrv_init()` registers the driver, which binds synchronously).
 pub(crate) fn boot(
     scenario: &Scenario,
     hooks: &dyn PolicyHooks,
@@ -131,7 +179,33 @@ pub(crate) fn boot(
             add_device(&mut m, hooks, d);
         }
     }
+    for (d, spec) in scenario.devices.iter().enumerate() {
+        if !spec.hotplug {
+            bind_builtin(&mut m, hooks, d);
+        }
+    }
     (m.state, m.log)
+}
+
+/// A device with a built-in driver gets it as soon as it is there (`device_add()` ->
+/// `bus_probe_device()`); a failed bind leaves it unbound, as the driver core does.
+fn bind_builtin(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
+    let Some(name) = &m.scenario.devices[d].driver else {
+        return;
+    };
+    let drv = m
+        .scenario
+        .drivers
+        .iter()
+        .position(|x| x.name == *name)
+        .expect("checked scenario: a device's built-in driver is declared") as u8;
+    if let Outcome::Failed { errno } = bind(m, hooks, d, drv) {
+        m.note(format!(
+            "{}: the built-in {} did not bind ({errno})",
+            m.dev_name(d),
+            m.scenario.drivers[usize::from(drv)].kernel_name
+        ));
+    }
 }
 
 /// `iommu_bus_notifier(BUS_NOTIFY_ADD_DEVICE)`: probe, then the notifier hook.
@@ -162,15 +236,20 @@ pub(crate) fn enabled(m: &Machine, mv: Mv) -> bool {
         // vfio-pci's remove does not wait for a group fd or a container, only for device
         // fds, which the model's user does not hold (see `vfio_remove`).
         Mv::Unbind(d) => st.devices[d].driver.is_some(),
-        Mv::VfioOpen(g) => {
-            !st.groups[g].owned
+        Mv::VfioClaim(g) => {
+            st.groups[g].vfio == VfioStep::Closed
+                && !st.groups[g].owned
                 && m.members(g).into_iter().any(|d| {
                     st.devices[d]
                         .driver
                         .is_some_and(|drv| m.scenario.drivers[usize::from(drv)].vfio)
                 })
         }
-        Mv::VfioClose(g) => st.groups[g].owned,
+        Mv::VfioAttach(g) => st.groups[g].vfio == VfioStep::Claimed,
+        Mv::VfioCookie(g) => st.groups[g].vfio == VfioStep::Attached,
+        // The user closes an open group, or one it only claimed (no domain to detach).
+        Mv::VfioDetach(g) => matches!(st.groups[g].vfio, VfioStep::Open | VfioStep::Claimed),
+        Mv::VfioRelease(g) => st.groups[g].vfio == VfioStep::Detached,
         Mv::RaiseAer(d) => st.devices[d].present,
         Mv::WriteType(g, _) => !m.members(g).is_empty(),
     }
@@ -181,6 +260,7 @@ pub(crate) fn apply(m: &mut Machine, hooks: &dyn PolicyHooks, mv: Mv) -> Outcome
     match mv {
         Mv::Add(d) => {
             add_device(m, hooks, d);
+            bind_builtin(m, hooks, d);
             Outcome::Ok
         }
         Mv::Remove(d) => {
@@ -206,9 +286,15 @@ pub(crate) fn apply(m: &mut Machine, hooks: &dyn PolicyHooks, mv: Mv) -> Outcome
             unbind(m, hooks, d);
             Outcome::Ok
         }
-        Mv::VfioOpen(g) => vfio_open(m, hooks, g),
-        Mv::VfioClose(g) => {
-            vfio_close(m, hooks, g);
+        Mv::VfioClaim(g) => vfio_claim(m, hooks, g),
+        Mv::VfioAttach(g) => vfio_attach(m, hooks, g),
+        Mv::VfioCookie(g) => vfio_cookie(m, hooks, g),
+        Mv::VfioDetach(g) => {
+            vfio_detach(m, hooks, g);
+            Outcome::Ok
+        }
+        Mv::VfioRelease(g) => {
+            vfio_release(m, hooks, g);
             Outcome::Ok
         }
         Mv::RaiseAer(d) => Outcome::Irq {
@@ -315,43 +401,77 @@ fn unbind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     notify(m, hooks, NotifyAction::UnboundDriver, d);
 }
 
-/// A user opens the group. Type1 (`VFIO_GROUP_SET_CONTAINER` + `VFIO_SET_IOMMU`): claim,
-/// attach the new paging domain, then `iommu_get_msi_cookie()`. iommufd: the hardware page
-/// table has its MSI cookie before the attach. On an error the VFIO core unwinds: the
-/// user's domain is detached and ownership released.
-fn vfio_open(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) -> Outcome {
+/// The claim: type1 `VFIO_GROUP_SET_CONTAINER` -> `vfio_container_attach_group()` ->
+/// `iommu_group_claim_dma_owner()`; iommufd `VFIO_DEVICE_BIND_IOMMUFD` ->
+/// `iommufd_device_bind()` -> `iommu_device_claim_dma_owner()`. The policy's `claim`
+/// hook is `__iommu_take_dma_ownership()`'s decision and domain switch; the owner is set
+/// after it.
+fn vfio_claim(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) -> Outcome {
     let gv = [Value::Group(g)];
     if let Err(errno) = hooks.run(m, Hook::Claim, &gv) {
         m.note(format!("{}: claim refused with {errno}", m.group_name(g)));
         return Outcome::Failed { errno };
     }
-    // __iommu_take_dma_ownership() after its domain switch.
     let gs = &mut m.state.groups[g];
     gs.owned = true;
     gs.owner_cnt += 1;
-    gs.user_gen = gs.user_gen.saturating_add(1);
-    gs.user_cookie = m.scenario.vfio_backend == VfioBackend::Iommufd;
+    gs.vfio = VfioStep::Claimed;
     m.note(format!("{}: owned by the user", m.group_name(g)));
+    Outcome::Ok
+}
+
+/// The user's domain attached. type1 `VFIO_SET_IOMMU` -> `vfio_iommu_type1_attach_group()`:
+/// a new paging domain, `iommu_attach_group()`, the replay; the MSI cookie comes after
+/// ([`vfio_cookie`]). iommufd `VFIO_DEVICE_ATTACH_IOMMUFD_PT` ->
+/// `iommufd_hw_pagetable_attach()`: `iommufd_group_setup_msi()` installs the cookie first,
+/// then the attach. A refused attach leaves the group claimed (type1's `out_detach`: back
+/// in the blocking domain), for the user to close.
+fn vfio_attach(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) -> Outcome {
+    let gv = [Value::Group(g)];
+    let iommufd = m.scenario.vfio_backend == VfioBackend::Iommufd;
+    let gs = &mut m.state.groups[g];
+    gs.user_gen = gs.user_gen.saturating_add(1);
+    gs.user_cookie = iommufd;
     if let Err(errno) = hooks.run(m, Hook::AttachUser, &gv) {
         m.note(format!("{}: attach refused with {errno}", m.group_name(g)));
-        vfio_close(m, hooks, g);
+        m.state.groups[g].user_cookie = false;
         return Outcome::Failed { errno };
     }
-    if !m.state.groups[g].user_cookie {
-        m.state.groups[g].user_cookie = true;
-        m.note(format!(
-            "{}: MSI cookie installed in the user's domain",
-            m.group_name(g)
-        ));
+    if iommufd {
+        return finish_open(m, hooks, g);
     }
+    m.state.groups[g].vfio = VfioStep::Attached;
+    Outcome::Ok
+}
+
+/// type1's last step of `VFIO_SET_IOMMU`: `iommu_get_msi_cookie()` on the user's domain,
+/// then the policy's `msi_cookie` hook.
+fn vfio_cookie(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) -> Outcome {
+    m.state.groups[g].user_cookie = true;
+    m.note(format!(
+        "{}: MSI cookie installed in the user's domain",
+        m.group_name(g)
+    ));
+    finish_open(m, hooks, g)
+}
+
+/// The `msi_cookie` hook, after the cookie exists; an error unwinds the attach (type1's
+/// `out_detach`), leaving the group claimed in its blocking domain.
+fn finish_open(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) -> Outcome {
+    let gv = [Value::Group(g)];
     if let Err(errno) = hooks.run(m, Hook::MsiCookie, &gv) {
         m.note(format!(
             "{}: msi_cookie failed with {errno}",
             m.group_name(g)
         ));
-        vfio_close(m, hooks, g);
+        run_void(m, hooks, Hook::DetachUser, &gv);
+        let gs = &mut m.state.groups[g];
+        gs.user_cookie = false;
+        gs.vfio = VfioStep::Claimed;
         return Outcome::Failed { errno };
     }
+    m.state.groups[g].vfio = VfioStep::Open;
+    m.note(format!("{}: open", m.group_name(g)));
     Outcome::Ok
 }
 
@@ -377,7 +497,7 @@ fn vfio_remove(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
         m.dev_name(d),
         m.group_name(g)
     ));
-    vfio_close(m, hooks, g);
+    vfio_detach_container(m, hooks, g);
 }
 
 /// The group's last member went (`__iommu_group_remove_device()`): `iommu_deinit_device()`
@@ -407,18 +527,43 @@ fn free_group(m: &mut Machine, g: GroupId) {
     gs.default_gen = 0;
     gs.user_gen = 0;
     gs.user_cookie = false;
+    gs.vfio = VfioStep::Closed;
 }
 
-/// The user closes the group: detach the paging domain, release ownership
-/// (`__iommu_release_dma_ownership()` clears owner and `owner_cnt` after the hook).
-fn vfio_close(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) {
-    let gv = [Value::Group(g)];
-    run_void(m, hooks, Hook::DetachUser, &gv);
-    run_void(m, hooks, Hook::Release, &gv);
+/// `vfio_group_detach_container()` at once, as a removed last VFIO device does: the
+/// user's domain detached if one is attached, then ownership released.
+fn vfio_detach_container(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) {
+    if matches!(m.state.groups[g].vfio, VfioStep::Open | VfioStep::Attached) {
+        run_void(m, hooks, Hook::DetachUser, &[Value::Group(g)]);
+    }
+    vfio_release(m, hooks, g);
+}
+
+/// The user closes the group (its fd, or `VFIO_GROUP_UNSET_CONTAINER`):
+/// `vfio_group_detach_container()` first detaches the user's domain (type1
+/// `vfio_iommu_type1_detach_group()` -> `iommu_detach_group()`: the blocking domain, as
+/// the group is still owned). A group only claimed has no domain to detach and is
+/// released at once.
+fn vfio_detach(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) {
+    if m.state.groups[g].vfio == VfioStep::Claimed {
+        vfio_release(m, hooks, g);
+        return;
+    }
+    run_void(m, hooks, Hook::DetachUser, &[Value::Group(g)]);
+    let gs = &mut m.state.groups[g];
+    gs.user_cookie = false;
+    gs.vfio = VfioStep::Detached;
+}
+
+/// Then `iommu_group_release_dma_owner()` -> `__iommu_release_dma_ownership()`: the
+/// policy's `release` hook, after which owner and `owner_cnt` are cleared.
+fn vfio_release(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) {
+    run_void(m, hooks, Hook::Release, &[Value::Group(g)]);
     let gs = &mut m.state.groups[g];
     gs.owned = false;
     gs.owner_cnt = 0;
     gs.user_cookie = false;
+    gs.vfio = VfioStep::Closed;
     m.note(format!("{}: released by the user", m.group_name(g)));
 }
 

@@ -2,7 +2,7 @@
 //! State properties hold in every reachable state; step properties hold for every move;
 //! `vfio-usable` asks that a state be reachable.
 
-use crate::machine::{Dom, Machine, Msi, State};
+use crate::machine::{Dom, Machine, Msi, State, VfioStep};
 use crate::moves::{Irq, Mv, Outcome};
 use serde::Serialize;
 use std::fmt;
@@ -51,13 +51,13 @@ impl Property {
     pub fn doc(self) -> &'static str {
         match self {
             Property::MsiDelivered => "An interrupt raised at a device whose bound driver uses MSI reaches the CPU (invariant I9).",
-            Property::NoSilentLoss => "A move that succeeds leaves every live MSI vector of a bound driver able to reach its doorbell; when that cannot be kept, the move fails with an error instead (I10).",
+            Property::NoSilentLoss => "A move that succeeds, and boot with its built-in drivers, leaves every live MSI vector of a bound driver able to reach its doorbell; when that cannot be kept, the move fails with an error instead (I10).",
             Property::UnboundIsolated => "A device without a bound driver has no ATS, is not in an identity domain (unless it requires direct mappings), and shares no DMA domain with a DMA-API user (I1-I3).",
             Property::RequireDirectKept => "A device that requires direct mappings (IORT RMR) is never in a domain without them: blocked or parked (I4).",
-            Property::AtsRequiredKept => "A device that needs ATS (CXL.cache) has it whenever a driver is bound (I6).",
+            Property::AtsRequiredKept => "A device that needs ATS (CXL.cache) has it whenever a driver is bound and its group is in an identity or paging domain; the blocking domain turns ATS off by design (I6, I2).",
             Property::DmaApiWorks => "A bound DMA-API driver's group is in its default domain with the driver counted, while no user owns it (I11).",
             Property::UserIsolated => "While a user owns a group, it is only ever in the blocking domain or the user's own domain (I12, I13).",
-            Property::VfioUsable => "A user can open the group through VFIO: some reachable state has it owned and in the user's domain.",
+            Property::VfioUsable => "A user can open the group through VFIO: some reachable state has the open completed, the group owned and in the user's domain with its MSI cookie.",
         }
     }
 
@@ -140,13 +140,24 @@ pub(crate) fn state_violation(m: &Machine, p: Property) -> Option<String> {
                     }
                 })
         }
+        // I6 asks for ATS in the domains that translate for the driver (identity and
+        // paging, the parking domain included); the blocking domain turns ATS off by
+        // design (I2), as it does in VFIO's claim before the user's domain is attached.
         Property::AtsRequiredKept => present()
             .filter(|&d| {
-                s.devices[d].ats_required && st.devices[d].driver.is_some() && !st.devices[d].ats_on
+                let dom = st.groups[m.group_of(d)].domain;
+                s.devices[d].ats_required
+                    && st.devices[d].driver.is_some()
+                    && !matches!(dom, None | Some(Dom::Blocked))
+                    && !st.devices[d].ats_on
             })
             .map(|d| {
+                let g = m.group_of(d);
+                let dom = st.groups[g]
+                    .domain
+                    .map_or("no domain".into(), |x| m.dom_label(g, x));
                 format!(
-                    "{} has a driver bound and needs ATS, but ATS is off",
+                    "{} has a driver bound and needs ATS, but ATS is off in {dom}",
                     m.dev_name(d)
                 )
             })
@@ -239,8 +250,29 @@ pub(crate) fn step_violation(
     }
 }
 
-/// For `vfio-usable`: the group is owned and in the user's domain.
+/// A property of boot itself, as the step from nothing to the booted state: a built-in
+/// driver that bound at boot with vectors that cannot reach their doorbell broke them
+/// silently (`no-silent-loss`), as a bind move would.
+pub(crate) fn boot_violation(m: &Machine, p: Property) -> Option<String> {
+    if p != Property::NoSilentLoss {
+        return None;
+    }
+    (0..m.scenario.devices.len()).find_map(|d| {
+        let Msi::Live(addr) = m.state.devices[d].msi else {
+            return None;
+        };
+        (m.state.devices[d].driver.is_some() && !m.reaches_doorbell(d, addr)).then(|| {
+            format!(
+                "boot succeeded, but {}'s MSI cannot reach its doorbell",
+                m.dev_name(d)
+            )
+        })
+    })
+}
+
+/// For `vfio-usable`: the user's open of the group completed: owned, in the user's
+/// domain, with its MSI cookie.
 pub(crate) fn user_has(m: &Machine, g: usize) -> bool {
     let gs = &m.state.groups[g];
-    gs.owned && matches!(gs.domain, Some(Dom::User { .. }))
+    gs.owned && gs.vfio == VfioStep::Open && matches!(gs.domain, Some(Dom::User { .. }))
 }

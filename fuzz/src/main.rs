@@ -6,8 +6,8 @@
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
-use switchyard_fuzz::{run, Config, Target};
+use std::time::{Duration, Instant};
+use switchyard_fuzz::{quietly, run, run_one, Config, Target};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -45,6 +45,50 @@ struct Cli {
     /// Seconds between progress lines.
     #[arg(long, default_value_t = 5.0)]
     progress: f64,
+    /// Instead of fuzzing, run these files through the targets and report each one's time.
+    #[arg(value_name = "FILE")]
+    replay: Vec<PathBuf>,
+}
+
+/// Runs files (a finding, a corpus entry) through the targets; 1 when one panics or is slow.
+fn replay(files: &[PathBuf], targets: &[Target], limit: Duration, max_states: usize) -> ExitCode {
+    let mut clean = true;
+    for path in files {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        };
+        for &t in targets {
+            let start = Instant::now();
+            let r = quietly(|| run_one(t, &text, max_states));
+            let took = start.elapsed();
+            let verdict = match &r {
+                Ok(f) if took <= limit => format!("ok, {} features", f.len()),
+                Ok(_) => {
+                    clean = false;
+                    format!("SLOW (limit {} ms)", limit.as_millis())
+                }
+                Err(m) => {
+                    clean = false;
+                    format!("PANIC: {m}")
+                }
+            };
+            println!(
+                "{}  {:<8}  {:>9.3} ms  {verdict}",
+                path.display(),
+                t.name(),
+                took.as_secs_f64() * 1000.0
+            );
+        }
+    }
+    if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 fn bad(msg: &str) -> ExitCode {
@@ -82,6 +126,15 @@ fn main() -> ExitCode {
     }
     if !(cli.progress.is_finite() && cli.progress > 0.0) {
         return bad("--progress must be a positive number");
+    }
+    if !cli.replay.is_empty() {
+        switchyard_fuzz::target::warm_up();
+        return replay(
+            &cli.replay,
+            &targets,
+            Duration::from_millis(cli.limit_ms),
+            cli.max_states,
+        );
     }
     let cfg = Config {
         duration: Duration::from_secs_f64(cli.seconds),

@@ -63,6 +63,7 @@ struct PolicyGen<'r> {
     /// Per-mille chance of a deliberate slip at each decision point.
     slip: usize,
     loops: usize,
+    hook: &'static str,
 }
 
 impl PolicyGen<'_> {
@@ -273,6 +274,15 @@ impl PolicyGen<'_> {
             if args.len() < spec.params.len() {
                 continue;
             }
+            // `None`, `Dma`, and `User` outside `attach_user` cannot be set (a check the
+            // tables do not express); keep them for slips.
+            if spec.name == "set_domain" && !self.slip() {
+                let fixed = matches!(args[1].as_str(), "None" | "Dma")
+                    || (args[1] == "User" && self.hook != "attach_user");
+                if fixed {
+                    args[1] = self.rng.pick(&["Default", "Blocked"]).to_string();
+                }
+            }
             if self.slip() {
                 if args.is_empty() || self.rng.chance(1, 2) {
                     args.push("dev".into());
@@ -345,6 +355,7 @@ pub fn policy(rng: &mut Rng, size: Size, slip_per_mille: usize) -> String {
             has_parent,
             slip: slip_per_mille,
             loops: 0,
+            hook: spec.name,
         };
         let header = hook_header(g.rng, spec, action);
         let _ = writeln!(out, "\n    /// Generated hook.\n    {header} {{");
@@ -394,6 +405,9 @@ pub fn scenario(rng: &mut Rng, size: Size, slip_per_mille: usize) -> String {
     let ndev = rng.range(1, size.devices);
     let ngroups = rng.range(1, ndev.min(3));
     let mut devices: Vec<String> = Vec::new();
+    // Devices per flag, for moves that need one (`add` a `hotplug` device, `raise_aer` an
+    // `aer` one).
+    let mut flagged: Vec<(String, &str)> = Vec::new();
     let mut groups: Vec<String> = Vec::new();
     for gi in 0..ngroups {
         let g = format!("g{gi}");
@@ -412,6 +426,7 @@ pub fn scenario(rng: &mut Rng, size: Size, slip_per_mille: usize) -> String {
             let mut flags = Vec::new();
             for (f, _) in DEVICE_FLAGS {
                 if rng.chance(1, 5) {
+                    flagged.push((d.clone(), f));
                     flags.push(if *f == "pci" {
                         format!("pci = \"0000:{:02x}:00.0\"", devices.len())
                     } else {
@@ -435,10 +450,26 @@ pub fn scenario(rng: &mut Rng, size: Size, slip_per_mille: usize) -> String {
             break;
         }
         let (name, kinds, _) = rng.pick(MOVES);
+        let needs = match *name {
+            "add" => Some("hotplug"),
+            "raise_aer" => Some("aer"),
+            _ => None,
+        };
+        let candidates: Vec<String> = match needs {
+            Some(flag) if !slip(rng) => flagged
+                .iter()
+                .filter(|(_, f)| *f == flag)
+                .map(|(d, _)| d.clone())
+                .collect(),
+            _ => devices.clone(),
+        };
+        if candidates.is_empty() {
+            continue;
+        }
         let args: Vec<String> = kinds
             .iter()
             .map(|k| match k {
-                ArgKind::Device => rng.pick(&devices).clone(),
+                ArgKind::Device => rng.pick(&candidates).clone(),
                 ArgKind::Driver => rng.pick(&drivers).clone(),
                 ArgKind::Group => rng.pick(&groups).clone(),
                 ArgKind::DomainType => rng.pick(DomainType::ALL).name().to_string(),
@@ -466,9 +497,13 @@ pub fn scenario(rng: &mut Rng, size: Size, slip_per_mille: usize) -> String {
     out.push_str("    }\n");
     if !moves.is_empty() && rng.chance(1, 2) {
         out.push_str("\n    script {\n");
+        let mut used = vec![0; moves.len()];
         for _ in 0..rng.range(1, 4) {
-            let (call, _) = rng.pick(&moves);
-            let _ = writeln!(out, "        {call};");
+            let i = rng.below(moves.len());
+            if used[i] < moves[i].1 || slip(rng) {
+                used[i] += 1;
+                let _ = writeln!(out, "        {};", moves[i].0);
+            }
         }
         out.push_str("    }\n");
     }

@@ -23,7 +23,7 @@ pub struct Config {
     pub max_inputs: Option<u64>,
     pub threads: usize,
     pub seed: u64,
-    /// An input taking longer is a hang.
+    /// An input using more CPU time is a hang.
     pub limit: Duration,
     pub targets: Vec<Target>,
     /// Read at the start; new entries are written here.
@@ -134,8 +134,51 @@ pub fn quietly<R>(f: impl FnOnce() -> R) -> R {
     r
 }
 
-/// What a worker is running now, for the watchdog.
-type Slot = Mutex<Option<(Instant, Target, Arc<str>)>>;
+/// A clock of one thread's CPU time.
+#[derive(Clone, Copy)]
+struct CpuClock(libc::clockid_t);
+
+impl CpuClock {
+    /// The calling thread's clock.
+    fn current() -> CpuClock {
+        let mut id: libc::clockid_t = libc::CLOCK_THREAD_CPUTIME_ID;
+        // SAFETY: `pthread_self()` is the live calling thread and `id` is a valid out-pointer.
+        let rc = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut id) };
+        CpuClock(if rc == 0 {
+            id
+        } else {
+            libc::CLOCK_THREAD_CPUTIME_ID
+        })
+    }
+
+    fn now(self) -> Duration {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid out-pointer; an invalid clock id only returns an error.
+        let rc = unsafe { libc::clock_gettime(self.0, &mut ts) };
+        if rc != 0 {
+            return Duration::ZERO;
+        }
+        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    }
+}
+
+/// CPU time the calling thread has used.
+pub fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid out-pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// What a worker is running now, for the watchdog: its CPU clock, when the input started
+/// (wall time and the thread's CPU time), the target and the input.
+type Slot = Mutex<Option<(CpuClock, Instant, Duration, Target, Arc<str>)>>;
 
 struct Shared {
     cfg: Config,
@@ -314,6 +357,7 @@ fn worker(sh: &Shared, id: usize) {
     let mut local: HashSet<u64> = HashSet::new();
     let mut pools = sh.state.lock().unwrap().pools.clone();
     let mut n: u64 = 0;
+    let clock = CpuClock::current();
     while !sh.stop.load(Ordering::Relaxed) {
         if let Some(max) = cfg.max_inputs {
             if sh.total.fetch_add(1, Ordering::Relaxed) >= max {
@@ -331,9 +375,11 @@ fn worker(sh: &Shared, id: usize) {
         let t = *rng.pick(&cfg.targets);
         let text: Arc<str> = Arc::from(make_input(&mut rng, t, &pools));
         let start = Instant::now();
-        *sh.slots[id].lock().unwrap() = Some((start, t, text.clone()));
+        let cpu_start = thread_cpu_time();
+        *sh.slots[id].lock().unwrap() = Some((clock, start, cpu_start, t, text.clone()));
         let result = run_one(t, &text, cfg.max_states);
-        let took = start.elapsed();
+        // CPU time, so that a loaded machine's preemption does not pass for a slow input.
+        let took = thread_cpu_time().saturating_sub(cpu_start);
         *sh.slots[id].lock().unwrap() = None;
         sh.counts[t.index()].fetch_add(1, Ordering::Relaxed);
         let us = took.as_micros() as u64;
@@ -350,21 +396,24 @@ fn worker(sh: &Shared, id: usize) {
     }
 }
 
-/// Aborts the process when an input runs for twice the limit: it would never return.
+/// Aborts the process when an input has used twice the limit in CPU time (it would never
+/// return), or thirty times the limit in wall time (it is blocked).
 fn watchdog(sh: &Shared) {
-    let fire = sh.cfg.limit * 2;
+    let (fire_cpu, fire_wall) = (sh.cfg.limit * 2, sh.cfg.limit * 30);
     while !sh.stop.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(50));
         for slot in &sh.slots {
             let running = slot.lock().unwrap().clone();
-            if let Some((start, t, text)) = running {
-                if start.elapsed() > fire {
+            if let Some((clock, start, cpu_start, t, text)) = running {
+                let cpu = clock.now().saturating_sub(cpu_start);
+                if cpu > fire_cpu || start.elapsed() > fire_wall {
                     let name = entry_name("hang-", t, &text);
                     let path = write_file(&sh.cfg.crashes, &name, &text);
                     eprintln!(
-                        "HANG: an input of target {} has run for {} ms (limit {} ms); aborting\n  input: {}",
+                        "HANG: an input of target {} has run for {} ms ({} ms of CPU; limit {} ms); aborting\n  input: {}",
                         t.name(),
                         start.elapsed().as_millis(),
+                        cpu.as_millis(),
                         sh.cfg.limit.as_millis(),
                         path.map_or("(could not be written)".into(), |p| p.display().to_string())
                     );
@@ -455,7 +504,7 @@ fn run_quietly(cfg: Config) -> Summary {
                     last_print = Instant::now();
                     let total = sh.total.load(Ordering::Relaxed);
                     eprintln!(
-                        "[{:>6.0}s] inputs {total} ({:.0}/s)  corpus +{}  panics {}  hangs {}  slowest {:.1} ms",
+                        "[{:>6.0}s] inputs {total} ({:.0}/s)  corpus +{}  panics {}  hangs {}  slowest {:.1} ms CPU",
                         elapsed.as_secs_f64(),
                         total as f64 / elapsed.as_secs_f64(),
                         sh.corpus_new.load(Ordering::Relaxed),

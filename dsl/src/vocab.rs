@@ -526,6 +526,7 @@ pub enum Attr {
     ManagedDma,
     IrqOnly,
     MsiLive,
+    MsiIova,
     Untrusted,
     RequireDirect,
     AtsRequired,
@@ -585,6 +586,19 @@ pub static ATTRS: &[AttrSpec] = &[
         kind: Kind::Bool,
         kernel: "dev->msi.data has allocated descriptors",
         doc: "The device has allocated MSI vectors.",
+    },
+    AttrSpec {
+        attr: Attr::MsiIova,
+        on: Kind::Device,
+        name: "msi_iova",
+        kind: Kind::Bool,
+        kernel: "iommu_dma_prepare_msi() mapped the doorbell through the domain's MSI cookie \
+                 (msi_desc->iommu_msi_shift != 0)",
+        doc: "A live MSI vector of the device carries a doorbell IOVA mapped through the IOMMU: \
+              iommu_dma_prepare_msi() found an MSI cookie in the domain attached when it was \
+              allocated (GICv3 ITS, GICv2m, GICv3 MBI, ls-scfg-msi). False on x86, whose \
+              irqchips never prepare through the IOMMU, and for vectors allocated in a domain \
+              without a cookie.",
     },
     AttrSpec {
         attr: Attr::Untrusted,

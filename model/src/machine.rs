@@ -226,6 +226,21 @@ impl<'s> Machine<'s> {
         matches!(self.state.devices[d].msi, Msi::Live(_))
     }
 
+    /// `dev.msi_iova`: the device's vectors are live and their messages carry a doorbell
+    /// IOVA (`MsiAddr::Iova`): `iommu_dma_prepare_msi()` found an MSI cookie in the domain
+    /// attached when they were allocated and mapped the doorbell there. False on x86, whose
+    /// vectors are `Direct` (no irqchip there calls `iommu_dma_prepare_msi()`), and for
+    /// vectors prepared in a domain without a cookie (`Physical`, shift 0).
+    ///
+    /// The C reads what the latest `iommu_dma_prepare_msi()` for the device recorded in
+    /// `dev->iommu->msi_iova`, and whether MSI or MSI-X is enabled. The model keeps one
+    /// message address per device, so the two agree; a driver that allocates MSI-X vectors
+    /// one by one across a domain change would have vectors of both kinds, which the
+    /// record reports as the latest one's.
+    pub fn msi_iova(&self, d: DevId) -> bool {
+        matches!(self.state.devices[d].msi, Msi::Live(MsiAddr::Iova(_)))
+    }
+
     /// `dev.untrusted`: `pci_dev->untrusted`.
     pub fn untrusted(&self, d: DevId) -> bool {
         self.scenario.devices[d].untrusted

@@ -204,8 +204,9 @@ named_enum! {
     /// Kernel configuration options a policy can test with `cfg(...)`.
     #[allow(non_camel_case_types)]
     pub enum CfgOption {
-        /// `CONFIG_IRQ_MSI_IOMMU`: MSI doorbells are reached through the IOMMU (arm64 GICv3 ITS
-        /// behind an SMMU), so a device's MSI depends on its group's domain.
+        /// `CONFIG_IRQ_MSI_IOMMU`: the kernel is built able to map MSI doorbells through the
+        /// IOMMU (`IOMMU_DMA`, def_bool ARM64 || X86 || S390, selects it). Whether a vector's
+        /// doorbell is mapped is a run-time fact: `dev.msi_iova`.
         IRQ_MSI_IOMMU = "IRQ_MSI_IOMMU",
     }
 }

@@ -1,37 +1,45 @@
 policy! {
-    /// Refuse a VFIO claim while another member of the group has live MSI and MSI goes
-    /// through the IOMMU (thread P9).
+    /// Refuse DMA ownership of a group while another member has MSI vectors whose doorbell
+    /// is mapped through the group's domain (thread P9).
     ///
-    /// Jason Gunthorpe: with CONFIG_IRQ_MSI_IOMMU, switching the group's domain under a
-    /// driver that keeps interrupts (pcieport staying bound while VFIO owns the group)
-    /// loses them. A hard failure is better than silently lost interrupts: the claim fails
-    /// with EBUSY and the user learns why. It regresses users of hardware without ACS, whose
-    /// root port shares the endpoint's group.
+    /// Jason Gunthorpe: switching the group's domain under a driver that keeps interrupts
+    /// (pcieport staying bound while VFIO owns the group) loses them. A hard failure is better
+    /// than silently lost interrupts: the claim fails with EBUSY and the user learns why. It
+    /// regresses users of hardware without ACS, whose root port shares the endpoint's group.
+    ///
+    /// The claim looks at what the vectors carry, not at how the kernel is built:
+    /// CONFIG_IRQ_MSI_IOMMU is selected by IOMMU_DMA on x86 as on arm64, but only the GICv3
+    /// ITS, GICv2m, GICv3 MBI and ls-scfg-msi irqchips map a doorbell through the IOMMU
+    /// (iommu_dma_prepare_msi()). On x86 interrupts are remapped apart from DMA, so the
+    /// port's vectors survive the domain switch and the claim succeeds as before.
     ///
     /// Refusing the claim alone is not enough: a driver_managed_dma driver such as pcieport
-    /// that binds after the claim composes its vectors in the user's domain and loses them
-    /// when the group goes back to its default domain (the model's shortest trace: bind
-    /// vfio-pci, open, bind pcieport, close, raise AER). So the driver_managed_dma exception
-    /// is closed too: while a user owns the group, such a bind fails with EBUSY.
+    /// that binds after the claim allocates its vectors in the user's domain and loses them
+    /// when the group goes back to its default domain (bind vfio-pci, open the group, bind
+    /// pcieport, close it, raise an AER error). That driver has no vectors yet when it binds,
+    /// and whether its irqchip will map the doorbell is known only once it allocates them,
+    /// so the bind cannot be judged by its vectors. While a user owns the group, such a bind
+    /// fails with EBUSY wherever the kernel can map MSI doorbells through the IOMMU
+    /// (CONFIG_IRQ_MSI_IOMMU); on x86 this costs binding the port again once the user has
+    /// released the group.
     name = "vfio-hard-fail";
     extends = "status-quo";
-    subject = "iommu: Refuse DMA ownership while a group member has live MSIs";
+    subject = "iommu: Refuse DMA ownership while a member's MSIs use the group's domain";
     suggested_by = "Jason Gunthorpe <jgg@nvidia.com>";
     link = "https://lkml.iu.edu/hypermail/linux/kernel/2602.3/05415.html";
 
-    /// Any member with live vectors blocks the claim when the doorbell is translated.
+    /// A member whose vectors carry a doorbell IOVA of the group's domain blocks the claim.
     on claim(g) {
-        if cfg(IRQ_MSI_IOMMU) {
-            for d in g.devices {
-                if d.msi_live {
-                    fail(EBUSY);
-                }
+        for d in g.devices {
+            if d.msi_iova {
+                fail(EBUSY);
             }
         }
         inherit()?;
     }
 
-    /// No driver that manages its own DMA may join a group a user owns.
+    /// No driver that manages its own DMA may join a group a user owns where MSI doorbells
+    /// can be mapped through the IOMMU.
     on dma_configure(dev, managed) {
         if cfg(IRQ_MSI_IOMMU) && managed && group(dev).owned {
             fail(EBUSY);

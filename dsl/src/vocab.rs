@@ -204,8 +204,9 @@ named_enum! {
     /// Kernel configuration options a policy can test with `cfg(...)`.
     #[allow(non_camel_case_types)]
     pub enum CfgOption {
-        /// `CONFIG_IRQ_MSI_IOMMU`: MSI doorbells are reached through the IOMMU (arm64 GICv3 ITS
-        /// behind an SMMU), so a device's MSI depends on its group's domain.
+        /// `CONFIG_IRQ_MSI_IOMMU`: the kernel is built able to map MSI doorbells through the
+        /// IOMMU (`IOMMU_DMA`, def_bool ARM64 || X86 || S390, selects it). Whether a vector's
+        /// doorbell is mapped is a run-time fact: `dev.msi_iova`.
         IRQ_MSI_IOMMU = "IRQ_MSI_IOMMU",
     }
 }
@@ -527,6 +528,7 @@ pub enum Attr {
     ManagedDma,
     IrqOnly,
     MsiLive,
+    MsiIova,
     Untrusted,
     RequireDirect,
     AtsRequired,
@@ -586,6 +588,19 @@ pub static ATTRS: &[AttrSpec] = &[
         kind: Kind::Bool,
         kernel: "dev->msi.data has allocated descriptors",
         doc: "The device has allocated MSI vectors.",
+    },
+    AttrSpec {
+        attr: Attr::MsiIova,
+        on: Kind::Device,
+        name: "msi_iova",
+        kind: Kind::Bool,
+        kernel: "iommu_dma_prepare_msi() mapped the doorbell through the domain's MSI cookie \
+                 (msi_desc->iommu_msi_shift != 0)",
+        doc: "A live MSI vector of the device carries a doorbell IOVA mapped through the IOMMU: \
+              iommu_dma_prepare_msi() found an MSI cookie in the domain attached when it was \
+              allocated (GICv3 ITS, GICv2m, GICv3 MBI, ls-scfg-msi). False on x86, whose \
+              irqchips never prepare through the IOMMU, and for vectors allocated in a domain \
+              without a cookie.",
     },
     AttrSpec {
         attr: Attr::Untrusted,

@@ -8,7 +8,7 @@
 
 use crate::rng::Rng;
 use std::fmt::Write;
-use switchyard_dsl::scenario::{ArgKind, DEVICE_FLAGS, DRIVER_FLAGS, MOVES};
+use switchyard_dsl::scenario::{ArgKind, Platform, DEVICE_FLAGS, DRIVER_FLAGS, MOVES};
 use switchyard_dsl::vocab::{
     AtsState, CfgOption, DomainLit, DomainType, Errno, HookSpec, Kind, NotifyAction, ACTIONS,
     ATTRS, HOOKS,
@@ -374,7 +374,8 @@ pub fn scenario(rng: &mut Rng, size: Size, slip_per_mille: usize) -> String {
     out.push_str("scenario! {\n    /// A generated scenario.\n");
     let _ = writeln!(out, "    name = \"fuzz-{n}\";");
     if rng.chance(2, 3) {
-        let _ = writeln!(out, "    msi_translated = {};", rng.chance(1, 2));
+        let p = rng.pick(&Platform::ALL);
+        let _ = writeln!(out, "    platform = {p:?};");
     }
     if rng.chance(1, 3) {
         let b = if rng.chance(1, 2) { "Type1" } else { "Iommufd" };
@@ -427,10 +428,11 @@ pub fn scenario(rng: &mut Rng, size: Size, slip_per_mille: usize) -> String {
             for (f, _) in DEVICE_FLAGS {
                 if rng.chance(1, 5) {
                     flagged.push((d.clone(), f));
-                    flags.push(if *f == "pci" {
-                        format!("pci = \"0000:{:02x}:00.0\"", devices.len())
-                    } else {
-                        f.to_string()
+                    flags.push(match *f {
+                        "pci" => format!("pci = \"0000:{:02x}:00.0\"", devices.len()),
+                        // A built-in driver is named, like a move's driver argument.
+                        "driver" => format!("driver = {}", rng.pick(&drivers)),
+                        _ => f.to_string(),
                     });
                 }
             }
@@ -450,6 +452,10 @@ pub fn scenario(rng: &mut Rng, size: Size, slip_per_mille: usize) -> String {
             break;
         }
         let (name, kinds, _) = rng.pick(MOVES);
+        // The halves of an open are script steps, never moves.
+        if matches!(*name, "vfio_claim" | "vfio_attach") && !slip(rng) {
+            continue;
+        }
         let needs = match *name {
             "add" => Some("hotplug"),
             "raise_aer" => Some("aer"),

@@ -219,10 +219,16 @@ impl<'s> Machine<'s> {
         self.group_of[d]
     }
 
-    /// `cfg(OPTION)`: the scenario decides the kernel configuration.
+    /// `cfg(OPTION)`: the option as Linux 6.12 builds it on the scenario's platform.
+    ///
+    /// `IRQ_MSI_IOMMU` is y on every platform a scenario describes, arm64 and x86 alike:
+    /// its only selector is `IOMMU_DMA` (drivers/iommu/Kconfig), `def_bool ARM64 || X86 ||
+    /// S390` under `IOMMU_SUPPORT`. It says that `struct msi_desc` has room for a doorbell
+    /// IOVA, not that any vector uses one; whether the platform's irqchip maps its doorbell
+    /// through the IOMMU is the scenario's `msi_translated`, seen through `dev.msi_iova`.
     pub fn cfg(&self, option: CfgOption) -> bool {
         match option {
-            CfgOption::IRQ_MSI_IOMMU => self.scenario.msi_translated,
+            CfgOption::IRQ_MSI_IOMMU => true,
         }
     }
 
@@ -252,6 +258,21 @@ impl<'s> Machine<'s> {
     /// `dev.msi_live`: MSI descriptors are allocated.
     pub fn msi_live(&self, d: DevId) -> bool {
         matches!(self.state.devices[d].msi, Msi::Live(_))
+    }
+
+    /// `dev.msi_iova`: the device's vectors are live and their messages carry a doorbell
+    /// IOVA (`MsiAddr::Iova`): `iommu_dma_prepare_msi()` found an MSI cookie in the domain
+    /// attached when they were allocated and mapped the doorbell there. False on x86, whose
+    /// vectors are `Direct` (no irqchip there calls `iommu_dma_prepare_msi()`), and for
+    /// vectors prepared in a domain without a cookie (`Physical`, shift 0).
+    ///
+    /// The C reads what the latest `iommu_dma_prepare_msi()` for the device recorded in
+    /// `dev->iommu->msi_iova`, and whether MSI or MSI-X is enabled. The model keeps one
+    /// message address per device, so the two agree; a driver that allocates MSI-X vectors
+    /// one by one across a domain change would have vectors of both kinds, which the
+    /// record reports as the latest one's.
+    pub fn msi_iova(&self, d: DevId) -> bool {
+        matches!(self.state.devices[d].msi, Msi::Live(MsiAddr::Iova(_)))
     }
 
     /// `dev.untrusted`: `pci_dev->untrusted`.

@@ -163,6 +163,7 @@ pub(crate) fn attribute(a: Attr) -> AttrMeaning {
         Attr::ManagedDma => predicate!(managed_dma(Device) -> Bool),
         Attr::IrqOnly => predicate!(irq_only(Device) -> Bool),
         Attr::MsiLive => predicate!(msi_live(Device) -> Bool),
+        Attr::MsiIova => predicate!(msi_iova(Device) -> Bool),
         Attr::Untrusted => predicate!(untrusted(Device) -> Bool),
         Attr::RequireDirect => predicate!(require_direct(Device) -> Bool),
         Attr::AtsRequired => predicate!(ats_required(Device) -> Bool),

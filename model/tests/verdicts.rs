@@ -198,6 +198,39 @@ fn vfio_hard_fail_keeps_the_ports_aer_by_refusing_the_open() {
 }
 
 #[test]
+fn vfio_hard_fail_lets_vfio_open_on_x86_where_no_vector_carries_an_iova() {
+    // vfio-usable on x86-port-vfio: CONFIG_IRQ_MSI_IOMMU is y there too, but the port's
+    // vectors are not prepared through the IOMMU, so the claim succeeds while pcieport
+    // holds them, and its AER keeps arriving.
+    let r = report("vfio-hard-fail", "x86-port-vfio");
+    for p in [
+        Property::VfioUsable,
+        Property::MsiDelivered,
+        Property::NoSilentLoss,
+    ] {
+        assert_eq!(r.verdict(p).status, Status::Holds, "{p}");
+    }
+    let p = load_policy("vfio-hard-fail").unwrap();
+    let s = load_scenario("x86-port-vfio").unwrap();
+    let steps: Vec<String> = run_script(&Interpreter { policy: &p }, &s)
+        .iter()
+        .map(|s| s.observed())
+        .collect();
+    let expected = [
+        "AER delivered",
+        "ok [g0: default (DMA)]",
+        "ok [g0: user #1]",
+        "AER delivered",
+        "ok [g0: default (DMA)]",
+        "AER delivered",
+    ];
+    assert_eq!(steps.len(), expected.len(), "{steps:?}");
+    for (step, want) in steps.iter().zip(expected) {
+        assert!(step.starts_with(want), "{steps:?}");
+    }
+}
+
+#[test]
 fn a_claim_only_hard_fail_misses_a_port_bound_after_the_claim() {
     let Loaded::Policy(p) = load_str(
         "claim-only.policy.rs",
@@ -205,11 +238,9 @@ fn a_claim_only_hard_fail_misses_a_port_bound_after_the_claim() {
             /// vfio-hard-fail's claim check alone.
             name = "claim-only";
             on claim(g) {
-                if cfg(IRQ_MSI_IOMMU) {
-                    for d in g.devices {
-                        if d.msi_live {
-                            fail(EBUSY);
-                        }
+                for d in g.devices {
+                    if d.msi_iova {
+                        fail(EBUSY);
                     }
                 }
                 inherit()?;

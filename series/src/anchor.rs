@@ -309,6 +309,16 @@ pub(crate) fn find(src: &str, anchor: &Anchor) -> Result<Range<usize>, NotFound>
                     continue;
                 }
                 let code = code.trim_end().trim_end_matches(';');
+                // A bitfield is named before its width (`u32 name:1`).
+                let code = match code.rsplit_once(':') {
+                    Some((decl, width))
+                        if !width.trim().is_empty()
+                            && width.trim().bytes().all(|b| b.is_ascii_digit()) =>
+                    {
+                        decl.trim_end()
+                    }
+                    _ => code,
+                };
                 let last = code.rsplit(|c: char| !ident_char(c)).next().unwrap_or("");
                 if code
                     .trim_start()
@@ -378,6 +388,7 @@ static inline int baz(void)
 struct group {
 \tint a;
 \tvoid *owner;
+\tu32 deferred:1;
 };
 ";
 
@@ -399,6 +410,15 @@ struct group {
         )
         .unwrap();
         assert_eq!(&SRC[m], "\tvoid *owner;\n");
+        let b = find(
+            SRC,
+            &Anchor::Member {
+                strukt: "group".into(),
+                member: "deferred".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(&SRC[b], "\tu32 deferred:1;\n");
         let st = find(
             SRC,
             &Anchor::Statement {

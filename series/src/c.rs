@@ -762,6 +762,11 @@ impl Ctx {
                 self.uses.needs.insert(Need::MsiLiveHelper);
                 (format!("iommu_device_msi_live({})", d()), ATOM)
             }
+            Attr::MsiIova => {
+                self.uses.needs.insert(Need::MsiLiveHelper);
+                self.uses.needs.insert(Need::MsiIovaHelper);
+                (format!("iommu_device_msi_iova({})", d()), ATOM)
+            }
             Attr::Untrusted => (
                 format!("dev_is_pci({0}) && to_pci_dev({0})->untrusted", d()),
                 AND,

@@ -38,6 +38,9 @@ needs! {
     BoundCountHelper,
     /// `iommu_device_msi_live()`.
     MsiLiveHelper,
+    /// `iommu_device_msi_iova()`, on what `iommu_dma_prepare_msi()` records in
+    /// `dev->iommu->msi_iova`.
+    MsiIovaHelper,
     /// `struct device_driver::irq_only`, set by the PCIe port driver.
     DriverIrqOnly,
     /// `iommu_setup_dma_ops()` against the default domain: a group may be attached to
@@ -161,6 +164,41 @@ impl Need {
                 group_domain: None,
                 state: &[],
                 preps: &[],
+            },
+            // iommu_dma_prepare_msi() records whether it mapped the doorbell; the helper,
+            // which also tests iommu_device_msi_live(), reads the record.
+            Need::MsiIovaHelper => &NeedSpec {
+                helper: Some(("iommu_device_msi_iova", "helpers/msi_iova.c.tera")),
+                note: None,
+                group_domain: None,
+                state: &[],
+                preps: &[Prep {
+                    commit: "commit/msi_iova.txt.tera",
+                    edits: &[
+                        Change::InsertAfter {
+                            file: IOMMU_H,
+                            after: At::KernelDocParam("struct dev_iommu", "shadow_on_flush"),
+                            template: "prep/msi_iova_doc.h.tera",
+                        },
+                        Change::InsertAfter {
+                            file: IOMMU_H,
+                            after: At::Member("dev_iommu", "shadow_on_flush"),
+                            template: "prep/msi_iova.h.tera",
+                        },
+                        Change::ReplaceStatement {
+                            file: DMA_IOMMU_C,
+                            function: "iommu_dma_prepare_msi",
+                            old: "\tif (!domain || !domain->iova_cookie) {\n\t\tmsi_desc_set_iommu_msi_iova(desc, 0, 0);\n",
+                            template: "prep/msi_iova_none.c.tera",
+                        },
+                        Change::ReplaceStatement {
+                            file: DMA_IOMMU_C,
+                            function: "iommu_dma_prepare_msi",
+                            old: "\t\tilog2(cookie_msi_granule(domain->iova_cookie)));\n",
+                            template: "prep/msi_iova_mapped.c.tera",
+                        },
+                    ],
+                }],
             },
             Need::DriverIrqOnly => &NeedSpec {
                 helper: None,

@@ -75,6 +75,26 @@ fn generated_models_agree_with_the_interpreter_for_every_builtin_policy() {
             "{}: warnings",
             b.name
         );
+        // A checker needs the DSL and the model, not the kernel tree's git, tar or xz.
+        let tree = cargo(&["tree", "--offline", "-e", "normal", "--prefix", "none"]);
+        let deps = String::from_utf8_lossy(&tree.stdout);
+        for heavy in [
+            "git2 ",
+            "libgit2-sys ",
+            "tar ",
+            "liblzma ",
+            "switchyard-harness ",
+        ] {
+            assert!(
+                !deps.lines().any(|l| l.starts_with(heavy)),
+                "{}: the generated crate depends on {heavy}\n{deps}",
+                b.name
+            );
+        }
+        assert!(
+            deps.lines().any(|l| l.starts_with("switchyard-model ")),
+            "{deps}"
+        );
     }
 }
 

@@ -216,7 +216,8 @@ pub enum Move {
     Add { device: String },
     /// The device goes away: unbind if bound, BUS_NOTIFY_REMOVED_DEVICE, release.
     Remove { device: String },
-    /// A driver binds (driver_override + bind): BIND_DRIVER, dma_configure, probe, BOUND_DRIVER.
+    /// A driver binds (driver_override + bind), as `really_probe()` does it: dma_configure,
+    /// BIND_DRIVER, the driver's probe, BOUND_DRIVER.
     Bind { device: String, driver: String },
     /// The driver unbinds: UNBIND_DRIVER, remove, dma_cleanup, UNBOUND_DRIVER.
     Unbind { device: String },
@@ -279,7 +280,7 @@ pub static MOVES: &[(&str, &[ArgKind], &str)] = &[
     (
         "bind",
         &[ArgKind::Device, ArgKind::Driver],
-        "bind the driver: BIND_DRIVER, dma_configure, the driver's probe, BOUND_DRIVER",
+        "bind the driver: dma_configure, BIND_DRIVER, the driver's probe, BOUND_DRIVER",
     ),
     (
         "unbind",

@@ -1,0 +1,44 @@
+policy! {
+    /// A generated policy.
+    ///
+    /// Its hooks are drawn from the language's tables.
+    name = "fuzz-3507";
+    extends = "msi-reroute";
+
+    /// Generated hook.
+    on detach_user(g) {
+        set_domain(g, Identity)?;
+    }
+
+    /// Generated hook.
+    on release(g) {
+        set_domain(g, Blocked)?;
+        set_default_type(g, g.default_type)?;
+    }
+}
+
+//@ scenario
+scenario! {
+    /// A user asks for an IDENTITY default domain through sysfs before any driver binds to
+    /// the device alone in its group: with 6.12 the unaccepted device gets != DMA
+    /// at once. Parking again after an unbind is exercised by cxl-avfio_opents-required.
+    name = "singleton-identity";
+    platform = Arm64Smmuv3;
+
+    /// A DMA-API network driver (e1000e in QEMU).
+    driver e1000e { dma_api, msi }
+
+    group g0 {
+        /// An endpoint with ATS, alone in its group.
+        device nic { pci = "0000:01:00.0", ats }
+    }
+
+    moves {
+        bind(nic, e1000e);
+    }
+
+    script {
+        write_type(g0, Identity);
+        bind(nic, e1000e);
+    }
+}

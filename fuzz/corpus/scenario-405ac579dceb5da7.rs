@@ -1,0 +1,24 @@
+scenario! {
+    /// A user asks for an IDENTITY default domain through sysfs before any driver binds to
+    /// the device alone in its group: with 6.12 the unaccepted device gets != DMA
+    /// at once. Parking again after an unbind is exercised by cxl-avfio_opents-required.
+    name = "singleton-identity";
+    platform = Arm64Smmuv3;
+
+    /// A DMA-API network driver (e1000e in QEMU).
+    driver e1000e { dma_api, msi }
+
+    group g0 {
+        /// An endpoint with ATS, alone in its group.
+        device nic { pci = "0000:01:00.0", ats }
+    }
+
+    moves {
+        bind(nic, e1000e);
+    }
+
+    script {
+        write_type(g0, Identity);
+        bind(nic, e1000e);
+    }
+}

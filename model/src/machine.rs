@@ -86,6 +86,24 @@ pub struct GroupState {
     pub(crate) vfio: VfioStep,
 }
 
+impl GroupState {
+    /// A group as `iommu_group_alloc()` makes it: no domain yet, the boot default type, no
+    /// owner. Boot starts every group so, and a group freed with its last device is so
+    /// again.
+    pub(crate) fn fresh(g: &switchyard_dsl::scenario::Group) -> GroupState {
+        GroupState {
+            domain: None,
+            default_type: g.default_type,
+            default_gen: 0,
+            owned: false,
+            owner_cnt: 0,
+            user_gen: 0,
+            user_cookie: false,
+            vfio: VfioStep::Closed,
+        }
+    }
+}
+
 /// The kernel steps of a VFIO open and close, each a transition of its own: between any
 /// two, other moves can happen (nothing the VFIO core holds excludes a bind, a hot-add or
 /// an interrupt).
@@ -173,20 +191,7 @@ impl<'s> Machine<'s> {
                     aer_pending: false,
                 })
                 .collect(),
-            groups: scenario
-                .groups
-                .iter()
-                .map(|g| GroupState {
-                    domain: None,
-                    default_type: g.default_type,
-                    default_gen: 0,
-                    owned: false,
-                    owner_cnt: 0,
-                    user_gen: 0,
-                    user_cookie: false,
-                    vfio: VfioStep::Closed,
-                })
-                .collect(),
+            groups: scenario.groups.iter().map(GroupState::fresh).collect(),
             used: vec![0; scenario.moves.len()],
         }
     }

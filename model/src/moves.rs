@@ -2,7 +2,7 @@
 //! what can be observed of it. The hooks are the policy's; the sequences are Linux 6.12's.
 
 use crate::interp::{PolicyHooks, Value};
-use crate::machine::{DevId, GroupId, Machine, Msi, MsiAddr, State, VfioStep};
+use crate::machine::{DevId, GroupId, GroupState, Machine, Msi, MsiAddr, State, VfioStep};
 use serde::Serialize;
 use std::fmt;
 use switchyard_dsl::scenario::{Move, Scenario, VfioBackend};
@@ -518,25 +518,16 @@ fn free_group(m: &mut Machine, g: GroupId) {
             m.group_name(g)
         ));
     }
-    let boot_type = m.scenario.groups[g].default_type;
-    let gs = &mut m.state.groups[g];
-    gs.domain = None;
-    gs.owner_cnt = 0;
-    gs.owned = false;
-    gs.default_type = boot_type;
-    gs.default_gen = 0;
-    gs.user_gen = 0;
-    gs.user_cookie = false;
-    gs.vfio = VfioStep::Closed;
+    m.state.groups[g] = GroupState::fresh(&m.scenario.groups[g]);
 }
 
 /// `vfio_group_detach_container()` at once, as a removed last VFIO device does: the
 /// user's domain detached if one is attached, then ownership released.
 fn vfio_detach_container(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) {
-    if matches!(m.state.groups[g].vfio, VfioStep::Open | VfioStep::Attached) {
-        run_void(m, hooks, Hook::DetachUser, &[Value::Group(g)]);
+    vfio_detach(m, hooks, g);
+    if m.state.groups[g].vfio == VfioStep::Detached {
+        vfio_release(m, hooks, g);
     }
-    vfio_release(m, hooks, g);
 }
 
 /// The user closes the group (its fd, or `VFIO_GROUP_UNSET_CONTAINER`):

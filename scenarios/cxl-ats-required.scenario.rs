@@ -10,10 +10,8 @@ scenario! {
     /// VFIO's PCI driver.
     driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
 
-    group g0 {
-        /// The CXL.cache device.
-        device acc { pci = "0000:01:00.0", ats_required }
-    }
+    /// The CXL.cache device.
+    device acc { ats_required }
 
     moves {
         bind(acc, cxl_accel);

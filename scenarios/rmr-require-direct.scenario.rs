@@ -10,10 +10,8 @@ scenario! {
     /// VFIO's PCI driver.
     driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
 
-    group g0 {
-        /// The device firmware keeps doing DMA for.
-        device nic { pci = "0000:01:00.0", require_direct }
-    }
+    /// The device firmware keeps doing DMA for.
+    device nic { require_direct }
 
     moves {
         bind(nic, e1000e);

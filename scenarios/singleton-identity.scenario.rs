@@ -8,10 +8,8 @@ scenario! {
     /// A DMA-API network driver (e1000e in QEMU).
     driver e1000e { dma_api, msi }
 
-    group g0 {
-        /// An endpoint with ATS, alone in its group.
-        device nic { pci = "0000:01:00.0", ats }
-    }
+    /// An endpoint with ATS, alone in its group.
+    device nic { ats }
 
     moves {
         write_type(g0, Identity);

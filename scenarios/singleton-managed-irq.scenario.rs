@@ -8,10 +8,8 @@ scenario! {
     /// to the port at boot, before userspace runs.
     driver pcieport { managed_dma, msi, irq_only }
 
-    group g0 {
-        /// The root port, with ACS keeping everything else out of its group.
-        device port { pci = "0000:00:02.0", bridge, aer, driver = pcieport }
-    }
+    /// The root port, with ACS keeping everything else out of its group.
+    device port { root_port, aer, driver = pcieport }
 
     moves {
         bind(port, pcieport);

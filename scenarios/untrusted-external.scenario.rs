@@ -7,10 +7,10 @@ scenario! {
     /// Its DMA-API driver.
     driver e1000e { dma_api, msi }
 
-    group g0 {
-        /// The external device; it appears after boot.
-        device ext { pci = "0000:05:00.0", untrusted, ats, hotplug }
-    }
+    /// The root port of an external-facing slot (a Thunderbolt or USB4 PCIe tunnel).
+    device slot { root_port }
+    /// The external device; it appears after boot.
+    device ext { parent = slot, untrusted, ats, hotplug }
 
     moves {
         add(ext);

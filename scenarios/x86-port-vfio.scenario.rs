@@ -12,12 +12,10 @@ scenario! {
     /// VFIO's PCI driver.
     driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
 
-    group g0 {
-        /// The root port.
-        device port { pci = "0000:00:02.0", bridge, aer, driver = pcieport }
-        /// The endpoint behind it.
-        device nic { pci = "0000:01:00.0" }
-    }
+    /// The root port, without ACS: the endpoint below it shares its group.
+    device port { root_port, no_acs, aer, driver = pcieport }
+    /// The endpoint behind it.
+    device nic { parent = port }
 
     moves {
         bind(nic, vfio_pci);

@@ -265,10 +265,54 @@ fn observed(obs: Option<&StepObservation>) -> (String, String) {
     }
 }
 
-/// Step 0, when the scenario has built-in drivers: the model binds them at boot, and the
-/// guest's set-up checks that the kernel did (`expect`). A driver the kernel did not bind
-/// as predicted is a disagreement like any step's.
+/// Step 0, the boot: the groups the model derived from the topology
+/// (`pci_device_group()`) against the ones the kernel made (the set-up's `group` lines),
+/// and the built-in drivers the model binds at boot against the ones the kernel bound
+/// (`expect`). Any difference is a disagreement like any step's.
 fn booted(scenario: &Scenario, setup: &[String]) -> Vec<Compared> {
+    let name_of = |pci: &str| {
+        scenario
+            .devices
+            .iter()
+            .find(|d| d.pci.eq_ignore_ascii_case(pci))
+            .map_or(pci.to_string(), |d| d.name.clone())
+    };
+    let partition = |groups: Vec<Vec<String>>| {
+        groups
+            .iter()
+            .map(|g| format!("{{{}}}", g.join(", ")))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let predicted_groups = partition(scenario.groups.iter().map(|g| g.devices.clone()).collect());
+    // The kernel's groups, in the order their first member appears.
+    let mut seen: Vec<(String, Vec<String>)> = Vec::new();
+    for l in setup {
+        let mut w = l.split_whitespace();
+        let (Some("group"), Some(pci), Some(id)) = (w.next(), w.next(), w.next()) else {
+            continue;
+        };
+        let id = if id == "none" {
+            format!("none:{pci}")
+        } else {
+            id.to_string()
+        };
+        match seen.iter_mut().find(|(g, _)| *g == id) {
+            Some((_, members)) => members.push(name_of(pci)),
+            None => seen.push((id, vec![name_of(pci)])),
+        }
+    }
+    let observed_groups = partition(
+        seen.into_iter()
+            .map(|(id, m)| {
+                if id.starts_with("none:") {
+                    vec![format!("{} without a group", m.join(", "))]
+                } else {
+                    m
+                }
+            })
+            .collect(),
+    );
     let bound: Vec<String> = scenario
         .devices
         .iter()
@@ -277,24 +321,27 @@ fn booted(scenario: &Scenario, setup: &[String]) -> Vec<Compared> {
             Some(format!("{}: {}", d.name, drv.kernel_name))
         })
         .collect();
-    if bound.is_empty() {
-        return Vec::new();
+    let mut predicted = format!("groups {predicted_groups}");
+    if !bound.is_empty() {
+        predicted.push_str(&format!("; bound at boot: {}", bound.join(", ")));
     }
-    let predicted = format!("bound at boot: {}", bound.join(", "));
     let wrong: Vec<&str> = setup
         .iter()
         .filter(|l| l.starts_with("expect "))
         .map(String::as_str)
         .collect();
-    let observed = if wrong.is_empty() {
-        predicted.clone()
-    } else {
-        format!("not as predicted: {}", wrong.join("; "))
-    };
+    let mut observed = format!("groups {observed_groups}");
+    if !bound.is_empty() {
+        if wrong.is_empty() {
+            observed.push_str(&format!("; bound at boot: {}", bound.join(", ")));
+        } else {
+            observed.push_str(&format!("; not as predicted: {}", wrong.join("; ")));
+        }
+    }
     vec![Compared {
         n: 0,
         mv: "boot".into(),
-        agree: wrong.is_empty(),
+        agree: predicted == observed,
         predicted,
         observed,
         model_domain: String::new(),
@@ -959,11 +1006,41 @@ mod tests {
     #[test]
     fn a_built_in_driver_missing_at_boot_disagrees() {
         let s = switchyard_dsl::load_scenario("arm-port-vfio").unwrap();
-        let ok = booted(&s, &[]);
+        let groups = [
+            "group 0000:00:02.0 1".to_string(),
+            "group 0000:01:00.0 1".to_string(),
+        ];
+        let ok = booted(&s, &groups);
         assert_eq!(ok.len(), 1);
         assert!(ok[0].agree, "{:?}", ok[0]);
-        let bad = booted(&s, &["expect 0000:00:02.0 pcieport found=none".into()]);
+        let mut setup = groups.to_vec();
+        setup.push("expect 0000:00:02.0 pcieport found=none".into());
+        let bad = booted(&s, &setup);
         assert!(!bad[0].agree);
         assert!(bad[0].observed.contains("found=none"));
+    }
+
+    /// Groups the kernel made differently from the topology's derivation disagree at
+    /// step 0: split, or a device left without a group.
+    #[test]
+    fn groups_other_than_the_derived_ones_disagree() {
+        let s = switchyard_dsl::load_scenario("arm-port-vfio").unwrap();
+        let split = booted(
+            &s,
+            &["group 0000:00:02.0 1".into(), "group 0000:01:00.0 2".into()],
+        );
+        assert!(!split[0].agree, "{:?}", split[0]);
+        assert_eq!(
+            split[0].observed,
+            "groups {port} {nic}; bound at boot: port: pcieport"
+        );
+        let none = booted(
+            &s,
+            &[
+                "group 0000:00:02.0 1".into(),
+                "group 0000:01:00.0 none".into(),
+            ],
+        );
+        assert!(!none[0].agree, "{:?}", none[0]);
     }
 }

@@ -119,10 +119,11 @@ pub(crate) fn scenario(out: &mut dyn Write, s: &Scenario) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "platform: {} ({}); vfio backend: {:?}",
+        "platform: {} ({}); vfio backend: {:?}; boot default domain: {}",
         s.platform,
         s.platform.describe(),
-        s.vfio_backend
+        s.vfio_backend,
+        s.default_domain
     )?;
     writeln!(out)?;
     writeln!(out, "{}", indent(&s.doc, "  "))?;
@@ -148,41 +149,65 @@ pub(crate) fn scenario(out: &mut dyn Write, s: &Scenario) -> io::Result<()> {
         };
         writeln!(out, "  {}{kname}: {}", d.name, flags.join(", "))?;
     }
-    writeln!(out, "groups:")?;
-    for g in &s.groups {
-        writeln!(out, "  {} (default {}):", g.name, g.default_type)?;
-        for name in &g.devices {
-            let d = s.device(name).expect("group members are declared devices");
-            let mut flags = Vec::new();
-            for (set, f) in [
-                (d.bridge, "bridge"),
-                (d.aer, "aer"),
-                (d.untrusted, "untrusted"),
-                (d.require_direct, "require_direct"),
-                (d.ats && !d.ats_required, "ats"),
-                (d.ats_required, "ats_required"),
-                (d.hotplug, "hotplug"),
-            ] {
-                if set {
-                    flags.push(f);
-                }
-            }
-            let pci = d
-                .pci
-                .as_deref()
-                .map(|p| format!(" {p}"))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "    {}{pci}: {}",
-                d.name,
-                if flags.is_empty() {
-                    "-".into()
-                } else {
-                    flags.join(", ")
-                }
-            )?;
+    writeln!(out, "topology (addresses as Linux numbers the buses):")?;
+    // Depth first, each device below its parent.
+    let mut order: Vec<(usize, &switchyard_dsl::scenario::Device)> = Vec::new();
+    let mut stack: Vec<(usize, &switchyard_dsl::scenario::Device)> = s
+        .devices
+        .iter()
+        .filter(|d| d.parent.is_none())
+        .rev()
+        .map(|d| (0, d))
+        .collect();
+    while let Some((depth, d)) = stack.pop() {
+        order.push((depth, d));
+        stack.extend(
+            s.devices
+                .iter()
+                .filter(|c| c.parent.as_deref() == Some(d.name.as_str()))
+                .rev()
+                .map(|c| (depth + 1, c)),
+        );
+    }
+    for (depth, d) in order {
+        let mut flags = Vec::new();
+        if d.bridge() && !d.acs {
+            flags.push("no_acs".to_string());
         }
+        for (set, f) in [
+            (d.aer, "aer"),
+            (d.untrusted, "untrusted"),
+            (d.require_direct, "require_direct"),
+            (d.ats && !d.ats_required, "ats"),
+            (d.ats_required, "ats_required"),
+            (d.hotplug, "hotplug"),
+        ] {
+            if set {
+                flags.push(f.to_string());
+            }
+        }
+        if let Some(drv) = &d.driver {
+            flags.push(format!("driver = {drv}"));
+        }
+        writeln!(
+            out,
+            "  {:indent$}{} {} {}{}  [{}]",
+            "",
+            d.name,
+            d.pci,
+            d.kind.describe(),
+            if flags.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", flags.join(", "))
+            },
+            d.group,
+            indent = depth * 2
+        )?;
+    }
+    writeln!(out, "groups (as pci_device_group() makes them):")?;
+    for g in &s.groups {
+        writeln!(out, "  {}: {}", g.name, g.devices.join(", "))?;
     }
     writeln!(out, "moves:")?;
     for m in &s.moves {

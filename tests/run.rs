@@ -33,12 +33,16 @@ fn qemu_processes(needle: &str) -> usize {
 
 /// `run ... --format json` on the test cache: the report, or the run's output on failure.
 fn run_json(policy: &str) -> Value {
+    run_on(policy, "arm-port-vfio")
+}
+
+fn run_on(policy: &str, scenario: &str) -> Value {
     let c = cache();
     let o = switchyard(&[
         "run",
         policy,
         "-s",
-        "arm-port-vfio",
+        scenario,
         "--cache",
         c.to_str().unwrap(),
         "--format",
@@ -72,6 +76,7 @@ fn mtime(path: &Path) -> SystemTime {
 #[test]
 fn status_quo_then_the_fix_each_as_the_model_predicts_and_qemu_failures_are_clean() {
     status_quo_loses_aer_after_vfio_opens();
+    a_switch_loses_the_other_endpoints_aer_at_its_root_port();
     vfio_hard_fail_runs_from_its_generated_series();
     a_policy_without_c_is_refused_by_the_generator();
     qemu_failures_are_reported_and_leave_no_qemu();
@@ -100,6 +105,38 @@ fn status_quo_loses_aer_after_vfio_opens() {
         omit_expression => true,
     }, {
         insta::assert_json_snapshot!("run-status-quo-arm-port-vfio", shown);
+    });
+}
+
+/// The switch below a root port without ACS, on the status-quo kernel already built: the
+/// kernel puts all six functions in one group as the model derives (step 0), and an error
+/// injected at the endpoint the host keeps is signalled by the root port, lost once the
+/// other endpoint's group is claimed, and not signalled again after the close.
+fn a_switch_loses_the_other_endpoints_aer_at_its_root_port() {
+    let report = run_on("status-quo", "arm-switch-vfio");
+    let steps = report["steps"].as_array().unwrap();
+    let observed = observed(&report);
+    assert_eq!(
+        observed[0],
+        "groups {rp, usp, dsp1, dsp2, nic1, nic2}; bound at boot: rp: pcieport, usp: pcieport, \
+         dsp1: pcieport, dsp2: pcieport"
+    );
+    assert_eq!(observed[2], "ok");
+    assert!(
+        observed[3].starts_with("AER lost: SMMU event 0x10, stream 0x10, IOVA 0x"),
+        "{observed:?}"
+    );
+    assert_eq!(observed[5], "AER not signalled, no SMMU event");
+    assert!(steps.iter().all(|s| s["agree"] == true), "{observed:?}");
+    let mut shown = report.clone();
+    shown["revision"] = "[base commit]".into();
+    insta::with_settings!({
+        snapshot_path => "../snapshots/run",
+        prepend_module_to_snapshot => false,
+        description => "switchyard run status-quo -s arm-switch-vfio --format json",
+        omit_expression => true,
+    }, {
+        insta::assert_json_snapshot!("run-status-quo-arm-switch-vfio", shown);
     });
 }
 

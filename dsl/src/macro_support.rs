@@ -118,7 +118,7 @@ mod tests {
         let out = expand_scenario(quote! {
             /// Binds an undeclared driver.
             name = "s";
-            group g0 { device d {} }
+            device d {}
             moves { bind(d, nope); }
         })
         .to_string();

@@ -126,6 +126,8 @@ pub struct Scenario {
     /// reached through the IOMMU (arm64 ITS).
     pub msi_translated: bool,
     pub vfio_backend: VfioBackend,
+    /// The boot default domain type of every group (`iommu.passthrough=1`: `Identity`).
+    pub default_domain: DomainType,
     pub drivers: Vec<Driver>,
     pub groups: Vec<Group>,
     pub devices: Vec<Device>,
@@ -146,6 +148,11 @@ impl Scenario {
     }
     pub fn group(&self, name: &str) -> Option<&Group> {
         self.groups.iter().find(|g| g.name == name)
+    }
+    /// The root port that signals the device's errors: the device itself when it is a
+    /// root port, else its nearest root-port ancestor; `None` on the root bus.
+    pub fn root_port(&self, name: &str) -> Option<&Device> {
+        root_port(&self.devices, name)
     }
     /// The platform's IOMMU driver.
     pub fn iommu(&self) -> Iommu {
@@ -179,22 +186,72 @@ pub struct Driver {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Group {
     pub name: String,
-    pub doc: String,
-    pub default_type: DomainType,
     /// Member device names, in declaration order.
     pub devices: Vec<String>,
+}
+
+/// What a PCI function is to the topology: its PCIe device/port type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PciKind {
+    /// An endpoint (below a root or downstream port), or an integrated endpoint on the
+    /// root bus when it has no parent.
+    Endpoint,
+    /// A root port, on the root bus.
+    RootPort,
+    /// A switch's upstream port, below a root or downstream port.
+    UpstreamPort,
+    /// A switch's downstream port, below its upstream port.
+    DownstreamPort,
+}
+
+impl PciKind {
+    /// The attribute that declares it (none for an endpoint).
+    pub fn flag(self) -> Option<&'static str> {
+        match self {
+            PciKind::Endpoint => None,
+            PciKind::RootPort => Some("root_port"),
+            PciKind::UpstreamPort => Some("upstream_port"),
+            PciKind::DownstreamPort => Some("downstream_port"),
+        }
+    }
+    /// Its name with the indefinite article.
+    pub fn a(self) -> String {
+        match self {
+            PciKind::Endpoint => format!("an {}", self.describe()),
+            _ => format!("a {}", self.describe()),
+        }
+    }
+    /// How `scenario show` and messages name it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PciKind::Endpoint => "endpoint",
+            PciKind::RootPort => "root port",
+            PciKind::UpstreamPort => "switch upstream port",
+            PciKind::DownstreamPort => "switch downstream port",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Device {
     pub name: String,
     pub doc: String,
+    /// The group the kernel puts it in, derived from the topology.
     pub group: String,
-    /// PCI address (`0000:00:02.0`), used by the harness.
-    pub pci: Option<String>,
-    /// A PCI bridge (root or switch port).
-    pub bridge: bool,
-    /// Signals AER through MSI; its Root Error Status is sticky.
+    /// PCI address (`0000:01:00.0`): given, or derived from the topology the way Linux
+    /// numbers buses (depth first, in declaration order); the harness finds the device by it.
+    pub pci: String,
+    /// Its PCIe type.
+    pub kind: PciKind,
+    /// The port it sits below; `None` on the root bus.
+    pub parent: Option<String>,
+    /// A root or downstream port with ACS enabled (`pci_acs_enabled()` for
+    /// `REQ_ACS_FLAGS`); `false` when declared `no_acs`. Always `true` for the other kinds,
+    /// which the kernel treats as isolated when single-function.
+    pub acs: bool,
+    /// Has an AER capability: errors it detects are reported to its root port, which
+    /// signals them through its MSI; a root port's Root Error Status is sticky.
     pub aer: bool,
     pub untrusted: bool,
     pub require_direct: bool,
@@ -206,6 +263,13 @@ pub struct Device {
     /// A built-in driver the kernel binds to it before userspace runs (at boot, and again
     /// as soon as it is added): its name in the scenario's drivers.
     pub driver: Option<String>,
+}
+
+impl Device {
+    /// A bridge (`pci_is_bridge()`): any port.
+    pub fn bridge(&self) -> bool {
+        self.kind != PciKind::Endpoint
+    }
 }
 
 /// A move of the environment (and a step of a script).
@@ -354,12 +418,30 @@ pub static DRIVER_FLAGS: &[(&str, &str)] = &[
 pub static DEVICE_FLAGS: &[(&str, &str)] = &[
     (
         "pci",
-        "PCI address, `pci = \"0000:00:02.0\"` (the harness uses it)",
+        "PCI address, `pci = \"0000:00:02.0\"`; derived from the topology when not given \
+         (and checked against it when given)",
     ),
-    ("bridge", "a PCI bridge (root or switch port)"),
+    ("root_port", "a PCIe root port, on the root bus"),
+    (
+        "upstream_port",
+        "a switch's upstream port, below a root or downstream port",
+    ),
+    (
+        "downstream_port",
+        "a switch's downstream port, below an upstream port",
+    ),
+    (
+        "parent",
+        "the port it sits below (`parent = port`), declared before it; none: the root bus",
+    ),
+    (
+        "no_acs",
+        "a root or downstream port without ACS: the devices below it share its group",
+    ),
     (
         "aer",
-        "signals AER through MSI; the Root Error Status it sets is sticky",
+        "has an AER capability: its errors are signalled by its root port's MSI, whose Root \
+         Error Status is sticky",
     ),
     ("untrusted", "behind an external-facing port"),
     (
@@ -376,7 +458,7 @@ pub static DEVICE_FLAGS: &[(&str, &str)] = &[
     ),
 ];
 
-const SCENARIO_KEYS: &[&str] = &["name", "platform", "vfio_backend"];
+const SCENARIO_KEYS: &[&str] = &["name", "platform", "vfio_backend", "default_domain"];
 
 // ---------------------------------------------------------------- syntax
 
@@ -406,13 +488,6 @@ pub struct Decl {
     pub flags: Punctuated<FlagItem, Token![,]>,
 }
 
-pub struct GroupDecl {
-    pub attrs: Vec<Attribute>,
-    pub name: Ident,
-    pub metas: Vec<MetaItem>,
-    pub devices: Vec<Decl>,
-}
-
 pub struct StepsDecl {
     pub keyword: Ident,
     pub stmts: Vec<syn::Stmt>,
@@ -421,7 +496,7 @@ pub struct StepsDecl {
 pub enum ScenarioItem {
     Meta(MetaItem),
     Driver(Decl),
-    Group(GroupDecl),
+    Device(Decl),
     Moves(StepsDecl),
     Script(StepsDecl),
 }
@@ -462,31 +537,15 @@ impl Parse for ScenarioAst {
             }
             match keyword(input)?.as_deref() {
                 Some("driver") => items.push(ScenarioItem::Driver(parse_decl(input, attrs)?)),
+                Some("device") => items.push(ScenarioItem::Device(parse_decl(input, attrs)?)),
                 Some("group") => {
-                    input.parse::<Ident>()?;
-                    let name: Ident = input.parse()?;
-                    let content;
-                    syn::braced!(content in input);
-                    let mut metas = Vec::new();
-                    let mut devices = Vec::new();
-                    while !content.is_empty() {
-                        let attrs = content.call(Attribute::parse_outer)?;
-                        match keyword(&content)?.as_deref() {
-                            Some("device") => devices.push(parse_decl(&content, attrs)?),
-                            None if content.peek(Ident) => metas.push(parse_meta(&content, attrs)?),
-                            _ => {
-                                return Err(content.error(
-                                    "expected `device NAME { ... }` or `default_type = Dma;`",
-                                ))
-                            }
-                        }
-                    }
-                    items.push(ScenarioItem::Group(GroupDecl {
-                        attrs,
-                        name,
-                        metas,
-                        devices,
-                    }));
+                    let kw: Ident = input.parse()?;
+                    return Err(syn::Error::new(
+                        kw.span(),
+                        "groups are not declared: the kernel derives them from the topology \
+                         (`pci_device_group()`); declare `device NAME { parent = PORT, ... }` at \
+                         the top level, and `no_acs` on a port whose devices share its group",
+                    ));
                 }
                 Some(k @ ("moves" | "script")) => {
                     let is_moves = k == "moves";
@@ -506,7 +565,7 @@ impl Parse for ScenarioAst {
                 }
                 _ => {
                     return Err(input.error(
-                        "expected `driver`, `group`, `moves`, `script` or a `key = value;` line",
+                        "expected `driver`, `device`, `moves`, `script` or a `key = value;` line",
                     ))
                 }
             }
@@ -531,8 +590,8 @@ pub fn check(ast: &ScenarioAst, whole: Span, origin: Origin) -> Result<Scenario,
     let mut vfio_backend = VfioBackend::Type1;
     let mut seen_meta: BTreeMap<String, Span> = BTreeMap::new();
     let mut drivers = Vec::new();
-    let mut groups = Vec::new();
-    let mut devices = Vec::new();
+    let mut default_domain = DomainType::Dma;
+    let mut devices: Vec<Device> = Vec::new();
     let mut names = Names {
         drivers: BTreeMap::new(),
         groups: BTreeMap::new(),
@@ -640,6 +699,21 @@ pub fn check(ast: &ScenarioAst, whole: Span, origin: Origin) -> Result<Scenario,
                                 .help("`Type1`: legacy container, MSI cookie after attach; `Iommufd`: cookie before attach"),
                         ),
                     },
+                    "default_domain" => match ident_value(&m.value)
+                        .as_deref()
+                        .and_then(DomainType::from_name)
+                    {
+                        Some(t) => default_domain = t,
+                        None => issues.push(
+                            Issue::new(
+                                Code::BadValue,
+                                m.value.span(),
+                                "`default_domain` is `Dma` or `Identity`",
+                            )
+                            .label("not a default-domain type")
+                            .help("the kernel's boot default (`iommu.passthrough=1` is `Identity`): write `default_domain = Identity;`"),
+                        ),
+                    },
                     _ => unreachable!("key checked against SCENARIO_KEYS"),
                 }
             }
@@ -650,68 +724,16 @@ pub fn check(ast: &ScenarioAst, whole: Span, origin: Origin) -> Result<Scenario,
                     }
                 }
             }
-            ScenarioItem::Group(g) => {
-                if !declare(&mut names.groups, &g.name, "group", &mut issues) {
+            ScenarioItem::Device(d) => {
+                if !declare(&mut names.devices, &d.name, "device", &mut issues) {
                     continue;
                 }
-                let gdoc = docs(&g.attrs, &mut issues).map(|d| d.0).unwrap_or_default();
-                let mut default_type = DomainType::Dma;
-                for m in &g.metas {
-                    docs(&m.attrs, &mut issues);
-                    if m.key != "default_type" {
-                        issues.push(
-                            Issue::new(Code::UnknownMetadata, m.key.span(), format!("unknown group setting `{}`", m.key))
-                                .label("not a group key")
-                                .help("a group holds `default_type = Dma;` or `Identity`, and `device NAME { ... }` declarations"),
-                        );
-                        continue;
+                if let Some((dev, span)) = check_device(d, &devices, &mut issues) {
+                    if let Some(span) = span {
+                        boot_drivers.push((dev.name.clone(), span));
                     }
-                    match ident_value(&m.value)
-                        .as_deref()
-                        .and_then(DomainType::from_name)
-                    {
-                        Some(t) => default_type = t,
-                        None => issues.push(
-                            Issue::new(
-                                Code::BadValue,
-                                m.value.span(),
-                                "`default_type` is `Dma` or `Identity`",
-                            )
-                            .label("not a default-domain type")
-                            .help("write `default_type = Identity;`"),
-                        ),
-                    }
+                    devices.push(dev);
                 }
-                if g.devices.is_empty() {
-                    issues.push(
-                        Issue::new(
-                            Code::BadValue,
-                            g.name.span(),
-                            format!("group `{}` has no devices", g.name),
-                        )
-                        .label("empty group")
-                        .help("declare its members with `device NAME { ... }` inside the braces"),
-                    );
-                }
-                let mut members = Vec::new();
-                for d in &g.devices {
-                    if !declare(&mut names.devices, &d.name, "device", &mut issues) {
-                        continue;
-                    }
-                    if let Some((dev, span)) = check_device(d, &g.name.to_string(), &mut issues) {
-                        members.push(dev.name.clone());
-                        if let Some(span) = span {
-                            boot_drivers.push((dev.name.clone(), span));
-                        }
-                        devices.push(dev);
-                    }
-                }
-                groups.push(Group {
-                    name: g.name.to_string(),
-                    doc: gdoc,
-                    default_type,
-                    devices: members,
-                });
             }
             ScenarioItem::Moves(s) | ScenarioItem::Script(s) => {
                 let slot = if s.keyword == "moves" {
@@ -786,16 +808,20 @@ pub fn check(ast: &ScenarioAst, whole: Span, origin: Origin) -> Result<Scenario,
             .help("put `/// what it sets up` above `name = ...`"),
         );
     }
-    if groups.is_empty() && issues.is_empty() {
+    if devices.is_empty() && issues.is_empty() {
         issues.push(
             Issue::new(
                 Code::MissingMetadata,
                 whole,
-                "this scenario declares no group",
+                "this scenario declares no device",
             )
             .label("no topology")
-            .help("declare `group g0 { device dev { ... } }`"),
+            .help("declare `device port { root_port, ... }` and `device nic { parent = port }`"),
         );
+    }
+    let groups = derive_topology(&mut devices, &names.devices, &mut issues);
+    for g in &groups {
+        names.groups.insert(g.name.clone(), whole);
     }
 
     let cx = StepCx {
@@ -929,6 +955,7 @@ pub fn check(ast: &ScenarioAst, whole: Span, origin: Origin) -> Result<Scenario,
             platform,
             msi_translated: platform.msi_translated(),
             vfio_backend,
+            default_domain,
             drivers,
             groups,
             devices,
@@ -978,6 +1005,10 @@ fn flag_help(flags: &[(&str, &str)]) -> String {
 fn unknown_flag(key: &Ident, what: &str, flags: &[(&str, &str)], issues: &mut Vec<Issue>) {
     let k = key.to_string();
     let help = match suggest(&k, flags.iter().map(|f| f.0)) {
+        _ if k == "bridge" && what == "device" => format!(
+            "a bridge is a port: `root_port`, `upstream_port` or `downstream_port`; {what} attributes: {}",
+            flag_help(flags)
+        ),
         Some(s) => format!(
             "did you mean `{s}`? {what} attributes: {}",
             flag_help(flags)
@@ -1106,31 +1137,203 @@ fn check_driver(d: &Decl, issues: &mut Vec<Issue>) -> Option<Driver> {
 }
 
 /// A device and, when it names a boot-time driver, where (checked once every driver is
-/// declared).
-fn check_device(d: &Decl, group: &str, issues: &mut Vec<Issue>) -> Option<(Device, Option<Span>)> {
+/// declared). `earlier` holds the devices declared before it: its parent is one of them.
+/// Its group and (when not given) its address are filled in by [`derive_topology`].
+fn check_device(
+    d: &Decl,
+    earlier: &[Device],
+    issues: &mut Vec<Issue>,
+) -> Option<(Device, Option<Span>)> {
     let doc = docs(&d.attrs, issues).map(|d| d.0).unwrap_or_default();
     let Flags {
         set,
         value: pci,
         names,
-    } = flags(d, "device", DEVICE_FLAGS, "pci", &["driver"], issues);
+    } = flags(
+        d,
+        "device",
+        DEVICE_FLAGS,
+        "pci",
+        &["driver", "parent"],
+        issues,
+    );
     if let Some(p) = &pci {
         if !valid_bdf(p) {
             let span = set.get("pci").copied().unwrap_or(d.name.span());
             issues.push(
                 Issue::new(Code::BadValue, span, format!("`{p}` is not a PCI address"))
                     .label("expected DOMAIN:BUS:DEV.FN")
-                    .help("write `pci = \"0000:00:02.0\"`"),
+                    .help("write `pci = \"0000:00:02.0\"`, or leave it out: the topology gives it"),
             );
         }
     }
     let has = |k: &str| set.contains_key(k);
+    let kinds: Vec<PciKind> = [
+        PciKind::RootPort,
+        PciKind::UpstreamPort,
+        PciKind::DownstreamPort,
+    ]
+    .into_iter()
+    .filter(|k| k.flag().is_some_and(has))
+    .collect();
+    let kind = match kinds.as_slice() {
+        [] => PciKind::Endpoint,
+        [k] => *k,
+        [a, b, ..] => {
+            let (fa, fb) = (a.flag().unwrap_or_default(), b.flag().unwrap_or_default());
+            issues.push(
+                Issue::new(
+                    Code::BadValue,
+                    set[fb],
+                    format!("`{}` is declared both `{fa}` and `{fb}`", d.name),
+                )
+                .label("second type")
+                .also(set[fa], "first type")
+                .help("a function has one PCIe type: keep one"),
+            );
+            return None;
+        }
+    };
+    let parent = names.get("parent").cloned();
+    if let Some((p, span)) = &parent {
+        let Some(pd) = earlier.iter().find(|e| e.name == *p) else {
+            let help = if p == &d.name.to_string() {
+                "a device cannot sit below itself".to_string()
+            } else {
+                let ports = list(
+                    earlier
+                        .iter()
+                        .filter(|e| e.bridge())
+                        .map(|e| e.name.as_str()),
+                );
+                format!("declare the port `{p}` before the devices below it; ports declared so far: {ports}")
+            };
+            issues.push(
+                Issue::new(
+                    Code::UndeclaredDevice,
+                    *span,
+                    format!("no port `{p}` declared before `{}`", d.name),
+                )
+                .label("undeclared parent")
+                .help(help),
+            );
+            return None;
+        };
+        // PCIe's links: a root or downstream port has one link, to an endpoint or to an
+        // upstream port; an upstream port's bus holds downstream ports only.
+        let fits = match (pd.kind, kind) {
+            (_, PciKind::RootPort) => false,
+            (
+                PciKind::RootPort | PciKind::DownstreamPort,
+                PciKind::Endpoint | PciKind::UpstreamPort,
+            ) => true,
+            (PciKind::UpstreamPort, PciKind::DownstreamPort) => true,
+            _ => false,
+        };
+        if !fits {
+            let help = match (pd.kind, kind) {
+                (_, PciKind::RootPort) => "a root port is on the root bus: drop `parent`".to_string(),
+                (PciKind::Endpoint, _) => format!("`{p}` is an endpoint; devices sit below ports"),
+                (PciKind::UpstreamPort, _) => format!(
+                    "an upstream port's bus holds downstream ports only: put a `downstream_port` below `{p}` and `{}` below it",
+                    d.name
+                ),
+                (_, PciKind::DownstreamPort) => "a downstream port sits below an upstream port".to_string(),
+                _ => "see `switchyard scenario attributes`".to_string(),
+            };
+            issues.push(
+                Issue::new(
+                    Code::BadValue,
+                    *span,
+                    format!("{} cannot sit below {}", kind.a(), pd.kind.a()),
+                )
+                .label("not a PCIe link")
+                .help(help),
+            );
+            return None;
+        }
+        let link = matches!(pd.kind, PciKind::RootPort | PciKind::DownstreamPort);
+        if let Some(other) = earlier
+            .iter()
+            .find(|e| link && e.parent.as_deref() == Some(p.as_str()))
+        {
+            issues.push(
+                Issue::new(
+                    Code::BadValue,
+                    *span,
+                    format!("`{p}` already has `{}` below it", other.name),
+                )
+                .label("second device on one link")
+                .help(format!(
+                    "{} has one link; put a switch (`upstream_port` and `downstream_port`s) below it to fan out",
+                    pd.kind.a()
+                )),
+            );
+            return None;
+        }
+        if pd.kind == PciKind::UpstreamPort
+            && earlier
+                .iter()
+                .filter(|e| e.parent.as_deref() == Some(p.as_str()))
+                .count()
+                >= 32
+        {
+            issues.push(
+                Issue::new(
+                    Code::BadValue,
+                    *span,
+                    format!("`{p}` already has 32 downstream ports"),
+                )
+                .label("bus full")
+                .help("a bus has 32 devices"),
+            );
+            return None;
+        }
+    } else if matches!(kind, PciKind::UpstreamPort | PciKind::DownstreamPort) {
+        issues.push(
+            Issue::new(
+                Code::BadValue,
+                d.name.span(),
+                format!("the {} `{}` has no parent", kind.describe(), d.name),
+            )
+            .label("missing `parent`")
+            .help(match kind {
+                PciKind::UpstreamPort => "write `parent = PORT`, a root or downstream port",
+                _ => "write `parent = PORT`, the switch's upstream port",
+            }),
+        );
+        return None;
+    }
+    if has("no_acs") && !matches!(kind, PciKind::RootPort | PciKind::DownstreamPort) {
+        issues.push(
+            Issue::new(
+                Code::BadValue,
+                set["no_acs"],
+                format!("`no_acs` on the {} `{}` changes nothing", kind.describe(), d.name),
+            )
+            .label("not a root or downstream port")
+            .help("the kernel reads ACS on root and downstream ports; a single-function upstream port or endpoint counts as isolated (`pci_acs_enabled()`)"),
+        );
+    }
+    if has("hotplug") && kind != PciKind::Endpoint {
+        issues.push(
+            Issue::new(
+                Code::BadValue,
+                set["hotplug"],
+                format!("the {} `{}` cannot be hotplugged", kind.describe(), d.name),
+            )
+            .label("a port")
+            .help("only endpoints appear after boot; ports are enumerated at boot"),
+        );
+    }
     Some(Device {
         name: d.name.to_string(),
         doc,
-        group: group.to_string(),
-        pci,
-        bridge: has("bridge"),
+        group: String::new(),
+        pci: pci.unwrap_or_default(),
+        kind,
+        parent: parent.map(|(p, _)| p),
+        acs: !has("no_acs"),
         aer: has("aer"),
         untrusted: has("untrusted"),
         require_direct: has("require_direct"),
@@ -1140,6 +1343,151 @@ fn check_device(d: &Decl, group: &str, issues: &mut Vec<Issue>) -> Option<(Devic
         driver: names.get("driver").map(|(n, _)| n.clone()),
     })
     .map(|dev| (dev, names.get("driver").map(|(_, s)| *s)))
+}
+
+/// The device itself when it is a root port, else its nearest root-port ancestor.
+fn root_port<'a>(devices: &'a [Device], name: &str) -> Option<&'a Device> {
+    let find = |n: &str| devices.iter().find(|d| d.name == n);
+    let mut d = find(name)?;
+    while d.kind != PciKind::RootPort {
+        d = find(d.parent.as_deref()?)?;
+    }
+    Some(d)
+}
+
+/// `pci_acs_path_enabled(port, NULL, REQ_ACS_FLAGS)`: the port and every port above it
+/// to the root bus isolate their functions. Root and downstream ports by their ACS
+/// control (`pci_acs_enabled()`), single-function upstream ports always.
+fn acs_path(devices: &[Device], port: &str) -> bool {
+    let mut cur = devices.iter().find(|d| d.name == port);
+    while let Some(d) = cur {
+        if !d.acs {
+            return false;
+        }
+        cur = d
+            .parent
+            .as_deref()
+            .and_then(|p| devices.iter().find(|e| e.name == p));
+    }
+    true
+}
+
+/// Groups and addresses from the topology, the way 6.12 makes them at boot.
+///
+/// Groups: `pci_device_group()`: from the bus a device sits on, upwards, the first bridge
+/// whose ACS path to the root bus is not enabled hands the device its own group (it was
+/// probed first, so it has one); else the device gets a new group. Each device is looked
+/// at in declaration order, which is a parent-first order like the kernel's probe; groups
+/// are named `g0`, `g1`, ... as they are created. DMA aliases (PCIe-to-PCI bridges) and
+/// multifunction slots are not modelled: every function is function 0.
+///
+/// Addresses: `pci_scan_child_bus_extend()`: root-bus devices take slots 2, 3, ... in
+/// declaration order; buses are numbered depth first, each bridge taking the next number
+/// for its secondary bus; the device below a root or downstream port is device 0, and an
+/// upstream port's downstream ports are devices 0, 1, ... in declaration order. A given
+/// `pci` must be the one the topology gives.
+fn derive_topology(
+    devices: &mut [Device],
+    spans: &BTreeMap<String, Span>,
+    issues: &mut Vec<Issue>,
+) -> Vec<Group> {
+    let whole = spans
+        .values()
+        .next()
+        .copied()
+        .unwrap_or_else(Span::call_site);
+    let mut groups: Vec<Group> = Vec::new();
+    for i in 0..devices.len() {
+        let joined = devices[i]
+            .parent
+            .as_deref()
+            .filter(|p| !acs_path(devices, p))
+            .and_then(|p| devices.iter().find(|d| d.name == p))
+            .map(|d| d.group.clone());
+        let name = match joined {
+            Some(g) => g,
+            None => {
+                let g = format!("g{}", groups.len());
+                groups.push(Group {
+                    name: g.clone(),
+                    devices: Vec::new(),
+                });
+                g
+            }
+        };
+        if let Some(g) = groups.iter_mut().find(|g| g.name == name) {
+            g.devices.push(devices[i].name.clone());
+        }
+        devices[i].group = name;
+    }
+    // Addresses, depth first.
+    let mut addr: BTreeMap<String, String> = BTreeMap::new();
+    let mut next_bus: u32 = 1;
+    fn visit(
+        devices: &[Device],
+        name: &str,
+        bus: u32,
+        dev: u32,
+        next_bus: &mut u32,
+        addr: &mut BTreeMap<String, String>,
+    ) {
+        addr.insert(name.to_string(), format!("0000:{bus:02x}:{dev:02x}.0"));
+        let Some(d) = devices.iter().find(|d| d.name == name) else {
+            return;
+        };
+        if !d.bridge() {
+            return;
+        }
+        let secondary = *next_bus;
+        *next_bus += 1;
+        let children: Vec<&Device> = devices
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(name))
+            .collect();
+        for (k, c) in children.iter().enumerate() {
+            visit(devices, &c.name, secondary, k as u32, next_bus, addr);
+        }
+    }
+    let roots: Vec<String> = devices
+        .iter()
+        .filter(|d| d.parent.is_none())
+        .map(|d| d.name.clone())
+        .collect();
+    for (k, r) in roots.iter().enumerate() {
+        visit(devices, r, 0, 2 + k as u32, &mut next_bus, &mut addr);
+    }
+    if next_bus > 256 || roots.len() > 30 {
+        issues.push(
+            Issue::new(
+                Code::BadValue,
+                whole,
+                "the topology needs more than 256 buses or 30 root-bus slots",
+            )
+            .label("too large")
+            .help("a PCI segment has 256 buses and 32 slots on its root bus (two are taken)"),
+        );
+        return groups;
+    }
+    for d in devices.iter_mut() {
+        let derived = addr.get(&d.name).cloned().unwrap_or_default();
+        if d.pci.is_empty() {
+            d.pci = derived;
+        } else if !d.pci.eq_ignore_ascii_case(&derived) {
+            issues.push(
+                Issue::new(
+                    Code::BadValue,
+                    spans.get(&d.name).copied().unwrap_or(whole),
+                    format!(
+                        "`{}` is declared at `{}`, but the topology puts it at `{derived}`",
+                        d.name, d.pci
+                    ),
+                )
+                .label("address and topology disagree")
+                .help(format!("write `pci = \"{derived}\"`, or leave `pci` out")),
+            );
+        }
+    }
+    groups
 }
 
 fn valid_bdf(s: &str) -> bool {
@@ -1261,7 +1609,28 @@ impl StepCx<'_> {
                 issues.push(
                     Issue::new(Code::BadMove, c.args[0].span(), format!("`{device}` does not signal AER"))
                         .label("no `aer` attribute")
-                        .help(format!("mark the device `aer` to let it raise AER: `device {device} {{ aer, ... }}`")),
+                        .help(format!("mark the device `aer` (it has an AER capability): `device {device} {{ aer, ... }}`")),
+                );
+                None
+            }
+            Move::RaiseAer { device } if !self.root_port(device).is_some_and(|r| r.aer) => {
+                let help = match self.root_port(device) {
+                    Some(r) => format!(
+                        "`{device}`'s errors are signalled by its root port `{}`: mark it `aer`",
+                        r.name
+                    ),
+                    None => format!(
+                        "errors are signalled by a root port's AER service (`aer_probe()`); put `{device}` below a `root_port` (event collectors are not modelled)"
+                    ),
+                };
+                issues.push(
+                    Issue::new(
+                        Code::BadMove,
+                        c.args[0].span(),
+                        format!("no root port signals `{device}`'s errors"),
+                    )
+                    .label("no root port with AER above it")
+                    .help(help),
                 );
                 None
             }
@@ -1284,6 +1653,10 @@ impl StepCx<'_> {
 
     fn device(&self, name: &str) -> Option<&Device> {
         self.devices.iter().find(|d| d.name == name)
+    }
+
+    fn root_port(&self, name: &str) -> Option<&Device> {
+        root_port(self.devices, name)
     }
 
     fn arg(&self, e: &syn::Expr, kind: ArgKind, issues: &mut Vec<Issue>) -> Option<String> {

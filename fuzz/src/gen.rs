@@ -403,49 +403,94 @@ pub fn scenario(rng: &mut Rng, size: Size, slip_per_mille: usize) -> String {
             flags.join(", ")
         );
     }
+    if rng.chance(1, 4) {
+        let t = rng.pick(DomainType::ALL).name();
+        let _ = writeln!(out, "    default_domain = {t};");
+    }
+    // A random PCIe tree: each device goes on the root bus or on a free link of a port
+    // declared before it, with the type that link allows.
     let ndev = rng.range(1, size.devices);
-    let ngroups = rng.range(1, ndev.min(3));
     let mut devices: Vec<String> = Vec::new();
+    // (name, kind, has a child) of each port so far; kind 0 root, 1 upstream, 2 downstream.
+    let mut ports: Vec<(String, u8, bool)> = Vec::new();
     // Devices per flag, for moves that need one (`add` a `hotplug` device, `raise_aer` an
     // `aer` one).
     let mut flagged: Vec<(String, &str)> = Vec::new();
-    let mut groups: Vec<String> = Vec::new();
-    for gi in 0..ngroups {
-        let g = format!("g{gi}");
-        let _ = writeln!(out, "\n    /// A group.\n    group {g} {{");
-        if rng.chance(1, 4) {
-            let t = rng.pick(DomainType::ALL).name();
-            let _ = writeln!(out, "        default_type = {t};");
-        }
-        let members = if gi + 1 == ngroups {
-            ndev - devices.len()
-        } else {
-            1.max((ndev - devices.len()) / (ngroups - gi))
-        };
-        for _ in 0..members {
-            let d = format!("d{}", devices.len());
-            let mut flags = Vec::new();
-            for (f, _) in DEVICE_FLAGS {
-                if rng.chance(1, 5) {
-                    flagged.push((d.clone(), f));
-                    flags.push(match *f {
-                        "pci" => format!("pci = \"0000:{:02x}:00.0\"", devices.len()),
-                        // A built-in driver is named, like a move's driver argument.
-                        "driver" => format!("driver = {}", rng.pick(&drivers)),
-                        _ => f.to_string(),
-                    });
-                }
+    let structural = [
+        "pci",
+        "root_port",
+        "upstream_port",
+        "downstream_port",
+        "parent",
+        "no_acs",
+    ];
+    for i in 0..ndev {
+        let d = format!("d{i}");
+        let mut flags: Vec<String> = Vec::new();
+        let free: Vec<usize> = (0..ports.len())
+            .filter(|&p| ports[p].1 == 1 || !ports[p].2)
+            .collect();
+        let is_port;
+        if !free.is_empty() && rng.chance(2, 3) {
+            let p = *rng.pick(&free);
+            let (pname, pkind) = (ports[p].0.clone(), ports[p].1);
+            ports[p].2 = true;
+            flags.push(format!("parent = {pname}"));
+            if pkind == 1 {
+                flags.push("downstream_port".into());
+                is_port = Some(2);
+            } else if rng.chance(1, 3) {
+                flags.push("upstream_port".into());
+                is_port = Some(1);
+            } else {
+                is_port = None;
             }
-            let _ = writeln!(
-                out,
-                "        /// A device.\n        device {d} {{ {} }}",
-                flags.join(", ")
-            );
-            devices.push(d);
+        } else if rng.chance(1, 2) {
+            flags.push("root_port".into());
+            is_port = Some(0);
+        } else {
+            is_port = None;
         }
-        out.push_str("    }\n");
-        groups.push(g);
+        if matches!(is_port, Some(0 | 2)) && rng.chance(1, 2) {
+            flags.push("no_acs".into());
+        }
+        for (f, _) in DEVICE_FLAGS {
+            if structural.contains(f) && !slip(rng) {
+                continue;
+            }
+            let p = if *f == "aer" && is_port == Some(0) {
+                2
+            } else {
+                5
+            };
+            if *f == "hotplug" && is_port.is_some() && !slip(rng) {
+                continue;
+            }
+            if rng.chance(1, p) {
+                flagged.push((d.clone(), f));
+                flags.push(match *f {
+                    "pci" => format!("pci = \"0000:{:02x}:00.0\"", i),
+                    "parent" => format!("parent = d{}", rng.range(0, ndev)),
+                    // A built-in driver is named, like a move's driver argument.
+                    "driver" => format!("driver = {}", rng.pick(&drivers)),
+                    _ => f.to_string(),
+                });
+            }
+        }
+        if let Some(k) = is_port {
+            ports.push((d.clone(), k, false));
+        }
+        let _ = writeln!(
+            out,
+            "\n    /// A device.\n    device {d} {{ {} }}",
+            flags.join(", ")
+        );
+        devices.push(d);
     }
+    // Groups are derived; g0 always exists, later ones when the topology isolates.
+    let groups: Vec<String> = (0..ndev)
+        .map(|i| format!("g{}", if rng.chance(2, 3) { 0 } else { i }))
+        .collect();
     let mut moves: Vec<(String, usize)> = Vec::new();
     for _ in 0..size.moves * 2 {
         if moves.len() >= size.moves {

@@ -8,6 +8,7 @@
  * "SWITCHYARD ".
  *
  * /script, one command per line:
+ *   group BDF                 report the device's IOMMU group (set-up, not a step)
  *   serr BDF                  set SERR# enable in the bridge's Bridge Control register
  *   release BDF               unbind whatever driver the device has (set-up, not a step)
  *   expect BDF DRIVER         check that a built-in driver bound the device at boot
@@ -23,6 +24,7 @@
  *   wait_ms MS                deadline for each raise (default 15000)
  *
  * Results:
+ *   SWITCHYARD SETUP group BDF N|none           (the group the kernel made at boot)
  *   SWITCHYARD RESULT N ok
  *   SWITCHYARD RESULT N skipped
  *   SWITCHYARD RESULT N errno=E NAME at=WHAT
@@ -142,6 +144,21 @@ static void report_domain(int step, const char *bdf)
 		fclose(f);
 	}
 	say("DOMAIN %d %s %s", step, basename(link), type);
+}
+
+static void do_group(const char *bdf)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0) {
+		say("SETUP group %s none", bdf);
+		return;
+	}
+	link[n] = '\0';
+	say("SETUP group %s %s", bdf, basename(link));
 }
 
 static void do_serr(const char *bdf)
@@ -319,7 +336,9 @@ static void run_script(FILE *script)
 
 	while (fgets(line, sizeof(line), script)) {
 		arg[0] = '\0';
-		if (sscanf(line, "serr %63s", bdf) == 1) {
+		if (sscanf(line, "group %63s", bdf) == 1) {
+			do_group(bdf);
+		} else if (sscanf(line, "serr %63s", bdf) == 1) {
 			do_serr(bdf);
 		} else if (sscanf(line, "release %63s", bdf) == 1) {
 			int err = do_release(bdf);

@@ -12,7 +12,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use switchyard_dsl::scenario::{Move, Scenario};
+use switchyard_dsl::scenario::{Move, PciKind, Scenario};
+use switchyard_dsl::vocab::DomainType;
 
 /// The agent's source, compiled on demand into the cache.
 pub const AGENT_C: &str = include_str!("../guest/agent.c");
@@ -48,14 +49,12 @@ pub enum GuestError {
 /// The machine for a scenario.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Machine {
-    /// `-device` arguments, in order.
+    /// `-device` arguments, in order (parents first).
     pub devices: Vec<String>,
     /// Extra kernel command-line words.
     pub kernel_args: Vec<String>,
-    /// QEMU device ids of the root ports, by PCI address (for AER injection).
-    pub port_ids: BTreeMap<String, String>,
-    /// Which scenario devices the scenario puts in one group, by PCI address.
-    pub groups: Vec<Vec<String>>,
+    /// QEMU device ids, by PCI address (AER is injected at the device that raises it).
+    pub ids: BTreeMap<String, String>,
 }
 
 fn unsupported(s: &Scenario, why: impl Into<String>) -> GuestError {
@@ -65,18 +64,16 @@ fn unsupported(s: &Scenario, why: impl Into<String>) -> GuestError {
     }
 }
 
-fn parse_bdf(s: &str) -> Option<(u8, u8, u8)> {
-    let mut it = s.split(':');
-    let (_, bus, rest) = (it.next()?, it.next()?, it.next()?);
-    let (dev, func) = rest.split_once('.')?;
-    Some((
-        u8::from_str_radix(bus, 16).ok()?,
-        u8::from_str_radix(dev, 16).ok()?,
-        func.parse().ok()?,
-    ))
-}
-
 /// The QEMU machine for a scenario, or why there is none.
+///
+/// Each scenario device becomes the QEMU device of its PCIe type, below the QEMU device
+/// of its parent: a root port is a `pcie-root-port` in its root-bus slot, a switch a
+/// `x3130-upstream` with `xio3130-downstream` ports, an endpoint an `e1000e` (which has an
+/// AER capability). The scenario's addresses are the ones Linux gives these devices, as
+/// it numbers buses depth first in slot order. QEMU's root and downstream ports have ACS;
+/// a `no_acs` port has its Source Validation turned off on the kernel command line
+/// (`pci=config_acs=xxxxxx0@BDF;...`), which is enough for `pci_acs_path_enabled()` to
+/// fail for `REQ_ACS_FLAGS`.
 pub fn machine(s: &Scenario) -> Result<Machine, GuestError> {
     if !s.msi_translated {
         return Err(unsupported(
@@ -84,24 +81,15 @@ pub fn machine(s: &Scenario) -> Result<Machine, GuestError> {
             "its MSI is not translated by the IOMMU, and on arm64 it is (GICv3 ITS behind SMMUv3)",
         ));
     }
-    let mut ports: Vec<(u8, &str)> = Vec::new();
-    let mut endpoints: Vec<(u8, u8, &str)> = Vec::new();
+    let mut m = Machine {
+        devices: Vec::new(),
+        kernel_args: Vec::new(),
+        ids: BTreeMap::new(),
+    };
+    let mut no_acs = Vec::new();
+    let mut chassis = 0;
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
     for d in &s.devices {
-        let Some(pci) = d.pci.as_deref() else {
-            return Err(unsupported(
-                s,
-                format!("device `{}` has no `pci` address", d.name),
-            ));
-        };
-        let Some((bus, dev, func)) = parse_bdf(pci) else {
-            return Err(unsupported(s, format!("`{pci}` is not a PCI address")));
-        };
-        if func != 0 {
-            return Err(unsupported(
-                s,
-                format!("`{pci}`: only function 0 devices are modelled"),
-            ));
-        }
         if d.hotplug {
             return Err(unsupported(
                 s,
@@ -111,92 +99,78 @@ pub fn machine(s: &Scenario) -> Result<Machine, GuestError> {
                 ),
             ));
         }
-        if d.bridge {
-            if bus != 0 {
-                return Err(unsupported(
-                    s,
-                    format!("bridge `{}` must be a root port on bus 0", d.name),
-                ));
+        let (prefix, model) = match d.kind {
+            PciKind::RootPort => ("rp", "pcie-root-port"),
+            PciKind::UpstreamPort => ("us", "x3130-upstream"),
+            PciKind::DownstreamPort => ("ds", "xio3130-downstream"),
+            PciKind::Endpoint => ("ep", "e1000e"),
+        };
+        let n = count.entry(prefix).or_insert(0);
+        *n += 1;
+        let id = format!("{prefix}{n}");
+        let (dev, _) = slot(&d.pci)
+            .ok_or_else(|| unsupported(s, format!("`{}` is not a PCI address", d.pci)))?;
+        let bus = match d.parent.as_deref() {
+            None => format!("bus=pcie.0,addr={dev:x}.0"),
+            Some(p) => {
+                let parent = s
+                    .device(p)
+                    .map(|p| m.ids[&p.pci].clone())
+                    .unwrap_or_default();
+                format!("bus={parent},addr={dev:x}.0")
             }
-            ports.push((dev, pci));
-        } else {
-            endpoints.push((bus, dev, pci));
+        };
+        let mut arg = format!("{model},id={id},{bus}");
+        if matches!(d.kind, PciKind::RootPort | PciKind::DownstreamPort) {
+            chassis += 1;
+            arg.push_str(&format!(",chassis={chassis}"));
         }
-    }
-    ports.sort();
-    let mut m = Machine {
-        devices: Vec::new(),
-        kernel_args: Vec::new(),
-        port_ids: BTreeMap::new(),
-        groups: Vec::new(),
-    };
-    for (i, (slot, pci)) in ports.iter().enumerate() {
-        let id = format!("rp{}", i + 1);
-        m.devices.push(format!(
-            "pcie-root-port,id={id},bus=pcie.0,chassis={},addr={slot:x}.0",
-            i + 1
-        ));
-        m.port_ids.insert(pci.to_string(), id);
-    }
-    for (bus, dev, pci) in &endpoints {
-        if *bus == 0 {
-            m.devices.push(format!("e1000e,bus=pcie.0,addr={dev:x}.0"));
-        } else {
-            let Some((_, port)) = ports.get(usize::from(*bus) - 1) else {
-                return Err(unsupported(
-                    s,
-                    format!("`{pci}` is on bus {bus}, but there is no root port for it"),
-                ));
-            };
-            if *dev != 0 {
-                return Err(unsupported(
-                    s,
-                    format!("`{pci}`: a device behind a root port is device 0"),
-                ));
-            }
-            let id = &m.port_ids[*port];
-            m.devices.push(format!("e1000e,bus={id}"));
+        if !d.acs {
+            no_acs.push(format!("xxxxxx0@{}", d.pci));
         }
+        m.devices.push(arg);
+        m.ids.insert(d.pci.clone(), id);
     }
-    for g in &s.groups {
-        let members: Vec<String> = g
-            .devices
-            .iter()
-            .filter_map(|n| s.device(n).and_then(|d| d.pci.clone()))
-            .collect();
-        // A port grouped with the devices below it: turn off its ACS Source Validation.
-        for d in g
-            .devices
-            .iter()
-            .filter_map(|n| s.device(n))
-            .filter(|d| d.bridge)
-        {
-            if members.len() > 1 {
-                let pci = d.pci.as_deref().unwrap_or_default();
-                m.kernel_args.push(format!("pci=config_acs=xxxxxx0@{pci}"));
-            }
-        }
-        m.groups.push(members);
+    if !no_acs.is_empty() {
+        m.kernel_args
+            .push(format!("pci=config_acs={}", no_acs.join(";")));
+    }
+    if s.default_domain == DomainType::Identity {
+        m.kernel_args.push("iommu.passthrough=1".into());
     }
     Ok(m)
 }
 
-/// The agent's `/script`: set-up (SERR# on AER ports, every device unbound), then one
-/// line per script step.
-/// The agent's script for the scenario's fixed script. `possible[i]` says whether the
+/// The device number of a `DOMAIN:BUS:DEV.FN` address, and its bus.
+fn slot(pci: &str) -> Option<(u8, u8)> {
+    let mut it = pci.split(':');
+    let (_, bus, rest) = (it.next()?, it.next()?, it.next()?);
+    let (dev, _) = rest.split_once('.')?;
+    Some((
+        u8::from_str_radix(dev, 16).ok()?,
+        u8::from_str_radix(bus, 16).ok()?,
+    ))
+}
+
+/// The agent's `/script`: set-up (each device's group reported, SERR# forwarding on every
+/// port, built-in drivers checked, every other driver unbound), then one line per step
+/// of the scenario's fixed script. `possible[i]` says whether the
 /// model can take step `i + 1` in the state the steps before it reach: a step it cannot
 /// take is written as `skip`, so the guest does not perform what the model says does not
 /// happen (both sides then report it not performed).
 pub fn script(s: &Scenario, wait_ms: u64, possible: &[bool]) -> Result<String, GuestError> {
     let pci = |name: &str| {
         s.device(name)
-            .and_then(|d| d.pci.clone())
-            .ok_or_else(|| unsupported(s, format!("device `{name}` has no `pci` address")))
+            .map(|d| d.pci.clone())
+            .ok_or_else(|| unsupported(s, format!("no device `{name}`")))
     };
     let mut out = format!("wait_ms {wait_ms}\n");
     for d in &s.devices {
-        let addr = pci(&d.name)?;
-        if d.bridge && d.aer {
+        let addr = &d.pci;
+        out.push_str(&format!("group {addr}\n"));
+        // A port forwards its secondary side's error messages only with SERR# enabled in
+        // its Bridge Control, which firmware would set.
+        if d.bridge() {
             out.push_str(&format!("serr {addr}\n"));
         }
         // A built-in driver bound it at boot, as the model's boot does; any other driver
@@ -319,23 +293,48 @@ mod tests {
         assert_eq!(
             m.devices,
             [
-                "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=2.0",
-                "e1000e,bus=rp1"
+                "pcie-root-port,id=rp1,bus=pcie.0,addr=2.0,chassis=1",
+                "e1000e,id=ep1,bus=rp1,addr=0.0"
             ]
         );
         assert_eq!(m.kernel_args, ["pci=config_acs=xxxxxx0@0000:00:02.0"]);
-        assert_eq!(m.port_ids["0000:00:02.0"], "rp1");
+        assert_eq!(m.ids["0000:00:02.0"], "rp1");
         let text = script(&s, 15000, &[true; 6]).unwrap();
         assert_eq!(
             text,
-            "wait_ms 15000\nserr 0000:00:02.0\nexpect 0000:00:02.0 pcieport\n\
-             release 0000:01:00.0\nraise 1 0000:00:02.0\nbind 2 0000:01:00.0 vfio-pci\n\
-             vfio_open 3 0000:00:02.0\nraise 4 0000:00:02.0\nvfio_close 5 -\nraise 6 0000:00:02.0\n"
+            "wait_ms 15000\ngroup 0000:00:02.0\nserr 0000:00:02.0\nexpect 0000:00:02.0 pcieport\n\
+             group 0000:01:00.0\nrelease 0000:01:00.0\nraise 1 0000:00:02.0\n\
+             bind 2 0000:01:00.0 vfio-pci\nvfio_open 3 0000:00:02.0\nraise 4 0000:00:02.0\n\
+             vfio_close 5 -\nraise 6 0000:00:02.0\n"
         );
         // A step the model cannot take is not performed.
         let text = script(&s, 15000, &[true, true, true, true, false, true]).unwrap();
         assert!(text.contains("\nskip 5\n"), "{text}");
         assert!(!text.contains("vfio_close"), "{text}");
+    }
+
+    /// A switch becomes QEMU's switch devices, each below its parent, and AER is raised
+    /// at the endpoint itself; only the root port without ACS is named on the command line.
+    #[test]
+    fn a_switch_maps_to_x3130_devices_below_the_root_port() {
+        let s = switchyard_dsl::load_scenario("arm-switch-vfio").unwrap();
+        let m = machine(&s).unwrap();
+        assert_eq!(
+            m.devices,
+            [
+                "pcie-root-port,id=rp1,bus=pcie.0,addr=2.0,chassis=1",
+                "x3130-upstream,id=us1,bus=rp1,addr=0.0",
+                "xio3130-downstream,id=ds1,bus=us1,addr=0.0,chassis=2",
+                "xio3130-downstream,id=ds2,bus=us1,addr=1.0,chassis=3",
+                "e1000e,id=ep1,bus=ds1,addr=0.0",
+                "e1000e,id=ep2,bus=ds2,addr=0.0",
+            ]
+        );
+        assert_eq!(m.kernel_args, ["pci=config_acs=xxxxxx0@0000:00:02.0"]);
+        assert_eq!(m.ids["0000:04:00.0"], "ep2");
+        let text = script(&s, 15000, &[true; 5]).unwrap();
+        assert!(text.contains("\nraise 3 0000:04:00.0\n"), "{text}");
+        assert!(text.contains("\nserr 0000:02:01.0\n"), "{text}");
     }
 
     #[test]

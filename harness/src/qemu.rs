@@ -89,9 +89,9 @@ pub enum QemuError {
     /// The QMP conversation failed.
     #[error("QMP: {0}")]
     Qmp(String),
-    /// The script raised AER at a device that is not a root port of the machine.
-    #[error("the guest asked to raise AER at {bdf}, which is not a root port of this machine")]
-    NoPort {
+    /// The script raised AER at a device the machine does not have.
+    #[error("the guest asked to raise AER at {bdf}, which is not a device of this machine")]
+    NoDevice {
         /// The device's PCI address.
         bdf: String,
     },
@@ -246,7 +246,8 @@ impl Qmp {
         self.read_reply("reply", "return")
     }
 
-    /// `pcie_aer_inject_error -c ID 0x1`: a correctable Receiver Error at the root port.
+    /// `pcie_aer_inject_error -c ID 0x1`: a correctable Receiver Error at the device; QEMU
+    /// sends the message up to its root port (`pcie_aer_msg()`).
     fn inject_aer(&mut self, port: &str) -> Result<(), QemuError> {
         let reply = self.execute(serde_json::json!({
             "execute": "human-monitor-command",
@@ -535,8 +536,8 @@ pub fn run(cfg: &RunConfig) -> Result<RunOutput, QemuError> {
                     });
                 }
                 if let Some((_, bdf)) = parser.raise.take() {
-                    let Some(port) = cfg.machine.port_ids.get(&bdf) else {
-                        break Err(QemuError::NoPort { bdf });
+                    let Some(port) = cfg.machine.ids.get(&bdf) else {
+                        break Err(QemuError::NoDevice { bdf });
                     };
                     let q = match &mut qmp {
                         Ok(q) => q,

@@ -467,7 +467,8 @@ pub(crate) fn describe(m: &Machine) -> Vec<(String, String)> {
             format!("{name}.ats"),
             if ds.ats_on { "on".into() } else { "off".into() },
         ));
-        if m.scenario.devices[d].aer {
+        let dev = &m.scenario.devices[d];
+        if dev.kind == switchyard_dsl::scenario::PciKind::RootPort && dev.aer {
             out.push((
                 format!("{name}.aer_status"),
                 if ds.aer_pending {

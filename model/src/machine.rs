@@ -87,13 +87,13 @@ pub struct GroupState {
 }
 
 impl GroupState {
-    /// A group as `iommu_group_alloc()` makes it: no domain yet, the boot default type, no
-    /// owner. Boot starts every group so, and a group freed with its last device is so
-    /// again.
-    pub(crate) fn fresh(g: &switchyard_dsl::scenario::Group) -> GroupState {
+    /// A group as `iommu_group_alloc()` makes it: no domain yet, the boot default type
+    /// (`iommu_def_domain_type`, from `iommu.passthrough=`), no owner. Boot starts every
+    /// group so, and a group freed with its last device is so again.
+    pub(crate) fn fresh(boot_default: DomainType) -> GroupState {
         GroupState {
             domain: None,
-            default_type: g.default_type,
+            default_type: boot_default,
             default_gen: 0,
             owned: false,
             owner_cnt: 0,
@@ -191,7 +191,7 @@ impl<'s> Machine<'s> {
                     aer_pending: false,
                 })
                 .collect(),
-            groups: scenario.groups.iter().map(GroupState::fresh).collect(),
+            groups: vec![GroupState::fresh(scenario.default_domain); scenario.groups.len()],
             used: vec![0; scenario.moves.len()],
         }
     }
@@ -302,7 +302,7 @@ impl<'s> Machine<'s> {
 
     /// `dev.bridge`: `pci_is_bridge()`.
     pub fn bridge(&self, d: DevId) -> bool {
-        self.scenario.devices[d].bridge
+        self.scenario.devices[d].bridge()
     }
 
     // ------------------------------------------------------------ group predicates
@@ -551,8 +551,16 @@ impl<'s> Machine<'s> {
         Ok(())
     }
 
-    /// Allocates a device's vectors against the group's current domain.
+    /// Allocates a device's vectors against the group's current domain. A switch's
+    /// upstream port gets none: 6.12's `pcie_port_device_register()` returns before
+    /// `pcie_init_service_irqs()` when `get_port_device_capability()` finds no service,
+    /// and hotplug, AER, PME, DPC and bandwidth notification are all root- or
+    /// downstream-port services (the only driver that binds a port is pcieport: vfio-pci
+    /// refuses bridges).
     pub(crate) fn allocate_vectors(&mut self, d: DevId) {
+        if self.scenario.devices[d].kind == switchyard_dsl::scenario::PciKind::UpstreamPort {
+            return;
+        }
         let addr = self.compose(d);
         self.state.devices[d].msi = Msi::Live(addr);
         let g = self.group_of(d);

@@ -5,7 +5,7 @@ use crate::interp::{PolicyHooks, Value};
 use crate::machine::{DevId, GroupId, GroupState, Machine, Msi, MsiAddr, State, VfioStep};
 use serde::Serialize;
 use std::fmt;
-use switchyard_dsl::scenario::{Move, Scenario, VfioBackend};
+use switchyard_dsl::scenario::{Move, PciKind, Scenario, VfioBackend};
 use switchyard_dsl::vocab::{DomainLit, DomainType, Errno, Hook, NotifyAction};
 
 /// A transition of the environment, with its names resolved to indices. Most are a
@@ -337,7 +337,8 @@ fn bind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Outcome 
     }
     if spec.msi {
         m.allocate_vectors(d);
-        if m.scenario.devices[d].aer {
+        // `aer_probe()` -> `aer_enable_rootport()` clears the Root Error Status.
+        if m.scenario.devices[d].kind == PciKind::RootPort && m.scenario.devices[d].aer {
             m.state.devices[d].aer_pending = false;
         }
     }
@@ -353,7 +354,7 @@ fn bind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Outcome 
 /// EINVAL to the `bind` write. `None` when the probe goes on.
 fn probe_refused(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Option<Outcome> {
     let spec = &m.scenario.drivers[usize::from(drv)];
-    if !(spec.vfio && m.scenario.devices[d].bridge) {
+    if !(spec.vfio && m.scenario.devices[d].bridge()) {
         return None;
     }
     let errno = Errno::EINVAL;
@@ -518,7 +519,7 @@ fn free_group(m: &mut Machine, g: GroupId) {
             m.group_name(g)
         ));
     }
-    m.state.groups[g] = GroupState::fresh(&m.scenario.groups[g]);
+    m.state.groups[g] = GroupState::fresh(m.scenario.default_domain);
 }
 
 /// `vfio_group_detach_container()` at once, as a removed last VFIO device does: the
@@ -558,9 +559,27 @@ fn vfio_release(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) {
     m.note(format!("{}: released by the user", m.group_name(g)));
 }
 
-/// The device raises AER: the port sets its Root Error Status and, if that was clear and
-/// the driver has live vectors, sends the MSI the vector was composed with.
+/// The device detects an error and reports it upstream (`ERR_COR`); its root port
+/// records it in its Root Error Status and, if that was clear and the port's AER service
+/// has live vectors, sends the MSI the vector was composed with, from its own requester
+/// ID, so through its own group's domain (`aer_irq()` on the root port, 6.12; the
+/// status stays set until the handler runs). A root port raising its own error is the
+/// case where the two are one device.
 fn raise_aer(m: &mut Machine, d: DevId) -> Irq {
+    let name = &m.scenario.devices[d].name;
+    let r = m
+        .scenario
+        .root_port(name)
+        .and_then(|rp| m.scenario.devices.iter().position(|x| x.name == rp.name))
+        .expect("a checked scenario raises AER only below a root port");
+    if r != d {
+        m.note(format!(
+            "{}: error reported to root port {}",
+            m.dev_name(d),
+            m.dev_name(r)
+        ));
+    }
+    let d = r;
     let listening = m.state.devices[d]
         .driver
         .is_some_and(|drv| m.scenario.drivers[usize::from(drv)].msi);

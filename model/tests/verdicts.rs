@@ -73,10 +73,8 @@ fn a_vfio_open_is_the_claim_the_attach_and_the_msi_cookie_each_a_step() {
             platform = Arm64Smmuv3;
             driver pcieport { managed_dma, msi, irq_only }
             driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
-            group g0 {
-                device port { pci = "0000:00:02.0", bridge, aer, driver = pcieport }
-                device nic { pci = "0000:01:00.0" }
-            }
+            device port { root_port, no_acs, aer, driver = pcieport }
+            device nic { parent = port }
             moves {
                 bind(nic, vfio_pci);
                 vfio_open(g0);
@@ -260,10 +258,8 @@ fn a_claim_only_hard_fail_misses_a_port_bound_after_the_claim() {
             platform = Arm64Smmuv3;
             driver pcieport { managed_dma, msi, irq_only }
             driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
-            group g0 {
-                device port { pci = "0000:00:02.0", bridge, aer, driver = pcieport }
-                device nic { pci = "0000:01:00.0" }
-            }
+            device port { root_port, no_acs, aer, driver = pcieport }
+            device nic { parent = port }
             moves {
                 unbind(port);
                 bind(port, pcieport);
@@ -456,9 +452,7 @@ fn identity_on_an_untrusted_group_fails_einval_for_every_policy() {
             name = "untrusted-identity";
             platform = Arm64Smmuv3;
             driver e1000e { dma_api, msi }
-            group g0 {
-                device ext { pci = "0000:05:00.0", untrusted, ats }
-            }
+            device ext { untrusted, ats }
             moves { write_type(g0, Identity) <= 2; bind(ext, e1000e); }
             script { write_type(g0, Identity); bind(ext, e1000e); write_type(g0, Identity); }
         }"#,
@@ -526,9 +520,7 @@ const BRIDGE_FOR_VFIO: &str = r#"scenario! {
     name = "bridge-vfio";
     platform = Arm64Smmuv3;
     driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
-    group g0 {
-        device port { pci = "0000:00:02.0", bridge }
-    }
+    device port { root_port }
     moves { bind(port, vfio_pci); vfio_open(g0); }
     script { bind(port, vfio_pci); vfio_open(g0); }
 }"#;
@@ -571,9 +563,7 @@ fn a_re_added_device_gets_the_boot_default_type() {
             name = "readd";
             platform = Arm64Smmuv3;
             driver e1000e { dma_api, msi }
-            group g0 {
-                device nic { pci = "0000:05:00.0", hotplug }
-            }
+            device nic { hotplug }
             moves { add(nic) <= 2; write_type(g0, Identity); remove(nic); bind(nic, e1000e); }
             script { add(nic); write_type(g0, Identity); remove(nic); add(nic); bind(nic, e1000e); }
         }"#,
@@ -601,10 +591,12 @@ fn set_container_fails_eperm_while_a_dma_api_driver_is_bound() {
             platform = Arm64Smmuv3;
             driver e1000e { dma_api, msi }
             driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
-            group g0 {
-                device nic { pci = "0000:01:00.0" }
-                device acc { pci = "0000:02:00.0" }
-            }
+            device rp { root_port, no_acs }
+            device usp { upstream_port, parent = rp }
+            device dsp1 { downstream_port, parent = usp }
+            device dsp2 { downstream_port, parent = usp }
+            device nic { parent = dsp1 }
+            device acc { parent = dsp2 }
             moves { bind(nic, e1000e); bind(acc, vfio_pci); vfio_open(g0); }
             script { bind(nic, e1000e); bind(acc, vfio_pci); vfio_open(g0); }
         }"#,

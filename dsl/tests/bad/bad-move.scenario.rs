@@ -3,9 +3,7 @@ scenario! {
     /// Raises AER at a device that cannot signal it.
     name = "silent-endpoint";
 
-    group g0 {
-        device nic { pci = "0000:01:00.0" }
-    }
+    device nic { }
 
     moves {
         raise_aer(nic);

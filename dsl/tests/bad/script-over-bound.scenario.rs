@@ -5,9 +5,7 @@ scenario! {
 
     driver pcieport { managed_dma, msi }
 
-    group g0 {
-        device port { pci = "0000:00:02.0", bridge, aer }
-    }
+    device port { root_port, aer }
 
     moves {
         bind(port, pcieport);

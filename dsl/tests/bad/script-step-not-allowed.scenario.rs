@@ -5,9 +5,7 @@ scenario! {
 
     driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
 
-    group g0 {
-        device nic { pci = "0000:01:00.0" }
-    }
+    device nic { }
 
     moves {
         bind(nic, vfio_pci);

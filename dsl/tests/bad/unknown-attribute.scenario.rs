@@ -3,9 +3,7 @@ scenario! {
     /// Gives a device an attribute that does not exist.
     name = "bad-attribute";
 
-    group g0 {
-        device port { pci = "0000:00:02.0", brdige }
-    }
+    device port { root_prot }
 
     moves {
         remove(port);

@@ -6,9 +6,7 @@ scenario! {
 
     driver e1000e { dma_api, msi }
 
-    group g0 {
-        device nic { pci = "0000:01:00.0" }
-    }
+    device nic { }
 
     moves {
         bind(nic, e1000e);

@@ -1,0 +1,80 @@
+policy! {
+    /// A generated policy.
+    ///
+    /// Its hooks are drawn from the language's tables.
+    name = "fuzz-1621";
+    extends = "prepare-default-domain";
+    subject = "iommu: A generated change";
+
+    /// Generated hook.
+    on release(g) {
+        set_default_type(g, g.default_type)?;
+    }
+
+    /// Generated hook.
+    on dma_cleanup(dev, managed) {
+        use_default_domain(dev)?;
+    }
+
+    /// Generated hook.
+    on probe(dev) {
+        if cfg(IRQ_MSI_IOMMU) {
+            set_domain(group(dev), EmptyDma)?;
+            request_irqs(dev)?;
+            inherit()?;
+        } else if cfg(IRQ_MSI_IOMMU) && cfg(IRQ_MSI_IOMMU) {
+            fail(EINVAL);
+        }
+    }
+}
+
+//@ scenario
+scenario! {
+    /// A PCIe switch below a root port without ACS, an endpoint on each of its two
+    /// downstream ports: all six functions share the root port's group (arm64, MSI
+    /// translated by the IOMMU).
+    ///
+    /// One endpoint goes to a user through VFIO; the other stays with the host, and its
+    /// errors are signalled by the root port's MSI. Taking the group for the user moves
+    /// the root port out of the domain its vectors were composed in, so an error at the
+    /// host's endpoint is lost while the user holds the group.
+    ///
+    /// In QEMU: a `pcie-root-port` at 00:02.0, an `x3130-upstream` below it with two
+    /// `xio3130-downstream` ports, an `e1000e` on each, and
+    /// `pci=config_acs=xxxxxx0@0000:00:02.0`.
+    name = "arm-switch-vfio";
+    platform = Arm64Smmuv3;
+    vfio_backend = Type1;
+
+    /// The PCIe port services driver, built in: AER, PME and hotplug over MSI, no DMA.
+    driver pcieport { managed_dma, msi, irq_only }
+    /// VFIO's PCI driver.
+    driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
+
+    /// The root port, without ACS.
+    device rp { root_port, no_acs, aer, driver = pcieport }
+    /// The switch's upstream port.
+    device usp { upstream_port, parent = rp, driver = pcieport }
+    /// Its downstream ports.
+    device dsp1 { downstream_port, parent = usp, driver = pcieport }
+    device dsp2 { downstream_port, parent = usp, driver = pcieport }
+    /// The endpoint given to the user.
+    device nic1 { parent = dsp1, aer }
+    /// The endpoint the host keeps.
+    device nic2 { parent = dsp2, aer }
+
+    moves {
+        bind(nic1, vfio_pci);
+        vfio_open(g0);
+        vfio_close(g0);
+        raise_aer(nic2) <= 2;
+    }
+
+    script {
+        bind(nic1, vfio_pci);
+        vfio_open(g0);
+        raise_aer(nic2);
+        vfio_close(g0);
+        raise_aer(nic2);
+    }
+}

@@ -44,11 +44,13 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use switchyard::dsl::scenario::Iommu;
 use switchyard::dsl::{self, Policy, Scenario};
 use switchyard::rfc::{self, Revision};
 use switchyard_harness::apply::{self, ApplyError, ApplyOptions, BranchState};
 use switchyard_harness::git2::Oid;
-use switchyard_harness::qemu::{GuestResult, StepObservation};
+use switchyard_harness::qemu::{GuestResult, IommuFault, StepObservation};
+use switchyard_harness::target::Target;
 use switchyard_harness::tree::DEFAULT_TARBALL;
 use switchyard_harness::{guest, initramfs, kbuild, qemu, seed, tree, worktree};
 use switchyard_model::{self as model, moves::Irq, moves::Outcome, Interpreter, ScriptStep};
@@ -160,7 +162,7 @@ pub(crate) struct Compared {
     pub(crate) agree: bool,
     pub(crate) model_domain: String,
     pub(crate) sysfs_domain: Option<String>,
-    pub(crate) smmu: Vec<String>,
+    pub(crate) iommu_faults: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -213,8 +215,8 @@ pub(crate) struct Superseded {
 /// How the model names the blocking domain in an outcome (`Machine::dom_label`).
 const BLOCKED: &str = "blocked";
 
-/// What the model's outcome says in the terms the guest can observe.
-fn predicted(step: &ScriptStep) -> (&'static str, String) {
+/// What the model's outcome says in the terms the guest can observe on the machine.
+fn predicted(step: &ScriptStep, target: &Target) -> (&'static str, String) {
     match &step.outcome {
         None => ("not performed", "not possible in this state".into()),
         Some(Outcome::Ok) => ("ok", "ok".into()),
@@ -224,7 +226,10 @@ fn predicted(step: &ScriptStep) -> (&'static str, String) {
             // SMMUv3 aborts every transaction of a stream whose group is in the blocking
             // domain (STE.Config = abort, arm_smmu_make_abort_ste()) and records no event
             // for it: what the guest sees of that loss is neither an interrupt nor an event.
-            Irq::Lost { domain, .. } if domain == BLOCKED => (
+            // VT-d's blocking state clears the PASID entry without Fault Processing Disable
+            // (intel_pasid_tear_down_entry(..., false)), so a request it refuses is a
+            // recorded fault like any other.
+            Irq::Lost { domain, .. } if domain == BLOCKED && target.iommu == Iommu::Smmuv3 => (
                 "silent",
                 "AER lost (aborted in the blocking domain: no SMMU event)".into(),
             ),
@@ -236,7 +241,7 @@ fn predicted(step: &ScriptStep) -> (&'static str, String) {
     }
 }
 
-fn observed(obs: Option<&StepObservation>) -> (String, String) {
+fn observed(obs: Option<&StepObservation>, target: &Target) -> (String, String) {
     let Some(o) = obs else {
         return ("missing".into(), "the guest did not reach this step".into());
     };
@@ -252,15 +257,30 @@ fn observed(obs: Option<&StepObservation>) -> (String, String) {
         }) => ("delivered".into(), "AER delivered".into()),
         Some(GuestResult::Irq {
             delivered: false, ..
-        }) => match o.smmu.first() {
-            Some(e) => (
+        }) => match o.faults.first() {
+            Some(IommuFault::Smmu {
+                id,
+                stream_id,
+                addr,
+            }) => (
+                "lost".into(),
+                format!("AER lost: SMMU event 0x{id:02x}, stream 0x{stream_id:x}, IOVA 0x{addr:x}"),
+            ),
+            Some(IommuFault::Dmar {
+                request,
+                source,
+                addr,
+                reason,
+            }) => (
                 "lost".into(),
                 format!(
-                    "AER lost: SMMU event 0x{:02x}, stream 0x{:x}, IOVA 0x{:x}",
-                    e.id, e.stream_id, e.addr
+                    "AER lost: DMAR fault ({request}) from {source} at 0x{addr:x}, reason 0x{reason:02x}"
                 ),
             ),
-            None => ("silent".into(), "AER not signalled, no SMMU event".into()),
+            None => (
+                "silent".into(),
+                format!("AER not signalled, no {}", target.fault),
+            ),
         },
     }
 }
@@ -346,17 +366,21 @@ fn booted(scenario: &Scenario, setup: &[String]) -> Vec<Compared> {
         observed,
         model_domain: String::new(),
         sysfs_domain: None,
-        smmu: Vec::new(),
+        iommu_faults: Vec::new(),
     }]
 }
 
-fn compare(prediction: &[ScriptStep], observations: &[StepObservation]) -> Vec<Compared> {
+fn compare(
+    prediction: &[ScriptStep],
+    observations: &[StepObservation],
+    target: &Target,
+) -> Vec<Compared> {
     prediction
         .iter()
         .map(|p| {
             let obs = observations.iter().find(|o| o.n == p.n);
-            let (pc, ptext) = predicted(p);
-            let (oc, otext) = observed(obs);
+            let (pc, ptext) = predicted(p, target);
+            let (oc, otext) = observed(obs, target);
             Compared {
                 n: p.n,
                 mv: p.mv.clone(),
@@ -372,18 +396,8 @@ fn compare(prediction: &[ScriptStep], observations: &[StepObservation]) -> Vec<C
                 sysfs_domain: obs
                     .and_then(|o| o.domain.as_ref())
                     .map(|(g, t)| format!("group {g} type {t}")),
-                smmu: obs
-                    .map(|o| {
-                        o.smmu
-                            .iter()
-                            .map(|e| {
-                                format!(
-                                    "event 0x{:02x} sid 0x{:x} addr 0x{:x}",
-                                    e.id, e.stream_id, e.addr
-                                )
-                            })
-                            .collect()
-                    })
+                iommu_faults: obs
+                    .map(|o| o.faults.iter().map(ToString::to_string).collect())
                     .unwrap_or_default(),
             }
         })
@@ -450,14 +464,15 @@ pub(crate) fn run(
 ) -> Result<RunReport, RunError> {
     let progress = Progress::stderr();
     let Plan { prediction, guest } = plan(policy, scenario, opts)?;
+    let target = guest.machine.target;
     let cache = cache_dir(&opts.cache)?;
     let kt = import(opts, &cache)?;
     let kernel = apply(policy, &kt, opts, &cache, &progress)?;
-    let dirs = checkout(&kt, &kernel, &cache, &progress)?;
-    let image = build(&dirs, opts.jobs, &progress)?;
+    let dirs = checkout(&kt, &kernel, &target.cache_root(&cache), &progress)?;
+    let image = build(target, &dirs, opts.jobs, &progress)?;
     let (observed, setup) = boot(guest, image, &dirs.label, &cache, opts, &progress)?;
     let mut steps = booted(scenario, &setup);
-    steps.extend(compare(&prediction, &observed));
+    steps.extend(compare(&prediction, &observed, target));
     let agree = steps.iter().all(|s| s.agree);
     Ok(RunReport {
         policy: policy.name.clone(),
@@ -570,19 +585,20 @@ struct Dirs {
 }
 
 /// Writes the kernel's commit into its source directory; a new branch's pair starts as
-/// the base's.
+/// the base's. `root` is the machine's part of the cache ([`Target::cache_root`]): each
+/// machine has its own pairs, as a build directory is of one architecture.
 fn checkout(
     kt: &tree::KernelTree,
     kernel: &Kernel,
-    cache: &Path,
+    root: &Path,
     progress: &Progress,
 ) -> Result<Dirs, RunError> {
     let short = kernel.short();
     let label = label(&kernel.name);
-    let src = cache.join("src").join(&label);
-    let out = cache.join("build").join(&label);
+    let src = root.join("src").join(&label);
+    let out = root.join("build").join(&label);
     adopt(&src, &out, progress)?;
-    let (base_src, base_out) = (cache.join("src/base"), cache.join("build/base"));
+    let (base_src, base_out) = (root.join("src/base"), root.join("build/base"));
     if label != "base" && !out.exists() {
         adopt(&base_src, &base_out, progress)?;
         let built = seed::source_of(&base_out).is_some_and(|s| s == base_src)
@@ -620,13 +636,19 @@ fn checkout(
     Ok(Dirs { label, src, out })
 }
 
-/// Builds the kernel image in the branch's build directory.
-fn build(dirs: &Dirs, jobs: usize, progress: &Progress) -> Result<PathBuf, RunError> {
+/// Builds the machine's kernel image in the branch's build directory.
+fn build(
+    target: &Target,
+    dirs: &Dirs,
+    jobs: usize,
+    progress: &Progress,
+) -> Result<PathBuf, RunError> {
     let mut compiled = 0;
-    let image = kbuild::build(&dirs.src, &dirs.out, jobs, &mut |e| match e {
-        kbuild::BuildEvent::Configuring => {
-            progress.say("configuring the kernel (allnoconfig + harness fragment)")
-        }
+    let image = kbuild::build(target, &dirs.src, &dirs.out, jobs, &mut |e| match e {
+        kbuild::BuildEvent::Configuring => progress.say(&format!(
+            "configuring the kernel (ARCH={} allnoconfig + harness/kernel/{})",
+            target.arch, target.fragment_name
+        )),
         kbuild::BuildEvent::Compiled { objects, last } => {
             compiled = objects;
             progress.update(&format!("building: {objects} objects [{last}]"))
@@ -651,14 +673,14 @@ fn boot(
     opts: &Options,
     progress: &Progress,
 ) -> Result<(Vec<StepObservation>, Vec<String>), RunError> {
-    let agent = guest::agent(&cache.join("guest"))?;
+    let agent = guest::agent(&cache.join("guest"), guest.machine.target)?;
     let rundir = cache.join("run");
     std::fs::create_dir_all(&rundir).map_err(cache_io(&rundir))?;
     let initrd = rundir.join(format!("{}-{}.cpio.gz", label, guest.scenario));
     initramfs::write(&initrd, &agent, &guest.script).map_err(cache_io(&initrd))?;
     progress.say(&format!("booting: {}", guest.scenario));
     let cfg = qemu::RunConfig {
-        qemu: qemu::QEMU.into(),
+        qemu: guest.machine.target.qemu.into(),
         kernel: image,
         initrd,
         machine: guest.machine,
@@ -919,7 +941,7 @@ mod tests {
             n,
             verb: "x".into(),
             result: Some(result),
-            smmu: Vec::new(),
+            faults: Vec::new(),
             aer_logged: false,
             domain: None,
         }
@@ -994,11 +1016,19 @@ mod tests {
             ),
         ];
         for (i, (predicted, observed, agree)) in cases.into_iter().enumerate() {
-            let c = compare(&[step(1, predicted.clone())], &[seen(1, observed.clone())]);
+            let c = compare(
+                &[step(1, predicted.clone())],
+                &[seen(1, observed.clone())],
+                &switchyard_harness::target::ARM64,
+            );
             assert_eq!(c[0].agree, agree, "case {i}: {predicted:?} vs {observed:?}");
         }
         // A step the guest never reached disagrees with anything.
-        let c = compare(&[step(1, Some(Outcome::Ok))], &[]);
+        let c = compare(
+            &[step(1, Some(Outcome::Ok))],
+            &[],
+            &switchyard_harness::target::ARM64,
+        );
         assert!(!c[0].agree);
     }
 

@@ -27,7 +27,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 use support::{base, cache, git, git_ok, say};
 use switchyard_dsl::SourceKind;
-use switchyard_harness::{apply, kbuild};
+use switchyard_harness::{apply, kbuild, target};
 use switchyard_series::{self as series, Identity, Options, Series, SeriesError};
 
 /// The author of every generated series.
@@ -418,7 +418,7 @@ fn make(src: &Path, out: &Path, targets: &[&str]) -> (bool, String) {
     let mut args = vec![jobs(), "W=1".to_string()];
     args.extend(targets.iter().map(|t| t.to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = kbuild::make(src, out, &args)
+    let o = kbuild::make(&target::ARM64, src, out, &args)
         .stdin(Stdio::null())
         .output()
         .expect("make runs (installed by .ci/deps)");
@@ -686,7 +686,8 @@ fn every_series_passes_checkpatch_applies_like_git_am_and_compiles() {
     let build = cache().join("build");
     let t = Instant::now();
     let mut progress = |_: kbuild::BuildEvent| say("configuring the build directory");
-    kbuild::configure(&work, &build, &mut progress).expect("configuring the harness kernel");
+    kbuild::configure(&target::ARM64, &work, &build, &mut progress)
+        .expect("configuring the harness kernel");
     let (ok, out) = make(&work, &build, &["prepare"]);
     assert!(ok, "make prepare failed:\n{out}");
     say(&format!("configured and prepared in {:.1?}", t.elapsed()));

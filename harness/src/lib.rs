@@ -5,6 +5,8 @@
 //!   read files at a revision.
 //! * [`apply`]: apply a `git format-patch` series as a new branch, atomically,
 //!   in memory; [`mbox`] reads the patch mails as `git am` does.
+//! * [`target`]: the machines (arm64 `virt` with SMMUv3, x86-64 `q35` with VT-d): QEMU,
+//!   the kernel's architecture and fragment, the agent's compiler, by platform.
 //! * [`kbuild`]: build the harness kernel out of tree from a config fragment.
 //! * [`guest`]: a scenario as a QEMU machine and a guest script; the guest agent.
 //! * [`initramfs`]: the agent and its script as a gzip'd cpio.
@@ -29,5 +31,6 @@ pub mod mbox;
 mod pack;
 pub mod qemu;
 pub mod seed;
+pub mod target;
 pub mod tree;
 pub mod worktree;

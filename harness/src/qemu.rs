@@ -1,5 +1,7 @@
 //! Boots the harness kernel in QEMU, drives the guest agent's script, injects AER over
-//! QMP, and turns the console into per-step observations.
+//! QMP, and turns the console into per-step observations: what the agent printed, and
+//! the faults the IOMMU driver logged (SMMUv3 event records on arm64, DMAR fault records
+//! on x86-64).
 //!
 //! Every wait has a deadline; a kernel panic or a silent guest ends the run with the
 //! console's tail; the QEMU process is killed and reaped on every exit path (it lives in a
@@ -15,9 +17,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
-
-/// The QEMU binary (Debian's qemu-system-arm package; >= 8.0 forwards correctable AER).
-pub const QEMU: &str = "qemu-system-aarch64";
 
 /// How to run one boot.
 #[derive(Clone, Debug)]
@@ -42,12 +41,12 @@ pub struct RunConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum QemuError {
     /// QEMU could not be started.
-    #[error(
-        "cannot start {qemu}: {source} (install qemu-system-arm >= 8 from bookworm-backports)"
-    )]
+    #[error("cannot start {qemu}: {source} (install {package} >= 8 from bookworm-backports)")]
     Spawn {
         /// The binary.
         qemu: String,
+        /// Its Debian package.
+        package: &'static str,
         /// The error.
         #[source]
         source: std::io::Error,
@@ -102,15 +101,89 @@ fn at_step(step: Option<usize>) -> String {
         .unwrap_or_default()
 }
 
-/// An SMMU event record as the driver logs it (`arm_smmu_evtq_thread()`).
+/// A fault the IOMMU driver logged while a step ran.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct SmmuEvent {
-    /// The event type; 0x10 is F_TRANSLATION.
-    pub id: u8,
-    /// The requester's StreamID (on PCI, its RID: 0x10 is 00:02.0).
-    pub stream_id: u32,
-    /// The input address (IOVA) of the faulting transaction.
-    pub addr: u64,
+#[serde(rename_all = "snake_case", tag = "iommu")]
+pub enum IommuFault {
+    /// An SMMUv3 event record (`arm_smmu_evtq_thread()`).
+    Smmu {
+        /// The event type; 0x10 is F_TRANSLATION.
+        id: u8,
+        /// The requester's StreamID (on PCI, its RID: 0x10 is 00:02.0).
+        stream_id: u32,
+        /// The input address (IOVA) of the faulting transaction.
+        addr: u64,
+    },
+    /// A VT-d fault record (`dmar_fault_do_one()`): a DMA request the remapping
+    /// refused, or an interrupt request the interrupt remapping refused.
+    Dmar {
+        /// `DMA Read`, `DMA Write` or `INTR-REMAP`.
+        request: String,
+        /// The requester, `BB:DD.F`.
+        source: String,
+        /// The faulting address (DMA), or the interrupt's index (INTR-REMAP).
+        addr: u64,
+        /// The fault reason code.
+        reason: u8,
+    },
+}
+
+impl std::fmt::Display for IommuFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IommuFault::Smmu {
+                id,
+                stream_id,
+                addr,
+            } => write!(f, "event 0x{id:02x} sid 0x{stream_id:x} addr 0x{addr:x}"),
+            IommuFault::Dmar {
+                request,
+                source,
+                addr,
+                reason,
+            } if request == "INTR-REMAP" => write!(
+                f,
+                "{request} device {source} index 0x{addr:x} reason 0x{reason:02x}"
+            ),
+            IommuFault::Dmar {
+                request,
+                source,
+                addr,
+                reason,
+            } => write!(
+                f,
+                "{request} device {source} addr 0x{addr:x} reason 0x{reason:02x}"
+            ),
+        }
+    }
+}
+
+/// A DMAR fault line, `DMAR: [DMA Write NO_PASID] Request device [00:02.0] fault addr
+/// 0xfee00000 [fault reason 0x05] ...` or `DMAR: [INTR-REMAP] Request device [00:02.0]
+/// fault index 0x3 [fault reason 0x25] ...`, as `dmar_fault_do_one()` prints it.
+fn dmar_fault(line: &str) -> Option<IommuFault> {
+    let rest = line.split("DMAR: [").nth(1)?;
+    let (kind, rest) = rest.split_once(']')?;
+    let request = kind
+        .trim_end_matches(" NO_PASID")
+        .split(" PASID ")
+        .next()?
+        .to_string();
+    let (_, rest) = rest.split_once("Request device [")?;
+    let (source, rest) = rest.split_once(']')?;
+    let rest = rest.trim_start();
+    let rest = rest
+        .strip_prefix("fault addr 0x")
+        .or_else(|| rest.strip_prefix("fault index 0x"))?;
+    let (addr, rest) = rest.split_once(' ')?;
+    let (_, rest) = rest.split_once("[fault reason 0x")?;
+    let (reason, _) = rest.split_once(']')?;
+    Some(IommuFault::Dmar {
+        request,
+        source: source.to_string(),
+        addr: u64::from_str_radix(addr, 16).ok()?,
+        reason: u8::from_str_radix(reason, 16).ok()?,
+    })
 }
 
 /// What a step returned in the guest.
@@ -150,8 +223,8 @@ pub struct StepObservation {
     pub verb: String,
     /// What the step returned; `None` if the agent printed no result.
     pub result: Option<GuestResult>,
-    /// SMMU events logged while the step ran.
-    pub smmu: Vec<SmmuEvent>,
+    /// IOMMU faults logged while the step ran.
+    pub faults: Vec<IommuFault>,
     /// The AER driver logged an error message.
     pub aer_logged: bool,
     /// The device's group number and sysfs `type` after the step.
@@ -263,34 +336,34 @@ impl Qmp {
     }
 }
 
-/// The QEMU command line for a run.
+/// The QEMU command line for a run: the machine's own arguments, then what every machine
+/// gets.
 pub fn command_line(cfg: &RunConfig, qmp: &Path) -> Vec<String> {
+    let target = cfg.machine.target;
     let mut append = vec![
-        "console=ttyAMA0".to_string(),
+        format!("console={}", target.console),
         "panic=-1".into(),
         "rdinit=/init".into(),
     ];
     append.extend(cfg.machine.kernel_args.iter().cloned());
-    let mut args: Vec<String> = [
-        "-M",
-        "virt,gic-version=3,iommu=smmuv3",
-        "-cpu",
-        "cortex-a57",
-        "-m",
-        "512",
-        "-display",
-        "none",
-        "-serial",
-        "stdio",
-        "-monitor",
-        "none",
-        "-nic",
-        "none",
-        "-no-reboot",
-    ]
-    .iter()
-    .map(ToString::to_string)
-    .collect();
+    let mut args: Vec<String> = target.qemu_args.iter().map(ToString::to_string).collect();
+    args.extend(
+        [
+            "-m",
+            "512",
+            "-display",
+            "none",
+            "-serial",
+            "stdio",
+            "-monitor",
+            "none",
+            "-nic",
+            "none",
+            "-no-reboot",
+        ]
+        .iter()
+        .map(ToString::to_string),
+    );
     args.push("-kernel".into());
     args.push(cfg.kernel.display().to_string());
     args.push("-initrd".into());
@@ -376,19 +449,25 @@ impl ConsoleParser {
                 if let Ok(w) = u64::from_str_radix(hex.trim(), 16) {
                     words.push(w);
                     if words.len() == 4 {
-                        let ev = SmmuEvent {
+                        let ev = IommuFault::Smmu {
                             id: *id,
                             stream_id: (words[0] >> 32) as u32,
                             addr: words[2],
                         };
                         self.pending_event = None;
                         if let Some(s) = self.current() {
-                            s.smmu.push(ev);
+                            s.faults.push(ev);
                         }
                     }
                     return;
                 }
             }
+        }
+        if let Some(fault) = dmar_fault(line) {
+            if let Some(s) = self.current() {
+                s.faults.push(fault);
+            }
+            return;
         }
         if let Some(rest) = line
             .split("event 0x")
@@ -417,7 +496,7 @@ impl ConsoleParser {
                 n: n.parse().unwrap_or(0),
                 verb: verb.to_string(),
                 result: None,
-                smmu: Vec::new(),
+                faults: Vec::new(),
                 aer_logged: false,
                 domain: None,
             }),
@@ -490,6 +569,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunOutput, QemuError> {
         .spawn()
         .map_err(|source| QemuError::Spawn {
             qemu: cfg.qemu.display().to_string(),
+            package: cfg.machine.target.qemu_package,
             source,
         })?;
     let mut guard = Guard(child);
@@ -628,12 +708,16 @@ mod tests {
         assert_eq!(p.raise, Some((5, "0000:00:02.0".into())));
         let s = &p.steps[0];
         assert_eq!(
-            s.smmu,
-            [SmmuEvent {
+            s.faults,
+            [IommuFault::Smmu {
                 id: 0x10,
                 stream_id: 0x10,
                 addr: 0xfffff040
             }]
+        );
+        assert_eq!(
+            s.faults[0].to_string(),
+            "event 0x10 sid 0x10 addr 0xfffff040"
         );
         assert_eq!(
             s.result,
@@ -651,6 +735,34 @@ mod tests {
                 name: "EBUSY".into(),
                 at: "VFIO_GROUP_SET_CONTAINER".into()
             })
+        );
+    }
+
+    #[test]
+    fn dmar_fault_records_are_observed_like_smmu_events() {
+        let mut p = ConsoleParser::default();
+        for line in [
+            "SWITCHYARD READY",
+            "SWITCHYARD STEP 4 raise",
+            "[   30.2] DMAR: DRHD: handling fault status reg 2",
+            "[   30.2] DMAR: [DMA Write NO_PASID] Request device [00:02.0] fault addr 0xfee00000 \
+             [fault reason 0x05] PTE Write access is not set",
+            "[   30.3] DMAR: [INTR-REMAP] Request device [00:02.0] fault index 0x3 \
+             [fault reason 0x25] Present field in the IRTE entry is clear",
+            "[   30.4] DMAR: [DMA Read PASID 0x1] Request device [01:00.0] fault addr 0x1000 \
+             [fault reason 0x59] SM: Present bit in PASID table entry is clear",
+            "SWITCHYARD RESULT 4 irq=none count=1->1",
+        ] {
+            p.feed(line);
+        }
+        let f: Vec<String> = p.steps[0].faults.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            f,
+            [
+                "DMA Write device 00:02.0 addr 0xfee00000 reason 0x05",
+                "INTR-REMAP device 00:02.0 index 0x3 reason 0x25",
+                "DMA Read device 01:00.0 addr 0x1000 reason 0x59",
+            ]
         );
     }
 }

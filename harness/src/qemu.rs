@@ -345,6 +345,7 @@ pub fn command_line(cfg: &RunConfig, qmp: &Path) -> Vec<String> {
         "panic=-1".into(),
         "rdinit=/init".into(),
     ];
+    append.extend(target.kernel_args.iter().map(ToString::to_string));
     append.extend(cfg.machine.kernel_args.iter().cloned());
     let mut args: Vec<String> = target.qemu_args.iter().map(ToString::to_string).collect();
     args.extend(

@@ -43,6 +43,8 @@ pub struct Target {
     pub qemu_args: &'static [&'static str],
     /// The kernel's serial console.
     pub console: &'static str,
+    /// Kernel command-line words every boot of this machine gets.
+    pub kernel_args: &'static [&'static str],
     /// What the IOMMU driver logs a fault as, for the guest's observations.
     pub fault: &'static str,
     /// The IOMMU, as the model names it.
@@ -72,6 +74,7 @@ pub const ARM64: Target = Target {
         "cortex-a57",
     ],
     console: "ttyAMA0",
+    kernel_args: &[],
     fault: "SMMU event",
     iommu: Iommu::Smmuv3,
     cache_subdir: None,
@@ -87,6 +90,11 @@ pub const ARM64: Target = Target {
 /// through from its host, and every device here is emulated. `-nodefaults` keeps the
 /// root bus to q35's own functions (host bridge at 00.0, ICH9 at 1f.0, 1f.2 and 1f.3),
 /// and `-accel tcg` says what the machine would fall back to anyway.
+///
+/// `no_timer_check`: at boot `check_timer()` counts timer ticks through the IO-APIC over
+/// a short busy wait (`timer_irq_works()`); under TCG on a loaded host too few arrive,
+/// and with interrupt remapping the kernel then panics ("timer doesn't work through
+/// Interrupt-remapped IO-APIC") instead of falling back. The option skips the count.
 pub const X86_64: Target = Target {
     arch: "x86_64",
     cross_compile: None,
@@ -108,6 +116,7 @@ pub const X86_64: Target = Target {
         "intel-iommu,intremap=on,x-scalable-mode=on,device-iotlb=on",
     ],
     console: "ttyS0",
+    kernel_args: &["no_timer_check"],
     fault: "DMAR fault",
     iommu: Iommu::Vtd,
     cache_subdir: Some("x86_64"),

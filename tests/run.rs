@@ -413,3 +413,79 @@ fn run_refuses_what_it_cannot_do_with_a_reason() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("hotplugged"));
 }
+
+/// x86-port-vfio on the q35 machine, with the same run and the same comparison: the
+/// kernel built for x86-64 in build directories of its own, beside arm64's; the root port
+/// and the endpoint in one group; AER delivered at every step for status-quo, the VFIO
+/// open included, because interrupt remapping keeps MSI out of the DMA domain; and
+/// vfio-hard-fail lets the open succeed, since no vector of the port carries a doorbell
+/// IOVA, built from the x86 base's build.
+#[test]
+fn x86_status_quo_and_the_fix_keep_aer_as_the_model_predicts() {
+    let _cache = lock_cache();
+    let cache = cache();
+    let report = run_on("status-quo", "x86-port-vfio");
+    let seen = observed(&report);
+    assert_eq!(seen[0], "groups {port, nic}; bound at boot: port: pcieport");
+    for n in [1, 4, 6] {
+        assert_eq!(seen[n], "AER delivered", "step {n}");
+    }
+    assert_eq!(seen[3], "ok");
+    assert!(report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["agree"] == true && s["iommu_faults"] == serde_json::json!([])));
+    let x86 = cache.join("x86_64/build/base");
+    assert!(x86.join("arch/x86/boot/bzImage").is_file());
+    assert_eq!(
+        std::fs::read_to_string(x86.join(".switchyard-fragment")).unwrap(),
+        target::X86_64.fragment
+    );
+    assert!(!cache.join("build/base/arch/x86").exists());
+    let mut shown = report.clone();
+    shown["revision"] = "[base commit]".into();
+    insta::with_settings!({
+        snapshot_path => "../snapshots/run",
+        prepend_module_to_snapshot => false,
+        description => "switchyard run status-quo -s x86-port-vfio --format json",
+        omit_expression => true,
+    }, {
+        insta::assert_json_snapshot!("run-status-quo-x86-port-vfio", shown);
+    });
+
+    let report = run_on("vfio-hard-fail", "x86-port-vfio");
+    let seen = observed(&report);
+    assert_eq!(seen[3], "ok");
+    for n in [1, 4, 6] {
+        assert_eq!(seen[n], "AER delivered", "step {n}");
+    }
+    assert!(report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["agree"] == true));
+    let branch = report["series"]["branch"].as_str().unwrap();
+    let ours = cache.join("x86_64/build").join(branch.replace('/', "-"));
+    assert!(ours.join("arch/x86/boot/bzImage").is_file());
+    for untouched in ["init/main.o", "lib/string.o"] {
+        assert_eq!(
+            mtime(&ours.join(untouched)),
+            mtime(&x86.join(untouched)),
+            "{untouched} was compiled again"
+        );
+    }
+    let mut shown = report.clone();
+    shown["revision"] = "[branch commit]".into();
+    shown["series"] = serde_json::json!({
+        "policy's patch": report["series"]["commits"].as_array().unwrap().last().unwrap()[1],
+    });
+    insta::with_settings!({
+        snapshot_path => "../snapshots/run",
+        prepend_module_to_snapshot => false,
+        description => "switchyard run vfio-hard-fail -s x86-port-vfio --format json (series: the policy's patch only)",
+        omit_expression => true,
+    }, {
+        insta::assert_json_snapshot!("run-vfio-hard-fail-x86-port-vfio", shown);
+    });
+}

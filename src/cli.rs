@@ -82,29 +82,34 @@ pub(crate) enum Command {
         /// The scenario whose fixed script is replayed.
         #[arg(long, short = 's')]
         scenario: String,
-        /// A kernel git tree (from `tree init`, or any with drivers/iommu); default:
-        /// $SWITCHYARD_TREE, else the linux-source-6.12 tarball imported into the cache.
-        #[arg(long)]
-        tree: Option<PathBuf>,
+        /// Replay the checker's shortest counterexample for this property (as `check`
+        /// prints it) instead of the fixed script.
+        #[arg(long, value_name = "PROPERTY")]
+        trace: Option<String>,
         /// Run this branch (or revision) of the tree as it is, instead of the policy's
         /// generated series.
         #[arg(long)]
         branch: Option<String>,
-        /// Where sources, builds, series and initramfs go.
-        #[arg(long, default_value_os_t = kernel::default_cache())]
-        cache: PathBuf,
-        /// Parallel make jobs.
-        #[arg(long, short = 'j', default_value_t = 3)]
-        jobs: usize,
-        /// Seconds from power-on to the guest agent.
-        #[arg(long, default_value_t = 180)]
-        boot_timeout: u64,
-        /// The longest silence, in seconds, between two agent lines.
-        #[arg(long, default_value_t = 60)]
-        step_timeout: u64,
-        /// How long the guest waits for an interrupt after each raise, in seconds.
-        #[arg(long, default_value_t = 5)]
-        raise_wait: u64,
+        #[command(flatten)]
+        kernel: KernelArgs,
+    },
+    /// Confirm verdicts in the kernel: for each policy and each scenario the QEMU machine
+    /// can run, the fixed script and the checker's shortest counterexample for every
+    /// violated property, each policy's kernel built once and booted as often as needed
+    /// (several boots at once where the machine has the cores). Prints a fidelity table:
+    /// agree, disagree, or not replayable with the reason. Exits 1 on any disagreement.
+    Confirm {
+        /// Built-in names or paths.
+        #[arg(required = true)]
+        policies: Vec<String>,
+        /// Scenarios; default: every built-in the QEMU machine can run.
+        #[arg(long = "scenario", short = 's')]
+        scenarios: Vec<String>,
+        /// Boots at once; default: the machine's cores.
+        #[arg(long)]
+        boots: Option<usize>,
+        #[command(flatten)]
+        kernel: KernelArgs,
     },
     /// Measure the checker: states per second and bytes per stored state, on the built-in
     /// scenario with the most states (or the one given).
@@ -281,6 +286,46 @@ impl Format {
             // A closed pipe (`| head`) ends the output; it is not an error.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             other => other.map_err(CliError::Output),
+        }
+    }
+}
+
+/// Where the kernel comes from, how it is built, and the deadlines of its boots: shared
+/// by `run` and `confirm`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct KernelArgs {
+    /// A kernel git tree (from `tree init`, or any with drivers/iommu); default:
+    /// $SWITCHYARD_TREE, else the linux-source-6.12 tarball imported into the cache.
+    #[arg(long)]
+    pub(crate) tree: Option<PathBuf>,
+    /// Where sources, builds, series and initramfs go.
+    #[arg(long, default_value_os_t = kernel::default_cache())]
+    pub(crate) cache: PathBuf,
+    /// Parallel make jobs.
+    #[arg(long, short = 'j', default_value_t = 3)]
+    pub(crate) jobs: usize,
+    /// Seconds from power-on to the guest agent.
+    #[arg(long, default_value_t = 180)]
+    pub(crate) boot_timeout: u64,
+    /// The longest silence, in seconds, between two agent lines.
+    #[arg(long, default_value_t = 60)]
+    pub(crate) step_timeout: u64,
+    /// How long the guest waits for an interrupt after each raise, in seconds.
+    #[arg(long, default_value_t = 5)]
+    pub(crate) raise_wait: u64,
+}
+
+impl KernelArgs {
+    /// The run options, with the branch `run --branch` gives.
+    pub(crate) fn options(self, branch: Option<String>) -> crate::run::Options {
+        crate::run::Options {
+            tree: self.tree,
+            branch,
+            cache: self.cache,
+            jobs: self.jobs,
+            boot_timeout: std::time::Duration::from_secs(self.boot_timeout),
+            step_timeout: std::time::Duration::from_secs(self.step_timeout),
+            raise_wait: std::time::Duration::from_secs(self.raise_wait),
         }
     }
 }

@@ -14,6 +14,7 @@ use switchyard_series as series;
 mod bench;
 mod check;
 mod cli;
+mod confirm;
 mod diff;
 mod error;
 mod gen;
@@ -59,24 +60,32 @@ fn main() -> ExitCode {
         Command::Run {
             policy,
             scenario,
-            tree,
+            trace,
             branch,
-            cache,
-            jobs,
-            boot_timeout,
-            step_timeout,
-            raise_wait,
+            kernel,
         } => {
-            let opts = run::Options {
-                tree,
-                branch,
-                cache,
-                jobs,
-                boot_timeout: std::time::Duration::from_secs(boot_timeout),
-                step_timeout: std::time::Duration::from_secs(step_timeout),
-                raise_wait: std::time::Duration::from_secs(raise_wait),
-            };
-            match run::command(cli.format, &mut out, &policy, &scenario, &opts) {
+            let opts = kernel.options(branch);
+            match run::command(
+                cli.format,
+                &mut out,
+                &policy,
+                &scenario,
+                trace.as_deref(),
+                &opts,
+            ) {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::from(1),
+                Err(e) => Err(e),
+            }
+        }
+        Command::Confirm {
+            policies,
+            scenarios,
+            boots,
+            kernel,
+        } => {
+            let opts = kernel.options(None);
+            match confirm::command(cli.format, &mut out, &policies, &scenarios, boots, &opts) {
                 Ok(true) => Ok(()),
                 Ok(false) => return ExitCode::from(1),
                 Err(e) => Err(e),

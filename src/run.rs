@@ -120,6 +120,19 @@ pub(crate) enum RunError {
         help("add a `script {{ ... }}` block to the scenario")
     )]
     NoScript(String),
+    #[error("no property named `{name}`")]
+    #[diagnostic(code(switchyard::run::property), help("properties: {known}"))]
+    UnknownProperty { name: String, known: String },
+    #[error("the counterexample for {property} on {scenario} is not replayable: {why}")]
+    #[diagnostic(
+        code(switchyard::run::not_replayable),
+        help("`switchyard check POLICY -s SCENARIO` shows the trace; only a fixed script or a trace the guest can follow is run")
+    )]
+    NotReplayable {
+        property: String,
+        scenario: String,
+        why: String,
+    },
     #[error("cannot use the cache directory `{path}`: {source}")]
     #[diagnostic(
         code(switchyard::run::cache),
@@ -174,10 +187,13 @@ pub(crate) struct RunReport {
     pub(crate) series: Option<SeriesUse>,
     pub(crate) steps: Vec<Compared>,
     pub(crate) agree: bool,
+    /// The property whose counterexample was replayed instead of the fixed script.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) trace: Option<String>,
 }
 
 /// The branch `run` built a policy's series from, and how it came to hold it.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub(crate) struct SeriesUse {
     /// `switchyard/POLICY-vN`.
     pub(crate) branch: String,
@@ -204,7 +220,7 @@ pub(crate) enum Action {
 }
 
 /// A branch passed over because it holds another series.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub(crate) struct Superseded {
     pub(crate) branch: String,
     pub(crate) reason: String,
@@ -434,10 +450,18 @@ pub(crate) fn command(
     out: &mut dyn Write,
     policy: &str,
     scenario: &str,
+    trace: Option<&str>,
     opts: &Options,
 ) -> Result<bool, CliError> {
-    let (policy, scenario) = load(policy, scenario)?;
-    let report = run(&policy, &scenario, opts)?;
+    let (policy, mut scenario) = load(policy, scenario)?;
+    let mut replayed = None;
+    if let Some(name) = trace {
+        let property = property(name)?;
+        scenario = traced(&policy, &scenario, property)?;
+        replayed = Some(property.name().to_string());
+    }
+    let mut report = run(&policy, &scenario, opts)?;
+    report.trace = replayed;
     format.emit(out, &report, |o| render(o, &report))?;
     Ok(report.agree)
 }
@@ -449,31 +473,85 @@ pub(crate) fn run(
     opts: &Options,
 ) -> Result<RunReport, RunError> {
     let progress = Progress::stderr();
-    let Plan { prediction, guest } = plan(policy, scenario, opts)?;
+    let plan = plan(policy, scenario, opts)?;
+    let built = build_kernel(policy, opts, &progress)?;
+    replay(policy, scenario, plan, &built, opts, &progress)
+}
+
+/// A policy's kernel, built: what any number of boots of it need.
+pub(crate) struct Built {
+    kernel: Kernel,
+    label: String,
+    image: PathBuf,
+    cache: PathBuf,
+}
+
+/// Imports the tree, applies the policy's series (or takes `--branch`), checks the
+/// branch out into the cache and builds it.
+pub(crate) fn build_kernel(
+    policy: &Policy,
+    opts: &Options,
+    progress: &Progress,
+) -> Result<Built, RunError> {
     let cache = cache_dir(&opts.cache)?;
     let kt = import(opts, &cache)?;
-    let kernel = apply(policy, &kt, opts, &cache, &progress)?;
-    let dirs = checkout(&kt, &kernel, &cache, &progress)?;
-    let image = build(&dirs, opts.jobs, &progress)?;
-    let (observed, setup) = boot(guest, image, &dirs.label, &cache, opts, &progress)?;
+    let kernel = apply(policy, &kt, opts, &cache, progress)?;
+    let dirs = checkout(&kt, &kernel, &cache, progress)?;
+    let image = build(&dirs, opts.jobs, progress)?;
+    Ok(Built {
+        kernel,
+        label: dirs.label,
+        image,
+        cache,
+    })
+}
+
+/// Boots a built kernel with a planned script and compares every step.
+pub(crate) fn replay(
+    policy: &Policy,
+    scenario: &Scenario,
+    plan: Plan,
+    built: &Built,
+    opts: &Options,
+    progress: &Progress,
+) -> Result<RunReport, RunError> {
+    let Plan { prediction, guest } = plan;
+    let (observed, setup) = boot(
+        guest,
+        built.image.clone(),
+        &built.label,
+        &built.cache,
+        opts,
+        progress,
+    )?;
     let mut steps = booted(scenario, &setup);
     steps.extend(compare(&prediction, &observed));
     let agree = steps.iter().all(|s| s.agree);
+    let kernel = &built.kernel;
     Ok(RunReport {
         policy: policy.name.clone(),
         scenario: scenario.name.clone(),
         revision: format!("{} ({})", kernel.name, kernel.short()),
-        series: kernel.series,
+        series: kernel.series.clone(),
         steps,
         agree,
+        trace: None,
     })
 }
 
 /// What a run needs from the scenario before any kernel work: the model's prediction,
 /// the guest machine and the script it replays.
-struct Plan {
+pub(crate) struct Plan {
     prediction: Vec<ScriptStep>,
     guest: Guest,
+}
+
+impl Plan {
+    /// Names this plan's boot files after a case of the scenario as well, so that boots of
+    /// one scenario with different scripts can run side by side.
+    pub(crate) fn tag(&mut self, case: &str) {
+        self.guest.scenario = format!("{}-{case}", self.guest.scenario);
+    }
 }
 
 /// The guest a scenario boots: its machine and the script its agent replays.
@@ -483,9 +561,63 @@ struct Guest {
     script: String,
 }
 
+/// A property by the name `check` prints.
+fn property(name: &str) -> Result<model::Property, RunError> {
+    model::Property::ALL
+        .into_iter()
+        .find(|p| p.name() == name)
+        .ok_or_else(|| RunError::UnknownProperty {
+            name: name.to_string(),
+            known: model::Property::ALL
+                .iter()
+                .map(|p| p.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+/// The scenario with the checker's shortest counterexample for `property` as its script,
+/// or why the harness cannot follow it.
+pub(crate) fn traced(
+    policy: &Policy,
+    scenario: &Scenario,
+    property: model::Property,
+) -> Result<Scenario, RunError> {
+    let report = model::check(&Interpreter { policy }, scenario, model::Options::default());
+    with_trace(scenario, report.verdict(property))
+}
+
+/// The scenario with a verdict's counterexample as its script, or why there is none the
+/// guest can follow.
+pub(crate) fn with_trace(
+    scenario: &Scenario,
+    verdict: &model::Verdict,
+) -> Result<Scenario, RunError> {
+    let property = verdict.property;
+    if verdict.status != model::Status::Violated {
+        return Err(RunError::NotReplayable {
+            property: property.name().to_string(),
+            scenario: scenario.name.clone(),
+            why: format!(
+                "{} {} there, so there is no counterexample",
+                property.name(),
+                verdict.status.label()
+            ),
+        });
+    }
+    let script = model::replay_script(scenario, verdict).map_err(|e| RunError::NotReplayable {
+        property: property.name().to_string(),
+        scenario: scenario.name.clone(),
+        why: e.to_string(),
+    })?;
+    let mut s = scenario.clone();
+    s.script = script;
+    Ok(s)
+}
+
 /// The prediction and the guest's inputs. A scenario without a script, and a policy
 /// without C, are refused here, before a tree is imported or read.
-fn plan(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<Plan, RunError> {
+pub(crate) fn plan(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<Plan, RunError> {
     if scenario.script.is_empty() {
         return Err(RunError::NoScript(scenario.name.clone()));
     }
@@ -829,6 +961,12 @@ fn render(out: &mut dyn Write, r: &RunReport) -> std::io::Result<()> {
         "policy {} on {}, kernel {}",
         r.policy, r.scenario, r.revision
     )?;
+    if let Some(p) = &r.trace {
+        writeln!(
+            out,
+            "  replaying the checker's shortest counterexample for {p} (`check` shows it)"
+        )?;
+    }
     if let Some(s) = &r.series {
         for old in &s.superseded {
             writeln!(out, "  {} passed over: {}", old.branch, old.reason)?;

@@ -37,17 +37,20 @@ fn run_json(policy: &str) -> Value {
 }
 
 fn run_on(policy: &str, scenario: &str) -> Value {
+    run_args(&[policy, "-s", scenario])
+}
+
+fn run_args(args: &[&str]) -> Value {
     let c = cache();
-    let o = switchyard(&[
-        "run",
-        policy,
-        "-s",
-        scenario,
-        "--cache",
-        c.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    let o = switchyard(
+        &[
+            all.as_slice(),
+            &["--cache", c.to_str().unwrap(), "--format", "json"],
+        ]
+        .concat(),
+    );
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -77,6 +80,7 @@ fn mtime(path: &Path) -> SystemTime {
 fn status_quo_then_the_fix_each_as_the_model_predicts_and_qemu_failures_are_clean() {
     status_quo_loses_aer_after_vfio_opens();
     a_switch_loses_the_other_endpoints_aer_at_its_root_port();
+    status_quo_replays_its_msi_delivered_counterexample();
     vfio_hard_fail_runs_from_its_generated_series();
     a_policy_without_c_is_refused_by_the_generator();
     qemu_failures_are_reported_and_leave_no_qemu();
@@ -138,6 +142,39 @@ fn a_switch_loses_the_other_endpoints_aer_at_its_root_port() {
     }, {
         insta::assert_json_snapshot!("run-status-quo-arm-switch-vfio", shown);
     });
+}
+
+/// `--trace msi-delivered`: the checker's shortest counterexample (bind vfio-pci, the
+/// claim alone, the raise in the claim window) replayed on the status-quo kernel; the
+/// kernel loses the interrupt where the model does.
+fn status_quo_replays_its_msi_delivered_counterexample() {
+    let report = run_args(&[
+        "status-quo",
+        "-s",
+        "arm-port-vfio",
+        "--trace",
+        "msi-delivered",
+    ]);
+    assert_eq!(report["trace"], "msi-delivered");
+    let steps = report["steps"].as_array().unwrap();
+    let moves: Vec<&str> = steps.iter().map(|s| s["move"].as_str().unwrap()).collect();
+    assert_eq!(
+        moves,
+        [
+            "boot",
+            "bind(nic, vfio_pci)",
+            "vfio_claim(g0)",
+            "raise_aer(port)"
+        ]
+    );
+    assert!(steps.iter().all(|s| s["agree"] == true), "{steps:?}");
+    assert!(
+        steps[3]["predicted"]
+            .as_str()
+            .unwrap()
+            .starts_with("AER lost"),
+        "{steps:?}"
+    );
 }
 
 /// The fix, without a branch given: the run generates the policy's series, applies it
@@ -398,4 +435,40 @@ fn run_refuses_what_it_cannot_do_with_a_reason() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not translated"));
+}
+
+/// `--trace` replays only a counterexample there is: a property that holds, or one that
+/// does not exist, is refused before any kernel work.
+#[test]
+fn run_replays_only_a_counterexample_there_is() {
+    for (args, said) in [
+        (
+            [
+                "status-quo",
+                "-s",
+                "x86-port-vfio",
+                "--trace",
+                "msi-delivered",
+            ],
+            "msi-delivered holds there, so there is no counterexample",
+        ),
+        (
+            [
+                "status-quo",
+                "-s",
+                "arm-port-vfio",
+                "--trace",
+                "msi-deliverd",
+            ],
+            "no property named `msi-deliverd`",
+        ),
+    ] {
+        let mut all = vec!["run"];
+        all.extend_from_slice(&args);
+        all.extend_from_slice(&["--cache", "/nonexistent/cache"]);
+        let o = switchyard(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(said), "{args:?}: {err}");
+    }
 }

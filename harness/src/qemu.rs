@@ -480,7 +480,12 @@ fn tail(lines: &VecDeque<String>) -> String {
 pub fn run(cfg: &RunConfig) -> Result<RunOutput, QemuError> {
     std::fs::create_dir_all(&cfg.workdir)
         .map_err(|e| QemuError::Qmp(format!("{}: {e}", cfg.workdir.display())))?;
-    let qmp_path = cfg.workdir.join(format!("qmp-{}.sock", std::process::id()));
+    // One socket per boot: a process may run several boots at once.
+    static BOOTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = BOOTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let qmp_path = cfg
+        .workdir
+        .join(format!("qmp-{}-{n}.sock", std::process::id()));
     let _ = std::fs::remove_file(&qmp_path);
     let child = Command::new(&cfg.qemu)
         .args(command_line(cfg, &qmp_path))

@@ -2,7 +2,9 @@
 //! it expects. The expectations come from the thread's reasoning, checked against 6.12.
 
 use switchyard_dsl::{load_policy, load_scenario, load_str, Loaded};
-use switchyard_model::{check, run_script, Interpreter, Options, Property, Report, Status};
+use switchyard_model::{
+    check, replay_script, run_script, Interpreter, Options, Property, Report, Status,
+};
 
 fn report(policy: &str, scenario: &str) -> Report {
     let p = load_policy(policy).unwrap();
@@ -649,4 +651,91 @@ fn unbinding_vfio_pci_while_owned_returns_the_group_to_its_default_domain() {
         ["bind(nic, vfio_pci)", "vfio_claim(g0)", "raise_aer(port)"]
     );
     assert_eq!(r.verdict(Property::UserIsolated).status, Status::Holds);
+}
+
+/// msi-delivered on arm-port-vfio under status-quo: the checker's trace (bind vfio-pci,
+/// the claim, the raise in the claim window) becomes the script a user performs, the
+/// claim alone as `VFIO_GROUP_SET_CONTAINER`; replayed in the model it loses AER at the
+/// same step.
+#[test]
+fn the_msi_delivered_counterexample_is_a_script_with_the_claim_alone() {
+    let p = load_policy("status-quo").unwrap();
+    let s = load_scenario("arm-port-vfio").unwrap();
+    let r = check(&Interpreter { policy: &p }, &s, Options::default());
+    let script = replay_script(&s, r.verdict(Property::MsiDelivered)).unwrap();
+    let shown: Vec<String> = script.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        ["bind(nic, vfio_pci)", "vfio_claim(g0)", "raise_aer(port)"]
+    );
+    let mut traced = s.clone();
+    traced.script = script;
+    let steps = run_script(&Interpreter { policy: &p }, &traced);
+    assert!(
+        steps[2].observed().starts_with("AER lost"),
+        "{:?}",
+        steps[2].observed()
+    );
+}
+
+/// A property that holds has no counterexample to replay.
+#[test]
+fn a_property_that_holds_has_no_script_to_replay() {
+    let p = load_policy("status-quo").unwrap();
+    let s = load_scenario("x86-port-vfio").unwrap();
+    let r = check(&Interpreter { policy: &p }, &s, Options::default());
+    let e = replay_script(&s, r.verdict(Property::MsiDelivered)).unwrap_err();
+    assert!(e.to_string().contains("no counterexample"), "{e}");
+}
+
+/// A trace with an interrupt between type1's attach and its MSI cookie cannot be
+/// performed from userspace: both are one `VFIO_SET_IOMMU`.
+#[test]
+fn a_step_inside_vfio_set_iommu_is_not_replayable() {
+    let s = load_scenario("arm-port-vfio").unwrap();
+    let step = |n: usize, mv: &str| switchyard_model::explore::Step {
+        n,
+        mv: mv.to_string(),
+        outcome: None,
+        events: vec![],
+        changes: vec![],
+    };
+    let v = switchyard_model::Verdict {
+        property: Property::MsiDelivered,
+        status: Status::Violated,
+        reason: None,
+        trace: vec![
+            step(0, "boot"),
+            step(1, "bind(nic, vfio_pci)"),
+            step(2, "vfio_claim(g0)"),
+            step(3, "vfio_attach(g0)"),
+            step(4, "raise_aer(port)"),
+            step(5, "vfio_msi_cookie(g0)"),
+        ],
+    };
+    let e = replay_script(&s, &v).unwrap_err().to_string();
+    assert!(
+        e.contains("step 4, raise_aer(port), happens inside VFIO_SET_IOMMU"),
+        "{e}"
+    );
+    // Adjacent, the two are one `vfio_attach`; the close's two steps one `vfio_close`.
+    let mut v = v;
+    v.trace.swap(4, 5);
+    v.trace.push(step(6, "vfio_detach(g0)"));
+    v.trace.push(step(7, "vfio_release(g0)"));
+    let shown: Vec<String> = replay_script(&s, &v)
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "bind(nic, vfio_pci)",
+            "vfio_claim(g0)",
+            "vfio_attach(g0)",
+            "raise_aer(port)",
+            "vfio_close(g0)"
+        ]
+    );
 }

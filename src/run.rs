@@ -285,7 +285,11 @@ fn observed(obs: Option<&StepObservation>) -> (String, String) {
 /// (`pci_device_group()`) against the ones the kernel made (the set-up's `group` lines),
 /// and the built-in drivers the model binds at boot against the ones the kernel bound
 /// (`expect`). Any difference is a disagreement like any step's.
-fn booted(scenario: &Scenario, setup: &[String]) -> Vec<Compared> {
+fn booted(
+    scenario: &Scenario,
+    model_groups: &[(String, Option<String>)],
+    setup: &[String],
+) -> Vec<Compared> {
     let name_of = |pci: &str| {
         scenario
             .devices
@@ -293,39 +297,34 @@ fn booted(scenario: &Scenario, setup: &[String]) -> Vec<Compared> {
             .find(|d| d.pci.eq_ignore_ascii_case(pci))
             .map_or(pci.to_string(), |d| d.name.clone())
     };
-    let partition = |groups: Vec<Vec<String>>| {
-        groups
-            .iter()
-            .map(|g| format!("{{{}}}", g.join(", ")))
+    // Devices by group, groups in the order their first member appears; a device in no
+    // group is an entry of its own.
+    let partition = |each: Vec<(String, Option<String>)>| {
+        let mut seen: Vec<(Option<String>, Vec<String>)> = Vec::new();
+        for (dev, g) in each {
+            match seen.iter_mut().find(|(h, _)| g.is_some() && *h == g) {
+                Some((_, members)) => members.push(dev),
+                None => seen.push((g, vec![dev])),
+            }
+        }
+        seen.iter()
+            .map(|(g, m)| match g {
+                Some(_) => format!("{{{}}}", m.join(", ")),
+                None => format!("{{{} without a group}}", m.join(", ")),
+            })
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let predicted_groups = partition(scenario.groups.iter().map(|g| g.devices.clone()).collect());
-    // The kernel's groups, in the order their first member appears.
-    let mut seen: Vec<(String, Vec<String>)> = Vec::new();
-    for l in setup {
-        let mut w = l.split_whitespace();
-        let (Some("group"), Some(pci), Some(id)) = (w.next(), w.next(), w.next()) else {
-            continue;
-        };
-        let id = if id == "none" {
-            format!("none:{pci}")
-        } else {
-            id.to_string()
-        };
-        match seen.iter_mut().find(|(g, _)| *g == id) {
-            Some((_, members)) => members.push(name_of(pci)),
-            None => seen.push((id, vec![name_of(pci)])),
-        }
-    }
+    let predicted_groups = partition(model_groups.to_vec());
     let observed_groups = partition(
-        seen.into_iter()
-            .map(|(id, m)| {
-                if id.starts_with("none:") {
-                    vec![format!("{} without a group", m.join(", "))]
-                } else {
-                    m
-                }
+        setup
+            .iter()
+            .filter_map(|l| {
+                let mut w = l.split_whitespace();
+                let (Some("group"), Some(pci), Some(id)) = (w.next(), w.next(), w.next()) else {
+                    return None;
+                };
+                Some((name_of(pci), (id != "none").then(|| id.to_string())))
             })
             .collect(),
     );
@@ -524,7 +523,8 @@ pub(crate) fn replay(
         opts,
         progress,
     )?;
-    let mut steps = booted(scenario, &setup);
+    let model_groups = model::boot_groups(&Interpreter { policy }, scenario);
+    let mut steps = booted(scenario, &model_groups, &setup);
     steps.extend(compare(&prediction, &observed));
     let agree = steps.iter().all(|s| s.agree);
     let kernel = &built.kernel;
@@ -1140,45 +1140,61 @@ mod tests {
         assert!(!c[0].agree);
     }
 
+    /// The model's groups after boot on arm64: the port, probed when pcieport bound; the
+    /// endpoint not yet in a group (it joins at its first bind).
+    fn arm_port_vfio() -> (Scenario, Vec<(String, Option<String>)>) {
+        let s = switchyard_dsl::load_scenario("arm-port-vfio").unwrap();
+        let p = switchyard_dsl::load_policy("status-quo").unwrap();
+        let g = model::boot_groups(&Interpreter { policy: &p }, &s);
+        (s, g)
+    }
+
     /// A built-in driver the kernel did not bind at boot is a disagreement at step 0.
     #[test]
     fn a_built_in_driver_missing_at_boot_disagrees() {
-        let s = switchyard_dsl::load_scenario("arm-port-vfio").unwrap();
+        let (s, g) = arm_port_vfio();
         let groups = [
             "group 0000:00:02.0 1".to_string(),
-            "group 0000:01:00.0 1".to_string(),
+            "group 0000:01:00.0 none".to_string(),
         ];
-        let ok = booted(&s, &groups);
+        let ok = booted(&s, &g, &groups);
         assert_eq!(ok.len(), 1);
         assert!(ok[0].agree, "{:?}", ok[0]);
+        assert_eq!(
+            ok[0].predicted,
+            "groups {port} {nic without a group}; bound at boot: port: pcieport"
+        );
         let mut setup = groups.to_vec();
         setup.push("expect 0000:00:02.0 pcieport found=none".into());
-        let bad = booted(&s, &setup);
+        let bad = booted(&s, &g, &setup);
         assert!(!bad[0].agree);
         assert!(bad[0].observed.contains("found=none"));
     }
 
-    /// Groups the kernel made differently from the topology's derivation disagree at
-    /// step 0: split, or a device left without a group.
+    /// Groups the kernel made otherwise than the model disagree at step 0: a device in a
+    /// group the model says it has not joined yet, or two devices split.
     #[test]
-    fn groups_other_than_the_derived_ones_disagree() {
-        let s = switchyard_dsl::load_scenario("arm-port-vfio").unwrap();
+    fn groups_other_than_the_models_disagree() {
+        let (s, g) = arm_port_vfio();
+        let joined = booted(
+            &s,
+            &g,
+            &["group 0000:00:02.0 1".into(), "group 0000:01:00.0 1".into()],
+        );
+        assert!(!joined[0].agree, "{:?}", joined[0]);
+        assert_eq!(
+            joined[0].observed,
+            "groups {port, nic}; bound at boot: port: pcieport"
+        );
+        let both = [
+            ("nic".to_string(), Some("g0".to_string())),
+            ("port".to_string(), Some("g0".to_string())),
+        ];
         let split = booted(
             &s,
-            &["group 0000:00:02.0 1".into(), "group 0000:01:00.0 2".into()],
+            &both,
+            &["group 0000:01:00.0 2".into(), "group 0000:00:02.0 1".into()],
         );
         assert!(!split[0].agree, "{:?}", split[0]);
-        assert_eq!(
-            split[0].observed,
-            "groups {port} {nic}; bound at boot: port: pcieport"
-        );
-        let none = booted(
-            &s,
-            &[
-                "group 0000:00:02.0 1".into(),
-                "group 0000:01:00.0 none".into(),
-            ],
-        );
-        assert!(!none[0].agree, "{:?}", none[0]);
     }
 }

@@ -438,6 +438,9 @@ pub(crate) fn describe(m: &Machine) -> Vec<(String, String)> {
     for (d, ds) in m.state.devices.iter().enumerate() {
         let name = m.dev_name(d);
         out.push((format!("{name}.present"), ds.present.to_string()));
+        if m.scenario.platform.probes_at_bind() {
+            out.push((format!("{name}.in_group"), ds.probed.to_string()));
+        }
         let drv = ds.driver.map_or("none".to_string(), |i| {
             m.scenario.drivers[usize::from(i)].kernel_name.clone()
         });
@@ -676,4 +679,22 @@ pub fn replay_script(scenario: &Scenario, verdict: &Verdict) -> Result<Vec<Move>
         i += 1;
     }
     Ok(out)
+}
+
+/// Each device's group right after boot, as sysfs shows it (`iommu_group`): the group's
+/// name, or `None` for a device absent or not yet probed into its group.
+pub fn boot_groups(hooks: &dyn PolicyHooks, scenario: &Scenario) -> Vec<(String, Option<String>)> {
+    let (state, _) = boot(scenario, hooks, false);
+    let m = Machine::new(scenario, state);
+    scenario
+        .devices
+        .iter()
+        .enumerate()
+        .map(|(d, spec)| {
+            let g = m.state.devices[d]
+                .probed
+                .then(|| scenario.groups[m.group_of(d)].name.clone());
+            (spec.name.clone(), g)
+        })
+        .collect()
 }

@@ -18,7 +18,8 @@ pub mod moves;
 mod props;
 
 pub use explore::{
-    check, replay_script, run_script, NotReplayable, Options, Report, ScriptStep, Status, Verdict,
+    boot_groups, check, replay_script, run_script, NotReplayable, Options, Report, ScriptStep,
+    Status, Verdict,
 };
 pub use interp::{Interpreter, PolicyHooks, Value};
 pub use props::Property;

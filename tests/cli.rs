@@ -380,7 +380,7 @@ fn bench_prints_figures() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(
-        v["scenario"], "arm-port-vfio",
+        v["scenario"], "arm-switch-vfio",
         "the largest built-in scenario"
     );
     assert!(v["states_per_second"].as_f64().unwrap() > 0.0);

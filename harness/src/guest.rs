@@ -68,8 +68,9 @@ fn unsupported(s: &Scenario, why: impl Into<String>) -> GuestError {
 ///
 /// Each scenario device becomes the QEMU device of its PCIe type, below the QEMU device
 /// of its parent: a root port is a `pcie-root-port` in its root-bus slot, a switch a
-/// `x3130-upstream` with `xio3130-downstream` ports, an endpoint an `e1000e` (which has an
-/// AER capability). The scenario's addresses are the ones Linux gives these devices, as
+/// `x3130-upstream` with `xio3130-downstream` ports, an endpoint an `e1000e`, or, when it
+/// raises AER, a `virtio-rng-pci,aer=on` (QEMU forwards an endpoint's error message only
+/// when its Device Control enables reporting, which e1000e's cannot). The scenario's addresses are the ones Linux gives these devices, as
 /// it numbers buses depth first in slot order. QEMU's root and downstream ports have ACS;
 /// a `no_acs` port has its Source Validation turned off on the kernel command line
 /// (`pci=config_acs=xxxxxx0@BDF;...`), which is enough for `pci_acs_path_enabled()` to
@@ -103,6 +104,10 @@ pub fn machine(s: &Scenario) -> Result<Machine, GuestError> {
             PciKind::RootPort => ("rp", "pcie-root-port"),
             PciKind::UpstreamPort => ("us", "x3130-upstream"),
             PciKind::DownstreamPort => ("ds", "xio3130-downstream"),
+            // e1000e's Device Control error-reporting bits are read-only in QEMU (it does
+            // not call pcie_cap_deverr_init()), so it never sends an error message up; an
+            // endpoint that raises AER is a virtio device with its AER capability on.
+            PciKind::Endpoint if d.aer => ("ep", "virtio-rng-pci"),
             PciKind::Endpoint => ("ep", "e1000e"),
         };
         let n = count.entry(prefix).or_insert(0);
@@ -121,6 +126,9 @@ pub fn machine(s: &Scenario) -> Result<Machine, GuestError> {
             }
         };
         let mut arg = format!("{model},id={id},{bus}");
+        if d.kind == PciKind::Endpoint && d.aer {
+            arg.push_str(",aer=on");
+        }
         if matches!(d.kind, PciKind::RootPort | PciKind::DownstreamPort) {
             chassis += 1;
             arg.push_str(&format!(",chassis={chassis}"));
@@ -326,14 +334,14 @@ mod tests {
                 "x3130-upstream,id=us1,bus=rp1,addr=0.0",
                 "xio3130-downstream,id=ds1,bus=us1,addr=0.0,chassis=2",
                 "xio3130-downstream,id=ds2,bus=us1,addr=1.0,chassis=3",
-                "e1000e,id=ep1,bus=ds1,addr=0.0",
-                "e1000e,id=ep2,bus=ds2,addr=0.0",
+                "virtio-rng-pci,id=ep1,bus=ds1,addr=0.0,aer=on",
+                "virtio-rng-pci,id=ep2,bus=ds2,addr=0.0,aer=on",
             ]
         );
         assert_eq!(m.kernel_args, ["pci=config_acs=xxxxxx0@0000:00:02.0"]);
         assert_eq!(m.ids["0000:04:00.0"], "ep2");
-        let text = script(&s, 15000, &[true; 5]).unwrap();
-        assert!(text.contains("\nraise 3 0000:04:00.0\n"), "{text}");
+        let text = script(&s, 15000, &[true; 6]).unwrap();
+        assert!(text.contains("\nraise 4 0000:04:00.0\n"), "{text}");
         assert!(text.contains("\nserr 0000:02:01.0\n"), "{text}");
     }
 

@@ -610,6 +610,15 @@ pub(crate) fn with_trace(
         scenario: scenario.name.clone(),
         why: e.to_string(),
     })?;
+    if script.is_empty() {
+        return Err(RunError::NotReplayable {
+            property: property.name().to_string(),
+            scenario: scenario.name.clone(),
+            why: "the counterexample is the boot itself, which the guest cannot observe without \
+                  a step (an interrupt raised, as msi-delivered's trace does)"
+                .to_string(),
+        });
+    }
     let mut s = scenario.clone();
     s.script = script;
     Ok(s)

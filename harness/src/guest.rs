@@ -18,6 +18,10 @@ use switchyard_dsl::vocab::DomainType;
 /// The agent's source, compiled on demand into the cache.
 pub const AGENT_C: &str = include_str!("../guest/agent.c");
 
+/// The PCI drivers the harness kernel has (its configuration fragment builds these and
+/// no others): a scenario that binds another cannot be replayed.
+pub const DRIVERS: &[&str] = &["pcieport", "vfio-pci"];
+
 /// The cross compiler the agent is built with.
 pub const CROSS_GCC: &str = "aarch64-linux-gnu-gcc";
 
@@ -91,6 +95,16 @@ pub fn machine(s: &Scenario) -> Result<Machine, GuestError> {
     let mut chassis = 0;
     let mut count: BTreeMap<&str, usize> = BTreeMap::new();
     for d in &s.devices {
+        let lacks = [
+            (d.require_direct, "a firmware direct-mapped region (IORT RMR): the QEMU machine's firmware describes none"),
+            (d.ats || d.ats_required, "ATS: none of the QEMU endpoint models offers it"),
+        ];
+        if let Some((_, what)) = lacks.iter().find(|(set, _)| *set) {
+            return Err(unsupported(s, format!("`{}` needs {what}", d.name)));
+        }
+        if let Some(drv) = d.driver.as_deref().and_then(|n| s.driver(n)) {
+            driver_available(s, &drv.kernel_name)?;
+        }
         if d.hotplug {
             return Err(unsupported(
                 s,
@@ -147,6 +161,21 @@ pub fn machine(s: &Scenario) -> Result<Machine, GuestError> {
         m.kernel_args.push("iommu.passthrough=1".into());
     }
     Ok(m)
+}
+
+/// A driver the harness kernel has, or why the scenario cannot be replayed.
+fn driver_available(s: &Scenario, kernel_name: &str) -> Result<(), GuestError> {
+    if DRIVERS.contains(&kernel_name) {
+        Ok(())
+    } else {
+        Err(unsupported(
+            s,
+            format!(
+                "the harness kernel has no driver `{kernel_name}` (it builds {})",
+                DRIVERS.join(" and ")
+            ),
+        ))
+    }
 }
 
 /// The device number of a `DOMAIN:BUS:DEV.FN` address, and its bus.
@@ -222,6 +251,7 @@ pub fn script(s: &Scenario, wait_ms: u64, possible: &[bool]) -> Result<String, G
                 let drv = s
                     .driver(driver)
                     .map_or(driver.as_str(), |d| d.kernel_name.as_str());
+                driver_available(s, drv)?;
                 format!("bind {n} {} {drv}", pci(device)?)
             }
             Move::Unbind { device } => format!("unbind {n} {}", pci(device)?),
@@ -351,6 +381,18 @@ mod tests {
         let e = machine(&s).unwrap_err().to_string();
         assert!(e.contains("not translated"), "{e}");
         let s = switchyard_dsl::load_scenario("untrusted-external").unwrap();
-        assert!(machine(&s).unwrap_err().to_string().contains("hotplugged"));
+        assert!(machine(&s).unwrap_err().to_string().contains("ATS"));
+        let s = switchyard_dsl::load_scenario("rmr-require-direct").unwrap();
+        assert!(machine(&s).unwrap_err().to_string().contains("IORT RMR"));
+        // A driver the harness kernel does not build.
+        let s = switchyard_dsl::load_scenario("singleton-managed-irq").unwrap();
+        let mut other = s.clone();
+        other.script = vec![Move::Bind {
+            device: "port".into(),
+            driver: "pcieport".into(),
+        }];
+        other.drivers[0].kernel_name = "e1000e".into();
+        let e = script(&other, 15000, &[true]).unwrap_err().to_string();
+        assert!(e.contains("no driver `e1000e`"), "{e}");
     }
 }

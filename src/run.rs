@@ -36,6 +36,18 @@
 //! first time starts from the base's pair when there is one ([`seed`]): its source files
 //! hard-linked, its build copied with mtimes kept and paths rewritten, so only what the
 //! series changes, and what depends on it, is compiled.
+//!
+//! # Shared, and stopped
+//!
+//! Each stage holds the lock of what it changes ([`switchyard_harness::lock`]): the
+//! tree's to import into it or to create a branch; `src/LABEL.lock` while the branch's
+//! series is generated and applied and its commit written out, until the build is done;
+//! `build/LABEL.lock` exclusive to configure and build and shared while the image boots
+//! (or seeds another branch's build); `run/LABEL-SCENARIO.lock` while it boots. A second
+//! run of the same policy waits where the first one works and then finds its work done.
+//! An exclusive holder records the stage it is in; if it is cut short (a signal: every
+//! child's process group is stopped, the run exits 128 + the signal; or a kill), the next
+//! holder says so and continues or repairs it ([`resume`], [`repair`]).
 
 use crate::cli::Format;
 use crate::error::CliError;

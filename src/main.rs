@@ -148,18 +148,16 @@ fn main() -> ExitCode {
             Ok::<(), CliError>(())
         }
     };
-    match (result, interrupt::requested()) {
-        (Ok(()), None) => ExitCode::SUCCESS,
-        // Stopped by a signal, whatever error the stage it landed in ended with.
-        (result, Some(signal)) => {
-            if let Err(e) = result {
-                report(&e);
-            }
-            ExitCode::from(signal.exit_code())
-        }
-        (Err(e), None) => {
+    match result {
+        // A signal that came once the work was done stopped nothing.
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
             report(&e);
-            ExitCode::from(2)
+            // Stopped by a signal, whatever error the stage it landed in ended with.
+            match interrupt::requested() {
+                Some(signal) => ExitCode::from(signal.exit_code()),
+                None => ExitCode::from(2),
+            }
         }
     }
 }

@@ -187,12 +187,12 @@ fn holder(f: &File, path: &Path) -> Option<u32> {
         .and_then(|locks| {
             locks.lines().find_map(|l| {
                 let w: Vec<&str> = l.split_whitespace().collect();
-                // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; a waiter's line has
-                // "->" after the number.
-                let at = w.iter().position(|x| *x == "FLOCK")?;
-                if w.get(at + 1) == Some(&"->") {
+                // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; a blocked waiter's
+                // line has "->" before FLOCK.
+                if w.get(1) == Some(&"->") {
                     return None;
                 }
+                let at = w.iter().position(|x| *x == "FLOCK")?;
                 let pid: u32 = w.get(at + 3)?.parse().ok()?;
                 (w.get(at + 4) == Some(&key.as_str()) && pid != me).then_some(pid)
             })

@@ -31,6 +31,9 @@ pub(crate) enum CliError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Kernel(#[from] kernel::KernelError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Write(#[from] switchyard::rfc::WriteError),
     #[error("`{0}` is not an identity of the form \"Name <email>\"")]
     #[diagnostic(
         code(switchyard::from),

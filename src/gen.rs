@@ -1,7 +1,7 @@
 //! `switchyard gen`: a policy's checkable model as a crate, and its RFC patch series.
 
 use crate::error::CliError;
-use crate::kernel::{self, KernelError};
+use crate::kernel;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use switchyard::dsl::{self, LoadError, SourceKind};
@@ -80,15 +80,15 @@ pub(crate) fn gen_series(
     from: Option<&str>,
 ) -> Result<(), CliError> {
     let policy = dsl::load_policy(spec)?;
-    let tree_dir =
-        kernel::kernel_tree(tree, &kernel::default_cache()).map_err(KernelError::from)?;
+    let progress = kernel::Progress::stderr();
+    let tree_dir = kernel::kernel_tree(tree, &kernel::default_cache(), &progress)?;
     let tree = rfc::open_tree(&tree_dir, base)?;
     let author = match from {
         Some(f) => crate::parse_from(f)?,
         None => rfc::git_identity(&tree_dir)?,
     };
     let s = rfc::policy_series(&policy, &tree, author, how)?;
-    let written = s.write(dir)?;
+    let written = rfc::write_series(&s, dir, &mut |w| progress.say(&w.to_string()))?;
     writeln!(
         out,
         "wrote {} patches and a cover letter for `{}` to {} (base-commit {})",

@@ -1,6 +1,7 @@
 //! The `switchyard` command.
 //!
-//! Exit codes: 0 ok; 1 a check found a violation; 2 bad input or environment.
+//! Exit codes: 0 ok; 1 a check found a violation; 2 bad input or environment; 130 or 143
+//! stopped by SIGINT or SIGTERM (128 + the signal), every child stopped with it.
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command, GenCmd, PolicyCmd, ScenarioCmd, TreeCmd};
@@ -9,6 +10,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use switchyard::dsl::{self, LoadError};
 use switchyard::rfc::Revision;
+use switchyard_harness::interrupt;
 use switchyard_series as series;
 
 mod bench;
@@ -26,6 +28,21 @@ mod show;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The commands that start children or write to a cache or a tree stop on SIGINT and
+    // SIGTERM through their error paths; the others keep the default (they stop at once).
+    let long = matches!(
+        cli.command,
+        Command::Run { .. }
+            | Command::Apply { .. }
+            | Command::Tree(_)
+            | Command::Gen(GenCmd::Series { .. })
+    );
+    if long {
+        if let Err(e) = interrupt::install() {
+            eprintln!("switchyard: cannot handle SIGINT and SIGTERM: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let mut out = std::io::stdout().lock();
     let result = match cli.command {
         Command::Policy(PolicyCmd::List) => lists::policy_list(cli.format, &mut out),
@@ -141,10 +158,15 @@ fn main() -> ExitCode {
         }
     };
     match result {
+        // A signal that came once the work was done stopped nothing.
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             report(&e);
-            ExitCode::from(2)
+            // Stopped by a signal, whatever error the stage it landed in ended with.
+            match interrupt::requested() {
+                Some(signal) => ExitCode::from(signal.exit_code()),
+                None => ExitCode::from(2),
+            }
         }
     }
 }

@@ -3,12 +3,16 @@
 //! then `make Image`. The configuration is redone only when the fragment changes, so a
 //! rebuild after a patch recompiles only what the patch touched.
 
-use std::io::{BufRead, BufReader};
+use crate::interrupt::{self, Interrupted};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The configuration fragment merged onto `allnoconfig`.
 pub const FRAGMENT: &str = include_str!("../kernel/arm64.config");
+
+/// The file in a build directory that holds the fragment it was configured from.
+pub const STAMP: &str = ".switchyard-fragment";
 
 /// The cross-compiler prefix (Debian's gcc-aarch64-linux-gnu).
 pub const CROSS_COMPILE: &str = "aarch64-linux-gnu-";
@@ -42,6 +46,9 @@ pub enum BuildError {
         /// The compiler's error lines.
         errors: Vec<String>,
     },
+    /// A signal stopped the build; make and its compilers were stopped with it.
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
     /// A file in the build directory could not be written.
     #[error("cannot write `{path}`: {source}")]
     Io {
@@ -53,11 +60,14 @@ pub enum BuildError {
     },
 }
 
-/// Progress of a build: the configuration step, or one more object compiled.
+/// Progress of a build: the configuration step, the start of `make Image`, or one more
+/// object compiled.
 #[derive(Clone, Debug)]
 pub enum BuildEvent {
     /// `allnoconfig` and the fragment are being merged.
     Configuring,
+    /// `make Image` starts.
+    Building,
     /// One more object compiled, assembled or linked.
     Compiled {
         /// Objects so far.
@@ -80,20 +90,45 @@ pub fn make(src: &Path, out: &Path, args: &[&str]) -> Command {
     c
 }
 
+/// Runs `cmd` in a process group of its own ([`interrupt::spawn`]), its output
+/// collected; a failure is its output's last 20 lines.
 fn run_quiet(mut cmd: Command, what: &str) -> Result<(), BuildError> {
-    let out = cmd.output().map_err(|source| BuildError::Spawn {
+    let spawn_err = |source| BuildError::Spawn {
         what: what.into(),
         source,
-    })?;
-    if out.status.success() {
+    };
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut group = interrupt::spawn(&mut cmd).map_err(spawn_err)?;
+    let stderr = collect(group.child().stderr.take());
+    let stdout = collect(group.child().stdout.take());
+    let status = group.wait().map_err(spawn_err)?;
+    let (stderr, stdout) = (
+        stderr.join().unwrap_or_default(),
+        stdout.join().unwrap_or_default(),
+    );
+    interrupt::check()?;
+    if status.success() {
         return Ok(());
     }
-    let text = String::from_utf8_lossy(&out.stderr) + String::from_utf8_lossy(&out.stdout);
+    let text = stderr + &stdout;
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
     let tail = lines[lines.len().saturating_sub(20)..].to_vec();
     Err(BuildError::Step {
         what: what.into(),
         tail,
+    })
+}
+
+/// Reads a pipe to its end on a thread of its own.
+fn collect(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut s = String::new();
+        if let Some(p) = pipe {
+            let _ = BufReader::new(p).read_to_string(&mut s);
+        }
+        s
     })
 }
 
@@ -118,6 +153,9 @@ pub fn compile_errors(text: &str) -> Vec<String> {
 /// [`FRAGMENT`] merged with the tree's `scripts/kconfig/merge_config.sh`, then
 /// `olddefconfig`. Done only when `out` has no configuration from this fragment yet;
 /// returns whether it configured.
+///
+/// The stamp that says "configured from this fragment" ([`STAMP`]) is removed first and
+/// written last, so a configuration cut short is never taken for a finished one.
 pub fn configure(
     src: &Path,
     out: &Path,
@@ -131,13 +169,17 @@ pub fn configure(
         move |source| BuildError::Io { path, source }
     };
     std::fs::create_dir_all(out).map_err(io(out))?;
-    let stamp = out.join(".switchyard-fragment");
+    let stamp = out.join(STAMP);
     let configured = std::fs::read_to_string(&stamp).is_ok_and(|s| s == FRAGMENT)
         && out.join(".config").is_file();
     if configured {
         return Ok(false);
     }
     progress(BuildEvent::Configuring);
+    match std::fs::remove_file(&stamp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&stamp)(e)),
+        _ => {}
+    }
     run_quiet(make(src, out, &["allnoconfig"]), "make allnoconfig")?;
     let frag = out.join("switchyard.config");
     std::fs::write(&frag, FRAGMENT).map_err(io(&frag))?;
@@ -166,23 +208,23 @@ pub fn build(
     progress: &mut dyn FnMut(BuildEvent),
 ) -> Result<PathBuf, BuildError> {
     configure(src, out, progress)?;
-    let mut child = make(src, out, &[&format!("-j{jobs}"), "Image"])
+    interrupt::check()?;
+    progress(BuildEvent::Building);
+    let spawn_err = |source| BuildError::Spawn {
+        what: "make Image".into(),
+        source,
+    };
+    let mut cmd = make(src, out, &[&format!("-j{jobs}"), "Image"]);
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|source| BuildError::Spawn {
-            what: "make Image".into(),
-            source,
-        })?;
-    let stderr = child.stderr.take().expect("piped");
-    let err_thread = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut s);
-        s
-    });
+        .stderr(Stdio::piped());
+    let mut group = interrupt::spawn(&mut cmd).map_err(spawn_err)?;
+    let err_thread = collect(group.child().stderr.take());
+    let stdout = group.child().stdout.take();
     let mut objects = 0;
-    for line in BufReader::new(child.stdout.take().expect("piped"))
-        .lines()
+    for line in stdout
+        .into_iter()
+        .flat_map(|o| BufReader::new(o).lines())
         .map_while(Result::ok)
     {
         let t = line.trim_start();
@@ -194,11 +236,10 @@ pub fn build(
             });
         }
     }
-    let status = child.wait().map_err(|source| BuildError::Spawn {
-        what: "make Image".into(),
-        source,
-    })?;
+    let status = group.wait().map_err(spawn_err)?;
     let errtext = err_thread.join().unwrap_or_default();
+    // make was stopped with its group: what it printed is not the build's failure.
+    interrupt::check()?;
     if !status.success() {
         let errors = compile_errors(&errtext);
         if errors.is_empty() {

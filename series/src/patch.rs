@@ -84,29 +84,36 @@ impl Series {
     }
 }
 
-/// Paragraphs of a policy's doc, rewrapped for a commit message.
+/// The commit log a policy's doc gives, as paragraphs rewrapped for a mail: the doc
+/// without its first paragraph, which is the policy's summary (`policy list`, and where the
+/// policy is placed among the others); the subject says what the patch does, and the
+/// paragraphs after the summary say it in the author's words, as a kernel commit log
+/// does. A doc of one paragraph is its own log.
 pub(crate) fn commit_paragraphs(doc: &str) -> Vec<String> {
-    doc.split("\n\n")
-        .map(|p| {
-            let words: Vec<&str> = p.split_whitespace().collect();
-            let text = words.join(" ");
-            let text = strip_thread_refs(&text);
-            wrap(&text, 72, 0)
-        })
+    let paragraphs: Vec<String> = doc
+        .split("\n\n")
+        .map(|p| wrap(&p.split_whitespace().collect::<Vec<_>>().join(" "), 72, 0))
         .filter(|p| !p.is_empty())
-        .collect()
+        .collect();
+    match paragraphs.split_first() {
+        Some((summary, [])) => vec![summary.clone()],
+        Some((_, log)) => log.to_vec(),
+        None => Vec::new(),
+    }
 }
 
-/// Drops switchyard's own cross-references ("(thread P6)"): they mean nothing upstream.
-fn strip_thread_refs(s: &str) -> String {
-    let mut out = s.to_string();
-    while let Some(i) = out.find(" (thread P") {
-        match out[i..].find(')') {
-            Some(j) => out.replace_range(i..i + j + 1, ""),
-            None => break,
-        }
+/// The URL of a policy's `link`: a message id (`<id@host>` or `id@host`) becomes its
+/// lore.kernel.org address, as maintainers link to a discussion; a URL stays as it is.
+pub(crate) fn link_url(link: &str) -> String {
+    let id = link
+        .strip_prefix('<')
+        .and_then(|l| l.strip_suffix('>'))
+        .unwrap_or(link);
+    if !id.contains("://") && id.contains('@') && !id.contains(char::is_whitespace) {
+        format!("https://lore.kernel.org/r/{id}")
+    } else {
+        link.to_string()
     }
-    out
 }
 
 /// The id git gives a file with this text: the SHA-1 of `blob <length>\0<text>`.
@@ -438,10 +445,11 @@ pub(crate) fn series(
     c.insert("diffstat", &diffstat(&total));
     c.insert("base_commit", base_commit);
     c.insert("change_id", &change_id);
-    let discussion: Vec<&String> = policy
+    let discussion: Vec<String> = policy
         .meta
         .links
         .iter()
+        .map(|l| link_url(l))
         .filter(|l| obsolete_archive(l))
         .collect();
     c.insert("discussion", &discussion);
@@ -600,10 +608,31 @@ mod tests {
     }
 
     #[test]
-    fn thread_refs_go() {
+    fn the_log_is_the_doc_after_its_summary() {
         assert_eq!(
-            commit_paragraphs("Do it (thread P6).\n\nMore   text\nhere."),
-            vec!["Do it.".to_string(), "More text here.".to_string()]
+            commit_paragraphs("Do it (a summary).\n\nMore   text\nhere.\n\nAnd more."),
+            vec!["More text here.".to_string(), "And more.".to_string()]
         );
+        assert_eq!(
+            commit_paragraphs("Only a\nsummary."),
+            vec!["Only a summary.".to_string()]
+        );
+        assert!(commit_paragraphs("").is_empty());
+    }
+
+    #[test]
+    fn message_ids_link_to_lore() {
+        assert_eq!(
+            link_url("<20260101.abc@example.org>"),
+            "https://lore.kernel.org/r/20260101.abc@example.org"
+        );
+        assert_eq!(
+            link_url("20260101.abc@example.org"),
+            "https://lore.kernel.org/r/20260101.abc@example.org"
+        );
+        let url = "https://lkml.iu.edu/hypermail/linux/kernel/2602.2/05845.html";
+        assert_eq!(link_url(url), url);
+        let lore = "https://lore.kernel.org/r/20260101.abc@example.org";
+        assert_eq!(link_url(lore), lore);
     }
 }

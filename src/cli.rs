@@ -175,35 +175,53 @@ pub(crate) enum GenCmd {
     /// Write the policy as an RFC patch series for Linux 6.12, as `git format-patch
     /// --cover-letter --rfc --base` would: preparatory patches, the hooks moved into
     /// functions of their own (no functional change), then the policy's change, with the
-    /// model's verdicts in the cover letter. Nothing is written if any anchor is missing.
-    Series {
-        /// A built-in name or a path.
-        policy: String,
-        /// The directory to write the patches to (created).
-        #[arg(short, long)]
-        output: PathBuf,
-        /// A Linux 6.12 git tree. Default: $SWITCHYARD_TREE, else
-        /// ~/.cache/switchyard/linux-6.12, imported from the Debian linux-source-6.12
-        /// tarball the first time.
-        #[arg(long)]
-        tree: Option<PathBuf>,
-        /// The revision the series applies to.
-        #[arg(long, default_value = "HEAD")]
-        base: String,
-        /// The version of the series: `[PATCH RFC vN k/n]`.
-        #[arg(short = 'v', long = "reroll-count", value_name = "N")]
-        version: Option<u32>,
-        /// Add a Signed-off-by: trailer with the author.
-        #[arg(long)]
-        signoff: bool,
-        /// The author, "Name <email>"; default: user.name and user.email from git config.
-        #[arg(long, value_name = "IDENT")]
-        from: Option<String>,
-        /// The previous version's directory: its change-id is kept and the cover letter
-        /// says what changed since.
-        #[arg(long, value_name = "PREV_DIR")]
-        range_diff: Option<PathBuf>,
-    },
+    /// model's verdicts in the cover letter. Each patch is addressed To: the maintainers and
+    /// Cc: the reviewers and lists the tree's scripts/get_maintainer.pl names for it, the
+    /// cover letter to all of them. Nothing is written if any anchor is missing.
+    Series(SeriesArgs),
+}
+
+/// `gen series`.
+#[derive(clap::Args)]
+pub(crate) struct SeriesArgs {
+    /// A built-in name or a path.
+    pub(crate) policy: String,
+    /// The directory to write the patches to (created).
+    #[arg(short, long)]
+    pub(crate) output: PathBuf,
+    /// A Linux 6.12 git tree. Default: $SWITCHYARD_TREE, else
+    /// ~/.cache/switchyard/linux-6.12, imported from the Debian linux-source-6.12
+    /// tarball the first time.
+    #[arg(long)]
+    pub(crate) tree: Option<PathBuf>,
+    /// The revision the series applies to.
+    #[arg(long, default_value = "HEAD")]
+    pub(crate) base: String,
+    /// The version of the series: `[PATCH RFC vN k/n]`.
+    #[arg(short = 'v', long = "reroll-count", value_name = "N")]
+    pub(crate) version: Option<u32>,
+    /// Add a Signed-off-by: trailer with the author.
+    #[arg(long)]
+    pub(crate) signoff: bool,
+    /// The author, "Name <email>"; default: user.name and user.email from git config.
+    #[arg(long, value_name = "IDENT")]
+    pub(crate) from: Option<String>,
+    /// The previous version's directory: its change-id is kept and the cover letter
+    /// says what changed since.
+    #[arg(long, value_name = "PREV_DIR")]
+    pub(crate) range_diff: Option<PathBuf>,
+    /// Address every mail To: ADDR instead of the maintainers get_maintainer.pl names
+    /// (repeatable; with --to or --cc, get_maintainer.pl is not run).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) to: Vec<String>,
+    /// Copy every mail to ADDR instead of the reviewers and lists get_maintainer.pl
+    /// names (repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) cc: Vec<String>,
+    /// Run the tree's scripts/checkpatch.pl --strict on each written patch and print what
+    /// it finds; exit 1 if it finds an error or a warning.
+    #[arg(long)]
+    pub(crate) check: bool,
 }
 
 #[derive(Subcommand)]

@@ -9,7 +9,6 @@ use error::CliError;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use switchyard::dsl::{self, LoadError};
-use switchyard::rfc::Revision;
 use switchyard_harness::interrupt;
 use switchyard_series as series;
 
@@ -35,7 +34,7 @@ fn main() -> ExitCode {
         Command::Run { .. }
             | Command::Apply { .. }
             | Command::Tree(_)
-            | Command::Gen(GenCmd::Series { .. })
+            | Command::Gen(GenCmd::Series(_))
     );
     if long {
         if let Err(e) = interrupt::install() {
@@ -118,29 +117,11 @@ fn main() -> ExitCode {
             output,
             switchyard_src,
         }) => gen::gen_model(&mut out, &policy, &output, &switchyard_src),
-        Command::Gen(GenCmd::Series {
-            policy,
-            output,
-            tree,
-            base,
-            version,
-            signoff,
-            from,
-            range_diff,
-        }) => gen::gen_series(
-            &mut out,
-            &policy,
-            &output,
-            tree,
-            &base,
-            Revision {
-                version,
-                signoff,
-                range_diff,
-                ..Revision::default()
-            },
-            from.as_deref(),
-        ),
+        Command::Gen(GenCmd::Series(args)) => match gen::gen_series(&mut out, args) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => Err(e),
+        },
         Command::Tree(TreeCmd::Init { dir, from_tarball }) => {
             kernel::tree_init(cli.format, &mut out, &dir, &from_tarball)
         }

@@ -1,6 +1,11 @@
 //! A policy's RFC series on a kernel git tree: the series back-end (which reads files
 //! through [`BaseTree`] and knows no git) joined to the harness's tree (which owns every
-//! git operation), and the model's verdicts that the cover letter carries.
+//! git operation), the model's verdicts that the cover letter carries, and the tree's
+//! own scripts run on the series (`scripts`: get_maintainer.pl, checkpatch.pl).
+
+mod scripts;
+
+pub use scripts::{address, checkpatch, get_maintainer, Checkpatch, ScriptError};
 
 use std::path::{Path, PathBuf};
 use switchyard_dsl::ir::Policy;

@@ -23,13 +23,13 @@ mod support;
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::Instant;
 use support::{base, cache, git, git_ok, say};
 use switchyard_dsl::SourceKind;
 use switchyard_harness::{apply, kbuild};
-use switchyard_series::{self as series, Identity, Options, Series, SeriesError};
+use switchyard_series::{self as series, Identity, Options, Recipients, Series, SeriesError};
 
 /// The author of every generated series.
 fn author() -> Identity {
@@ -81,10 +81,15 @@ fn plan() -> &'static Plan {
                 &b.base,
                 &options(&policy),
             ) {
-                Ok(series) => generated.push(Generated {
-                    policy: policy.name.clone(),
-                    series,
-                }),
+                Ok(mut series) => {
+                    // Addressed as `gen series` addresses it: by the tree's get_maintainer.pl.
+                    switchyard::rfc::address(&mut series, &b.import, &Recipients::default())
+                        .unwrap_or_else(|e| panic!("{}: addressing the mails: {e}", policy.name));
+                    generated.push(Generated {
+                        policy: policy.name.clone(),
+                        series,
+                    })
+                }
                 Err(
                     e @ (SeriesError::NoChange { .. }
                     | SeriesError::NoSite { .. }
@@ -473,6 +478,115 @@ fn every_new_function_with_kernel_doc_states_its_context() {
     );
 }
 
+/// The `M:`, `R:` and `L:` entries of the section `name` of the import's MAINTAINERS.
+fn maintainers_section(name: &str) -> [Vec<String>; 3] {
+    let text = std::fs::read_to_string(base().import.join("MAINTAINERS")).expect("MAINTAINERS");
+    let mut lines = text.lines().skip_while(|l| *l != name).skip(1);
+    let mut out: [Vec<String>; 3] = Default::default();
+    for l in lines.by_ref().take_while(|l| !l.is_empty()) {
+        let Some((tag, value)) = l.split_once(":\t") else {
+            continue;
+        };
+        // A list's note ("(moderated for non-subscribers)") is no part of its address.
+        let value = value.split(" (").next().unwrap_or(value).trim().to_string();
+        match tag {
+            "M" => out[0].push(value),
+            "R" => out[1].push(value),
+            "L" => out[2].push(value),
+            _ => {}
+        }
+    }
+    assert!(
+        !out[0].is_empty(),
+        "MAINTAINERS has a section {name} with maintainers"
+    );
+    out
+}
+
+/// The files a patch changes.
+fn touched(patch: &str) -> Vec<&str> {
+    patch
+        .lines()
+        .filter_map(|l| l.strip_prefix("diff --git a/"))
+        .filter_map(|l| l.split_once(" b/").map(|(a, _)| a))
+        .collect()
+}
+
+#[test]
+fn every_mail_is_addressed_to_whom_get_maintainer_names() {
+    let [iommu_m, iommu_r, iommu_l] = maintainers_section("IOMMU SUBSYSTEM");
+    let [pci_m, pci_r, pci_l] = maintainers_section("PCI SUBSYSTEM");
+    let [_, _, rest] = maintainers_section("THE REST");
+    assert!(
+        iommu_l.contains(&"iommu@lists.linux.dev".to_string()),
+        "{iommu_l:?}"
+    );
+    let cc = |r: &[String], l: &[String]| -> Vec<String> { [r, l, &rest[..]].concat() };
+    let (mut iommu_only, mut pci_only) = (0, 0);
+    for g in &plan().generated {
+        let s = &g.series;
+        for p in &s.patches {
+            let r = &p.recipients;
+            let files = touched(&p.text);
+            // The maintainers of what it touches, with their reviewers and lists.
+            if files == ["drivers/iommu/iommu.c"] {
+                iommu_only += 1;
+                assert_eq!(r.to, iommu_m, "{}: {}", g.policy, p.file_name);
+                assert_eq!(
+                    r.cc,
+                    cc(&iommu_r, &iommu_l),
+                    "{}: {}",
+                    g.policy,
+                    p.file_name
+                );
+            }
+            if files == ["drivers/pci/pci-driver.c"] {
+                pci_only += 1;
+                assert_eq!(r.to, pci_m, "{}: {}", g.policy, p.file_name);
+                assert_eq!(r.cc, cc(&pci_r, &pci_l), "{}: {}", g.policy, p.file_name);
+            }
+            // Every patch reaches a list at least (MAINTAINERS of 6.12 names no maintainer
+            // for include/linux/device/driver.h, so that patch is to no one).
+            assert!(
+                r.cc.contains(&rest[0]),
+                "{}: {}: {r:?}",
+                g.policy,
+                p.file_name
+            );
+            // The headers, as git format-patch --to --cc writes them, after the subject.
+            let mut headers = String::from("\n");
+            for (name, list) in [("To", &r.to), ("Cc", &r.cc)] {
+                if !list.is_empty() {
+                    headers.push_str(&format!("{name}: {}\n", list.join(",\n    ")));
+                }
+            }
+            headers.push('\n');
+            let (head, _) = p.text.split_once("\n\n").unwrap();
+            assert!(
+                format!("{head}\n\n").ends_with(&headers)
+                    && head
+                        .lines()
+                        .nth(3)
+                        .is_some_and(|l| l.starts_with("Subject: ")),
+                "{}: {}:\n{head}",
+                g.policy,
+                p.file_name
+            );
+        }
+        // The cover letter goes to everyone a patch goes to.
+        let union = Recipients::union(s.patches.iter().map(|p| &p.recipients));
+        assert_eq!(s.cover.recipients, union, "{}", g.policy);
+        assert!(
+            s.cover
+                .text
+                .contains(&format!("\nTo: {}\n", union.to.join(",\n    "))),
+            "{}",
+            g.policy
+        );
+    }
+    assert!(iommu_only > 0 && pci_only > 0, "{iommu_only} {pci_only}");
+}
+
 #[test]
 fn a_missing_anchor_fails_naming_file_and_anchor() {
     let dir = support::renamed_tree();
@@ -519,29 +633,6 @@ fn a_missing_anchor_fails_naming_file_and_anchor() {
             )
         );
     }
-}
-
-/// `total: E errors, W warnings, C checks, N lines checked` of checkpatch's output.
-fn checkpatch_totals(out: &str) -> Option<(u32, u32, u32)> {
-    let line = out.lines().find(|l| l.starts_with("total: "))?;
-    let n: Vec<u32> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|w| !w.is_empty())
-        .filter_map(|w| w.parse().ok())
-        .collect();
-    match n[..] {
-        [e, w, c, ..] => Some((e, w, c)),
-        _ => None,
-    }
-}
-
-#[test]
-fn checkpatch_totals_are_read() {
-    assert_eq!(
-        checkpatch_totals("x\ntotal: 1 errors, 2 warnings, 3 checks, 76 lines checked\n"),
-        Some((1, 2, 3))
-    );
-    assert_eq!(checkpatch_totals("no summary"), None);
 }
 
 /// Compiler and kernel-doc warnings in `output` that point into one of `touched`.
@@ -607,22 +698,19 @@ fn make(src: &Path, out: &Path, targets: &[&str]) -> (bool, String) {
     (o.status.success(), text)
 }
 
+/// checkpatch --strict of the tree (the one place it runs, `switchyard::rfc::checkpatch`,
+/// as `gen series --check` runs it): no error, warning or check.
 fn checkpatch(work: &Path, patch: &Path) -> Result<(), String> {
-    let o = Command::new("perl")
-        .current_dir(work)
-        .arg("scripts/checkpatch.pl")
-        .args(["--strict", "--no-color"])
-        .arg(patch)
-        .output()
-        .expect("perl runs (installed by .ci/deps)");
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    match checkpatch_totals(&out) {
-        Some((0, 0, 0)) => Ok(()),
-        _ => Err(format!(
-            "checkpatch --strict {}:\n{out}{}",
+    let c = switchyard::rfc::checkpatch(work, patch)
+        .unwrap_or_else(|e| panic!("checkpatch runs (perl is installed by .ci/deps): {e}"));
+    if c.is_clean() {
+        Ok(())
+    } else {
+        Err(format!(
+            "checkpatch --strict {}:\n{}",
             patch.display(),
-            String::from_utf8_lossy(&o.stderr)
-        )),
+            c.output
+        ))
     }
 }
 

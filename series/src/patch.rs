@@ -2,6 +2,7 @@
 //! diffs with `index` lines, diffstat, mbox headers, the cover letter with shortlog,
 //! diffstat, `base-commit:` and `change-id:`, and a comparison with a previous version.
 
+use crate::address::Recipients;
 use crate::base::BaseTree;
 use crate::edit::Applied;
 use crate::error::SeriesError;
@@ -47,6 +48,9 @@ pub struct SeriesPatch {
     pub subject: String,
     /// The mbox text.
     pub text: String,
+    /// Whom the mail is addressed to (its `To:` and `Cc:`); no one until
+    /// [`Series::address`].
+    pub recipients: Recipients,
 }
 
 /// A whole series: the cover letter first.
@@ -399,6 +403,7 @@ pub(crate) fn series(
             file_name: file_name(k + 1, &p.subject, opts.version),
             subject: p.subject.clone(),
             text,
+            recipients: Recipients::default(),
         });
     }
 
@@ -472,6 +477,7 @@ pub(crate) fn series(
         file_name: file_name(0, "cover-letter", opts.version),
         subject: subject.trim().to_string(),
         text,
+        recipients: Recipients::default(),
     };
     Ok(Series {
         policy: policy.name.clone(),
@@ -526,17 +532,14 @@ fn read_previous(dir: &Path) -> Result<Previous, SeriesError> {
     Ok(Previous { change_id, patches })
 }
 
-/// A patch without what changes on every run (ids, dates, index lines).
+/// A patch without what changes on every run or is compared apart: of its mail headers
+/// only the author stays (not the commit id, date, subject or whom it is addressed to),
+/// and its index lines go.
 fn comparable(text: &str) -> String {
-    text.lines()
-        .filter(|l| {
-            !(l.starts_with("From ")
-                || l.starts_with("Date: ")
-                || l.starts_with("Subject: ")
-                || l.starts_with("index "))
-        })
-        .map(|l| format!("{l}\n"))
-        .collect()
+    let (head, body) = text.split_once("\n\n").unwrap_or(("", text));
+    let author = head.lines().filter(|l| l.starts_with("From: "));
+    let body = body.lines().filter(|l| !l.starts_with("index "));
+    author.chain(body).map(|l| format!("{l}\n")).collect()
 }
 
 /// What changed since the previous version, patch by patch.
@@ -596,6 +599,22 @@ mod tests {
             "0000-cover-letter.patch"
         );
         assert_eq!(subject_prefix(3, 12, Some(2)), "[PATCH RFC v2 03/12]");
+    }
+
+    #[test]
+    fn versions_compare_without_ids_dates_or_addressees() {
+        let v1 = "From 0123 Mon Sep 17 00:00:00 2001\nFrom: A <a@b.org>\nDate: x\n\
+                  Subject: [PATCH RFC 1/2] iommu: Do it\n\nBody.\n---\n\
+                  diff --git a/f b/f\nindex 0123..4567 100644\n+x\n";
+        let v2 = "From 89ab Mon Sep 17 00:00:00 2001\nFrom: A <a@b.org>\nDate: y\n\
+                  Subject: [PATCH RFC v2 1/3] iommu: Do it\nTo: M <m@k.org>,\n    N <n@k.org>\n\
+                  Cc: l@k.org\n\nBody.\n---\ndiff --git a/f b/f\nindex 89ab..cdef 100644\n+x\n";
+        assert_eq!(comparable(v1), comparable(v2));
+        assert_ne!(
+            comparable(v1),
+            comparable(&v2.replace("From: A", "From: B"))
+        );
+        assert_ne!(comparable(v1), comparable(&v2.replace("+x", "+y")));
     }
 
     #[test]

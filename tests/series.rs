@@ -11,7 +11,15 @@
 //!   compiles for arm64 with the harness configuration and `W=1` (which also runs
 //!   kernel-doc), without a warning in a touched file (series share patches: a tree that
 //!   already built clean with the same touched files is not built again);
-//! - each series matches its reviewed snapshot (`snapshots/series/`);
+//! - no commit log, nor the cover letter's description, names a person outside its
+//!   trailers or speaks switchyard's vocabulary (proposal and invariant numbers, its
+//!   policy and scenario names), and every new function with kernel-doc states its
+//!   `Context:`;
+//! - each mail is addressed as the tree's `get_maintainer.pl` says (checked against the
+//!   `MAINTAINERS` sections of what it touches), in `git format-patch --to --cc` form, and
+//!   the cover letter to all of them;
+//! - each series matches its reviewed snapshot (`snapshots/series/`), To: and Cc:
+//!   included;
 //! - on a tree where an anchor is missing, generating fails with the anchor error naming
 //!   the file and the anchor.
 //!

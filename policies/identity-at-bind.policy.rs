@@ -2,12 +2,16 @@ policy! {
     /// Install a user-requested IDENTITY default domain only just before a driver binds
     /// (thread P3).
     ///
-    /// Jason Gunthorpe: with 6.12, writing `identity` to a group's sysfs `type` attaches the
-    /// identity domain at once, so an unaccepted device gets untranslated DMA. Here a
-    /// singleton group that has no bound driver records the new default type and stays in
-    /// the parking domain of park-empty-dma; the bind that follows installs the identity
-    /// domain. Groups with several members, or with a driver bound, behave as in 6.12
-    /// (invariant I8: the deferred switch is for singleton groups only).
+    /// Until a driver binds, a new group is parked in an empty DMA domain that keeps ATS
+    /// disabled. Writing "identity" to the group's sysfs type, however, attaches the
+    /// identity domain at once, so a device that no driver has accepted yet gets
+    /// untranslated DMA.
+    ///
+    /// Defer the switch for a singleton group with no driver bound: give the group its new
+    /// default domain without attaching it, and leave the group parked, so that the bind
+    /// that follows attaches the identity domain. A group with several devices, or with a
+    /// driver bound, changes its domain at once as before: the deferral is for singleton
+    /// groups only.
     name = "identity-at-bind";
     extends = "park-empty-dma";
     subject = "iommu: Defer a requested identity domain to driver bind";

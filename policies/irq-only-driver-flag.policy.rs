@@ -2,10 +2,16 @@ policy! {
     /// Let drivers declare that they use interrupts but no DMA, and give their parked
     /// groups the default domain at bind (thread P5).
     ///
-    /// Jason Gunthorpe: on top of parking blocked, a driver flag for drivers such as
-    /// pcieport that manage no DMA yet need MSI. Binding such a driver moves a parked group
-    /// to its default DMA domain, whose MSI cookie then maps the ITS doorbell when the driver
-    /// requests vectors. Every affected driver has to be found and flagged.
+    /// Keep a new group in its blocking domain until a driver binds, unless a device in it
+    /// requires direct mappings, so that a device no driver has accepted can do neither DMA
+    /// nor ATS; a driver that uses the DMA API moves the group to its default domain.
+    /// Drivers that set driver_managed_dma never take the DMA API, yet some of them need
+    /// MSI: the PCIe port driver requests vectors for AER, PME and hotplug, and on arm64
+    /// the GIC ITS doorbell is reached through the SMMU.
+    ///
+    /// Let such drivers say so with irq_only. Binding one moves a parked group to its
+    /// default DMA domain, whose MSI cookie then maps the ITS doorbell when the driver
+    /// requests vectors. Every driver that needs this has to be found and flagged.
     name = "irq-only-driver-flag";
     extends = "park-blocked";
     subject = "iommu: Unpark devices whose driver only needs interrupts";

@@ -2,12 +2,14 @@ policy! {
     /// Free the other members' MSI vectors around a group's domain switch and request
     /// them again once the new domain can reach the doorbell, in both directions (thread P8).
     ///
-    /// Robin Murphy: a vector's message holds the doorbell IOVA of the domain that was
-    /// current when it was allocated (iommu_dma_prepare_msi()), and nothing carries that
-    /// mapping into VFIO's domain, whose IOVAs differ. So tear the port driver's vectors
-    /// down when VFIO takes the group and set them up again once the user's domain has its
-    /// MSI cookie; again when the group goes back. The claim frees them only after the
-    /// switch succeeded, so a refused claim leaves them as they were.
+    /// A vector's message holds the doorbell IOVA of the domain that was attached when the
+    /// vector was allocated (iommu_dma_prepare_msi()), and nothing carries that mapping
+    /// into the domain of a VFIO user, whose IOVAs differ.
+    ///
+    /// Tear the port driver's vectors down when VFIO takes the group and set them up again
+    /// once the user's domain has its MSI cookie, and do the same when the group goes back.
+    /// Vectors are freed only once the switch succeeded, so a refused claim leaves them as
+    /// they were.
     name = "msi-reroute";
     extends = "status-quo";
     subject = "iommu: Re-request co-grouped MSIs across an ownership change";

@@ -2,12 +2,18 @@ policy! {
     /// Switch a parked group to its default domain from the bus notifier when any driver
     /// binds (thread P6).
     ///
-    /// Robin Murphy: handle BUS_NOTIFY_BIND_DRIVER in iommu_bus_notifier() and move the
-    /// group from the blocking domain to its (still empty) default DMA domain whether or not
-    /// the driver goes on to use the DMA API, so a driver_managed_dma driver such as pcieport
-    /// gets a working MSI doorbell before its probe requests vectors. In 6.12 the notifier
-    /// runs after dma_configure and before the driver's probe. Owned groups are left alone,
-    /// and the group is parked again when its last driver unbinds.
+    /// Keep a new group in its blocking domain until a driver binds, unless a device in it
+    /// requires direct mappings; a driver that uses the DMA API moves it to its default
+    /// domain. Drivers that set driver_managed_dma, such as the PCIe port driver, never
+    /// take the DMA API, so their devices would stay blocked, and on arm64, where the GIC
+    /// ITS doorbell is reached through the SMMU, their MSIs would be lost.
+    ///
+    /// Handle BUS_NOTIFY_BIND_DRIVER in iommu_bus_notifier() and move the group from the
+    /// blocking domain to its (still empty) default DMA domain whether or not the driver
+    /// goes on to use the DMA API. really_probe() sends it after dma_configure() and before
+    /// the driver's probe, so the driver finds a working MSI doorbell when it requests
+    /// vectors. Groups that a user owns are left alone, and a group is parked again when
+    /// its last driver unbinds.
     name = "notifier-switch";
     extends = "park-blocked";
     subject = "iommu: Unpark a device's group when a driver binds";

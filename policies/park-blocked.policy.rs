@@ -2,16 +2,19 @@ policy! {
     /// Park a new device's group in its blocking domain until a DMA-API driver binds
     /// (thread P2).
     ///
-    /// Proposed by Jason Gunthorpe in the CXL.cache ATS discussion and prototyped by Nicolin
-    /// Chen: at probe, a group with no domain yet and no require_direct device gets the
-    /// blocking domain (a real one, not a NULL domain) instead of its default domain, so an
-    /// unaccepted device can do neither DMA nor ATS. iommu_device_use_default_domain()
-    /// moves the group to its default domain when a driver takes the DMA API. A VFIO claim
-    /// is allowed from the parked state.
+    /// A device is attached to its group's default domain when it is probed, before any
+    /// driver has accepted it, so it can DMA, and issue translated requests where ATS is
+    /// enabled, before anything has decided that it may.
     ///
-    /// Known weakness, found in the thread: drivers with driver_managed_dma (pcieport) never
-    /// call iommu_device_use_default_domain(), so their devices stay blocked; on arm64 the
-    /// GIC ITS doorbell is reached through the SMMU and their MSIs are lost.
+    /// Attach a new group to its blocking domain instead, unless a device in it requires
+    /// direct mappings. The blocking domain is a real one, not a NULL domain, so a device
+    /// that no driver has accepted can do neither DMA nor ATS.
+    /// iommu_device_use_default_domain() moves the group to its default domain when a
+    /// driver takes the DMA API, and VFIO can take ownership of a parked group.
+    ///
+    /// Drivers with driver_managed_dma, such as the PCIe port driver, never call
+    /// iommu_device_use_default_domain(), so their devices stay blocked. On arm64 the GIC
+    /// ITS doorbell is reached through the SMMU, and their MSIs are lost.
     name = "park-blocked";
     extends = "status-quo";
     subject = "iommu: Keep unbound devices in the blocking domain";

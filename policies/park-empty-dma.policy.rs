@@ -2,11 +2,18 @@ policy! {
     /// Park a new device's group in an empty DMA domain that keeps ATS off, until a driver
     /// binds (thread P4).
     ///
-    /// Jason Gunthorpe's alternative to parking blocked: a real DMA-API domain, so the DMA
-    /// API and the MSI cookie work, carrying a domain flag that keeps ATS disabled while the
-    /// device is unaccepted. Binding any driver moves the group to its default domain. Robin
-    /// Murphy's objection stands: until a driver requests vectors the domain is no better than
-    /// blocked for MSI, and it does not stop translated DMA to what a driver maps.
+    /// A device is attached to its group's default domain when it is probed, before any
+    /// driver has accepted it. The blocking domain would stop its DMA and ATS, but also the
+    /// MSIs of drivers that never take the DMA API, where the doorbell is reached through
+    /// the IOMMU.
+    ///
+    /// Park a new group in an empty DMA API domain instead, unless a device in it requires
+    /// direct mappings: the DMA API and the MSI cookie work in it, and it keeps ATS
+    /// disabled while no driver has accepted the device. Binding any driver moves the group
+    /// to its default domain.
+    ///
+    /// Until a driver requests vectors the domain is no better than the blocking domain for
+    /// MSI, and it does not stop translated DMA to what a driver maps.
     name = "park-empty-dma";
     extends = "status-quo";
     subject = "iommu: Park unbound devices in an empty DMA domain with ATS disabled";

@@ -2,10 +2,17 @@ policy! {
     /// Generalise iommu_device_use_default_domain() into a prepare step that every
     /// dma_configure calls, with the driver's managed flag (thread P7).
     ///
-    /// Robin Murphy: iommu_prepare_default_domain(dev, managed). For every driver it moves a
-    /// parked group from the blocking domain to its default domain; only drivers that do
-    /// not manage DMA themselves also count as DMA-API users, so ownership counting stays as
-    /// it is and VFIO can still claim past pcieport.
+    /// Keep a new group in its blocking domain until a driver binds, unless a device in it
+    /// requires direct mappings. Only drivers without driver_managed_dma take the DMA API,
+    /// so the group of a device whose driver manages DMA itself, such as the PCIe port
+    /// driver, would stay blocked, and so would its MSIs where the doorbell is reached
+    /// through the IOMMU.
+    ///
+    /// Prepare the group in the step that every bus's dma_configure() takes for every
+    /// driver, with the driver's driver_managed_dma: for any driver it moves a parked group
+    /// from the blocking domain to its default domain, and only drivers that do not manage
+    /// DMA themselves also count as DMA API users. Ownership is counted as before, and VFIO
+    /// can still take ownership of a group past the port driver.
     name = "prepare-default-domain";
     extends = "park-blocked";
     subject = "iommu: Prepare the default domain for every driver bind";

@@ -9,8 +9,8 @@ scenario! {
     /// host's endpoint is lost while the user holds the group.
     ///
     /// In QEMU: a `pcie-root-port` at 00:02.0, an `x3130-upstream` below it with two
-    /// `xio3130-downstream` ports, an `e1000e` on each, and
-    /// `pci=config_acs=xxxxxx0@0000:00:02.0`.
+    /// `xio3130-downstream` ports, a `virtio-rng-pci,aer=on` on each (an endpoint QEMU
+    /// lets report errors), and `pci=config_acs=xxxxxx0@0000:00:02.0`.
     name = "arm-switch-vfio";
     platform = Arm64Smmuv3;
     vfio_backend = Type1;
@@ -36,10 +36,11 @@ scenario! {
         bind(nic1, vfio_pci);
         vfio_open(g0);
         vfio_close(g0);
-        raise_aer(nic2) <= 2;
+        raise_aer(nic2) <= 3;
     }
 
     script {
+        raise_aer(nic2);
         bind(nic1, vfio_pci);
         vfio_open(g0);
         raise_aer(nic2);

@@ -2,8 +2,12 @@ scenario! {
     /// A user asks for an IDENTITY default domain through sysfs before any driver binds to
     /// the device alone in its group: with 6.12 the unaccepted device gets untranslated DMA
     /// at once. Parking again after an unbind is exercised by cxl-ats-required.
+    ///
+    /// On x86, where the IOMMU core probes a device into its group as it is added, so the
+    /// group and its `type` file exist before any bind; on arm64 a device joins its group
+    /// only at its first bind (`of_iommu_configure()` from `pci_dma_configure()`).
     name = "singleton-identity";
-    platform = Arm64Smmuv3;
+    platform = X86Vtd;
 
     /// A DMA-API network driver (e1000e in QEMU).
     driver e1000e { dma_api, msi }

@@ -82,29 +82,34 @@ pub(crate) enum Command {
         /// The scenario whose fixed script is replayed.
         #[arg(long, short = 's')]
         scenario: String,
-        /// A kernel git tree (from `tree init`, or any with drivers/iommu); default:
-        /// $SWITCHYARD_TREE, else the linux-source-6.12 tarball imported into the cache.
-        #[arg(long)]
-        tree: Option<PathBuf>,
+        /// Replay the checker's shortest counterexample for this property (as `check`
+        /// prints it) instead of the fixed script.
+        #[arg(long, value_name = "PROPERTY")]
+        trace: Option<String>,
         /// Run this branch (or revision) of the tree as it is, instead of the policy's
         /// generated series.
         #[arg(long)]
         branch: Option<String>,
-        /// Where sources, builds, series and initramfs go.
-        #[arg(long, default_value_os_t = kernel::default_cache())]
-        cache: PathBuf,
-        /// Parallel make jobs.
-        #[arg(long, short = 'j', default_value_t = 3)]
-        jobs: usize,
-        /// Seconds from power-on to the guest agent.
-        #[arg(long, default_value_t = 180)]
-        boot_timeout: u64,
-        /// The longest silence, in seconds, between two agent lines.
-        #[arg(long, default_value_t = 60)]
-        step_timeout: u64,
-        /// How long the guest waits for an interrupt after each raise, in seconds.
-        #[arg(long, default_value_t = 5)]
-        raise_wait: u64,
+        #[command(flatten)]
+        kernel: KernelArgs,
+    },
+    /// Confirm verdicts in the kernel: for each policy and each scenario the QEMU machine
+    /// can run, the fixed script and the checker's shortest counterexample for every
+    /// violated property, each policy's kernel built once and booted as often as needed
+    /// (several boots at once where the machine has the cores). Prints a fidelity table:
+    /// agree, disagree, or not replayable with the reason. Exits 1 on any disagreement.
+    Confirm {
+        /// Built-in names or paths.
+        #[arg(required = true)]
+        policies: Vec<String>,
+        /// Scenarios; default: every built-in the QEMU machine can run.
+        #[arg(long = "scenario", short = 's')]
+        scenarios: Vec<String>,
+        /// Boots at once; default: the machine's cores.
+        #[arg(long)]
+        boots: Option<usize>,
+        #[command(flatten)]
+        kernel: KernelArgs,
     },
     /// Measure the checker: states per second and bytes per stored state, on the built-in
     /// scenario with the most states (or the one given).
@@ -170,35 +175,53 @@ pub(crate) enum GenCmd {
     /// Write the policy as an RFC patch series for Linux 6.12, as `git format-patch
     /// --cover-letter --rfc --base` would: preparatory patches, the hooks moved into
     /// functions of their own (no functional change), then the policy's change, with the
-    /// model's verdicts in the cover letter. Nothing is written if any anchor is missing.
-    Series {
-        /// A built-in name or a path.
-        policy: String,
-        /// The directory to write the patches to (created).
-        #[arg(short, long)]
-        output: PathBuf,
-        /// A Linux 6.12 git tree. Default: $SWITCHYARD_TREE, else
-        /// ~/.cache/switchyard/linux-6.12, imported from the Debian linux-source-6.12
-        /// tarball the first time.
-        #[arg(long)]
-        tree: Option<PathBuf>,
-        /// The revision the series applies to.
-        #[arg(long, default_value = "HEAD")]
-        base: String,
-        /// The version of the series: `[PATCH RFC vN k/n]`.
-        #[arg(short = 'v', long = "reroll-count", value_name = "N")]
-        version: Option<u32>,
-        /// Add a Signed-off-by: trailer with the author.
-        #[arg(long)]
-        signoff: bool,
-        /// The author, "Name <email>"; default: user.name and user.email from git config.
-        #[arg(long, value_name = "IDENT")]
-        from: Option<String>,
-        /// The previous version's directory: its change-id is kept and the cover letter
-        /// says what changed since.
-        #[arg(long, value_name = "PREV_DIR")]
-        range_diff: Option<PathBuf>,
-    },
+    /// model's verdicts in the cover letter. Each patch is addressed To: the maintainers and
+    /// Cc: the reviewers and lists the tree's scripts/get_maintainer.pl names for it, the
+    /// cover letter to all of them. Nothing is written if any anchor is missing.
+    Series(SeriesArgs),
+}
+
+/// `gen series`.
+#[derive(clap::Args)]
+pub(crate) struct SeriesArgs {
+    /// A built-in name or a path.
+    pub(crate) policy: String,
+    /// The directory to write the patches to (created).
+    #[arg(short, long)]
+    pub(crate) output: PathBuf,
+    /// A Linux 6.12 git tree. Default: $SWITCHYARD_TREE, else
+    /// ~/.cache/switchyard/linux-6.12, imported from the Debian linux-source-6.12
+    /// tarball the first time.
+    #[arg(long)]
+    pub(crate) tree: Option<PathBuf>,
+    /// The revision the series applies to.
+    #[arg(long, default_value = "HEAD")]
+    pub(crate) base: String,
+    /// The version of the series: `[PATCH RFC vN k/n]`.
+    #[arg(short = 'v', long = "reroll-count", value_name = "N")]
+    pub(crate) version: Option<u32>,
+    /// Add a Signed-off-by: trailer with the author.
+    #[arg(long)]
+    pub(crate) signoff: bool,
+    /// The author, "Name <email>"; default: user.name and user.email from git config.
+    #[arg(long, value_name = "IDENT")]
+    pub(crate) from: Option<String>,
+    /// The previous version's directory: its change-id is kept and the cover letter
+    /// says what changed since.
+    #[arg(long, value_name = "PREV_DIR")]
+    pub(crate) range_diff: Option<PathBuf>,
+    /// Address every mail To: ADDR instead of the maintainers get_maintainer.pl names
+    /// (repeatable; with --to or --cc, get_maintainer.pl is not run).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) to: Vec<String>,
+    /// Copy every mail to ADDR instead of the reviewers and lists get_maintainer.pl
+    /// names (repeatable).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) cc: Vec<String>,
+    /// Run the tree's scripts/checkpatch.pl --strict on each written patch and print what
+    /// it finds; exit 1 if it finds an error or a warning.
+    #[arg(long)]
+    pub(crate) check: bool,
 }
 
 #[derive(Subcommand)]
@@ -281,6 +304,46 @@ impl Format {
             // A closed pipe (`| head`) ends the output; it is not an error.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             other => other.map_err(CliError::Output),
+        }
+    }
+}
+
+/// Where the kernel comes from, how it is built, and the deadlines of its boots: shared
+/// by `run` and `confirm`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct KernelArgs {
+    /// A kernel git tree (from `tree init`, or any with drivers/iommu); default:
+    /// $SWITCHYARD_TREE, else the linux-source-6.12 tarball imported into the cache.
+    #[arg(long)]
+    pub(crate) tree: Option<PathBuf>,
+    /// Where sources, builds, series and initramfs go.
+    #[arg(long, default_value_os_t = kernel::default_cache())]
+    pub(crate) cache: PathBuf,
+    /// Parallel make jobs.
+    #[arg(long, short = 'j', default_value_t = 3)]
+    pub(crate) jobs: usize,
+    /// Seconds from power-on to the guest agent.
+    #[arg(long, default_value_t = 180)]
+    pub(crate) boot_timeout: u64,
+    /// The longest silence, in seconds, between two agent lines.
+    #[arg(long, default_value_t = 60)]
+    pub(crate) step_timeout: u64,
+    /// How long the guest waits for an interrupt after each raise, in seconds.
+    #[arg(long, default_value_t = 5)]
+    pub(crate) raise_wait: u64,
+}
+
+impl KernelArgs {
+    /// The run options, with the branch `run --branch` gives.
+    pub(crate) fn options(self, branch: Option<String>) -> crate::run::Options {
+        crate::run::Options {
+            tree: self.tree,
+            branch,
+            cache: self.cache,
+            jobs: self.jobs,
+            boot_timeout: std::time::Duration::from_secs(self.boot_timeout),
+            step_timeout: std::time::Duration::from_secs(self.step_timeout),
+            raise_wait: std::time::Duration::from_secs(self.raise_wait),
         }
     }
 }

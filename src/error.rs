@@ -31,6 +31,18 @@ pub(crate) enum CliError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Kernel(#[from] kernel::KernelError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Write(#[from] switchyard::rfc::WriteError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Script(#[from] switchyard::rfc::ScriptError),
+    #[error("`{0}` is not a mail address (\"Name <email>\" or email)")]
+    #[diagnostic(
+        code(switchyard::address),
+        help("for example --to \"A U Thor <author@example.org>\" or --cc list@example.org")
+    )]
+    BadAddress(String),
     #[error("`{0}` is not an identity of the form \"Name <email>\"")]
     #[diagnostic(
         code(switchyard::from),

@@ -1,12 +1,14 @@
 //! `switchyard gen`: a policy's checkable model as a crate, and its RFC patch series.
 
+use crate::cli::SeriesArgs;
 use crate::error::CliError;
-use crate::kernel::{self, KernelError};
+use crate::kernel;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use switchyard::dsl::{self, LoadError, SourceKind};
 use switchyard::rfc::{self, Revision};
 use switchyard_model as model;
+use switchyard_series::Recipients;
 
 /// Runs `gen model`.
 pub(crate) fn gen_model(
@@ -69,37 +71,136 @@ pub(crate) fn gen_model(
     Ok(())
 }
 
-/// Runs `gen series`.
-pub(crate) fn gen_series(
-    out: &mut dyn Write,
-    spec: &str,
-    dir: &Path,
-    tree: Option<PathBuf>,
-    base: &str,
-    how: Revision,
-    from: Option<&str>,
-) -> Result<(), CliError> {
-    let policy = dsl::load_policy(spec)?;
-    let tree_dir =
-        kernel::kernel_tree(tree, &kernel::default_cache()).map_err(KernelError::from)?;
-    let tree = rfc::open_tree(&tree_dir, base)?;
-    let author = match from {
+/// Runs `gen series`: writes the series addressed (as given, or as the tree's
+/// get_maintainer.pl says), and with `--check` prints what the tree's checkpatch.pl finds
+/// in each patch. `Ok(false)`: checkpatch found an error or a warning.
+pub(crate) fn gen_series(out: &mut dyn Write, args: SeriesArgs) -> Result<bool, CliError> {
+    let policy = dsl::load_policy(&args.policy)?;
+    let given = Recipients {
+        to: addresses(args.to)?,
+        cc: addresses(args.cc)?,
+    };
+    let progress = kernel::Progress::stderr();
+    let tree_dir = kernel::kernel_tree(args.tree, &kernel::default_cache(), &progress)?;
+    let tree = rfc::open_tree(&tree_dir, &args.base)?;
+    let author = match &args.from {
         Some(f) => crate::parse_from(f)?,
         None => rfc::git_identity(&tree_dir)?,
     };
-    let s = rfc::policy_series(&policy, &tree, author, how)?;
-    let written = s.write(dir)?;
-    writeln!(
+    let how = Revision {
+        version: args.version,
+        signoff: args.signoff,
+        range_diff: args.range_diff,
+        ..Revision::default()
+    };
+    let mut s = rfc::policy_series(&policy, &tree, author, how)?;
+    rfc::address(&mut s, &tree_dir, &given)?;
+    let written = rfc::write_series(&s, &args.output, &mut |w| progress.say(&w.to_string()))?;
+    line(
         out,
-        "wrote {} patches and a cover letter for `{}` to {} (base-commit {})",
-        s.patches.len(),
-        policy.name,
-        dir.display(),
-        s.base_commit
-    )
-    .map_err(CliError::Output)?;
-    for p in written {
-        writeln!(out, "  {}", p.display()).map_err(CliError::Output)?;
+        format!(
+            "wrote {} patches and a cover letter for `{}` to {} (base-commit {})",
+            s.patches.len(),
+            policy.name,
+            args.output.display(),
+            s.base_commit
+        ),
+    )?;
+    for p in &written {
+        line(out, format!("  {}", p.display()))?;
     }
-    Ok(())
+    let all = &s.cover.recipients;
+    line(
+        out,
+        if given.is_empty() {
+            "addressed by the tree's scripts/get_maintainer.pl, each patch to its own and \
+             the cover letter to all:"
+                .to_string()
+        } else {
+            "addressed as --to and --cc say:".to_string()
+        },
+    )?;
+    for (header, list) in [("To", &all.to), ("Cc", &all.cc)] {
+        if !list.is_empty() {
+            line(out, format!("  {header}: {}", list.join(", ")))?;
+        }
+    }
+    if !args.check {
+        return Ok(true);
+    }
+    let patches: Vec<PathBuf> = written
+        .into_iter()
+        .filter(|p| !p.ends_with(&s.cover.file_name))
+        .collect();
+    check(out, &tree_dir, &patches)
+}
+
+/// `--to` / `--cc`: each `Name <email>` or a bare address, on one line.
+fn addresses(given: Vec<String>) -> Result<Vec<String>, CliError> {
+    given
+        .into_iter()
+        .map(|a| {
+            let a = a.trim().to_string();
+            let one_line = !a.contains(['\n', '\r']);
+            let bare = !a.contains(['<', '>', ' ']) && a.contains('@');
+            if one_line && (bare || switchyard_series::Identity::parse(&a).is_some()) {
+                Ok(a)
+            } else {
+                Err(CliError::BadAddress(a))
+            }
+        })
+        .collect()
+}
+
+/// `--check`: checkpatch.pl --strict of the tree on each patch, its findings under the
+/// patch's name, as `b4 prep --check` shows them; whether none has an error or a warning.
+fn check(out: &mut dyn Write, tree: &Path, patches: &[PathBuf]) -> Result<bool, CliError> {
+    line(out, "checkpatch.pl --strict:")?;
+    let (mut errors, mut warnings, mut checks, mut failing) = (0, 0, 0, 0);
+    for p in patches {
+        let c = rfc::checkpatch(tree, p)?;
+        let name = p.file_name().map_or(p.display().to_string(), |n| {
+            n.to_string_lossy().into_owned()
+        });
+        line(
+            out,
+            format!(
+                "  {name}: {}, {}, {}",
+                count(c.errors, "error"),
+                count(c.warnings, "warning"),
+                count(c.checks, "check")
+            ),
+        )?;
+        for f in &c.findings {
+            for l in f.lines() {
+                line(out, format!("    {l}").trim_end())?;
+            }
+        }
+        (errors, warnings, checks) = (errors + c.errors, warnings + c.warnings, checks + c.checks);
+        failing += usize::from(!c.passes());
+    }
+    line(
+        out,
+        format!(
+            "checkpatch.pl: {}, {}, {} in {} patches{}",
+            count(errors, "error"),
+            count(warnings, "warning"),
+            count(checks, "check"),
+            patches.len(),
+            if failing > 0 {
+                format!("; {failing} with errors or warnings")
+            } else {
+                String::new()
+            }
+        ),
+    )?;
+    Ok(failing == 0)
+}
+
+fn line(out: &mut dyn Write, text: impl std::fmt::Display) -> Result<(), CliError> {
+    writeln!(out, "{text}").map_err(CliError::Output)
+}
+
+fn count(n: u32, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }

@@ -18,7 +18,9 @@ use std::time::Instant;
 use switchyard::dsl::{self, Policy};
 use switchyard::rfc::{self, Revision};
 use switchyard_harness::apply::{self, ApplyError, ApplyOptions, ApplyOutcome};
-use switchyard_harness::tree::{self, InitOutcome, Phase, TreeError};
+use switchyard_harness::interrupt::{self, Interrupted};
+use switchyard_harness::lock::{Lock, LockError, Mode};
+use switchyard_harness::tree::{self, ImportState, InitOutcome, Phase, TreeError};
 use switchyard_series as series;
 
 /// Why `tree init` or `apply` did nothing. Whatever the variant, the tree's refs, HEAD,
@@ -45,6 +47,18 @@ pub(crate) enum KernelError {
     #[error("cannot use a scratch directory for the series: {0}")]
     #[diagnostic(code(switchyard::apply::scratch))]
     Scratch(std::io::Error),
+    #[error(transparent)]
+    #[diagnostic(
+        code(switchyard::lock),
+        help("another switchyard may hold it: a tree's lock file is switchyard.lock in its git directory")
+    )]
+    Lock(#[from] LockError),
+    #[error("{signal} during the import into {}", dir.display())]
+    #[diagnostic(
+        code(switchyard::tree::interrupted),
+        help("what it wrote stays, marked unfinished: the next `tree init` of the directory, or the next command that imports into it, removes it and imports again")
+    )]
+    Interrupted { signal: Interrupted, dir: PathBuf },
 }
 
 impl From<TreeError> for KernelError {
@@ -96,12 +110,40 @@ impl Progress {
     }
 }
 
-/// Imports `tarball` into `dir`, with progress; a no-op on a finished import.
+/// Locks the kernel tree at `dir` (see [`tree::lock`]), saying on stderr whom it waits
+/// for.
+pub(crate) fn lock_tree(
+    dir: &Path,
+    mode: Mode,
+    progress: &Progress,
+) -> Result<Option<Lock>, LockError> {
+    tree::lock(dir, mode, &mut |w| progress.say(&w.to_string()))
+}
+
+/// Imports `tarball` into `dir`, with progress; a no-op on a finished import. The caller
+/// holds the tree's lock, exclusive. An import an earlier process left unfinished is
+/// removed first, and said so.
 pub(crate) fn init(
     dir: &Path,
     tarball: &Path,
     progress: &Progress,
-) -> Result<InitOutcome, TreeError> {
+) -> Result<InitOutcome, KernelError> {
+    if tree::import_state(dir) == ImportState::Unfinished {
+        progress.say(&format!(
+            "repaired: removing the unfinished import in {} that an interrupted switchyard left; importing again",
+            dir.display()
+        ));
+    }
+    init_locked(dir, tarball, progress).map_err(|e| match (e, interrupt::requested()) {
+        (_, Some(signal)) => KernelError::Interrupted {
+            signal,
+            dir: dir.to_path_buf(),
+        },
+        (e, None) => KernelError::Tree(e),
+    })
+}
+
+fn init_locked(dir: &Path, tarball: &Path, progress: &Progress) -> Result<InitOutcome, TreeError> {
     let mut last = (Phase::Done, u64::MAX);
     let outcome = tree::init(dir, tarball, &mut |p| {
         let pct = (p.tarball_read * 100)
@@ -379,26 +421,44 @@ pub(crate) fn default_cache() -> PathBuf {
 }
 
 /// The kernel tree a command works on: the one given, else `$SWITCHYARD_TREE`, else the
-/// linux-source-6.12 tarball imported into `cache` (once, with progress).
-pub(crate) fn kernel_tree(tree: Option<PathBuf>, cache: &Path) -> Result<PathBuf, TreeError> {
-    if let Some(t) = tree {
-        return Ok(t);
-    }
-    let dir = match std::env::var_os("SWITCHYARD_TREE") {
-        Some(d) => PathBuf::from(d),
-        None => cache.join("linux-6.12"),
+/// linux-source-6.12 tarball imported into `cache` (once, with progress, under the tree's
+/// lock: a second process waits for the first one's import and then uses it).
+///
+/// A tree that is being imported into or branched by another switchyard is waited for.
+pub(crate) fn kernel_tree(
+    tree: Option<PathBuf>,
+    cache: &Path,
+    progress: &Progress,
+) -> Result<PathBuf, KernelError> {
+    let (dir, ours) = match (tree, std::env::var_os("SWITCHYARD_TREE")) {
+        (Some(t), _) => (t, false),
+        (None, Some(d)) => (PathBuf::from(d), true),
+        (None, None) => (cache.join("linux-6.12"), true),
     };
-    if dir.join(".git").exists() {
+    let importing = |d: &Path| {
+        matches!(
+            tree::import_state(d),
+            ImportState::Absent | ImportState::Unfinished
+        )
+    };
+    if !ours || !importing(&dir) {
+        if dir.is_dir() {
+            drop(lock_tree(&dir, Mode::Shared, progress)?);
+        }
         return Ok(dir);
     }
-    let progress = Progress::stderr();
+    let _lock = lock_tree(&dir, Mode::Exclusive, progress)?;
+    if !importing(&dir) {
+        // Another switchyard imported it while this one waited.
+        return Ok(dir);
+    }
     let tarball = Path::new(tree::DEFAULT_TARBALL);
     progress.say(&format!(
         "importing {} into {} (once)",
         tarball.display(),
         dir.display()
     ));
-    if let InitOutcome::Imported(r) = init(&dir, tarball, &progress)? {
+    if let InitOutcome::Imported(r) = init(&dir, tarball, progress)? {
         progress.say(&format!(
             "imported {} into {} ({} files, {:.1} s)",
             tarball.display(),
@@ -418,14 +478,19 @@ pub(crate) fn tree_init(
     tarball: &Path,
 ) -> Result<(), CliError> {
     let progress = Progress::stderr();
-    if format == Format::Text && !dir.join(".git").exists() {
+    let _lock = lock_tree(dir, Mode::Exclusive, &progress).map_err(KernelError::from)?;
+    let fresh = matches!(
+        tree::import_state(dir),
+        ImportState::Absent | ImportState::Unfinished
+    );
+    if format == Format::Text && fresh {
         progress.say(&format!(
             "importing {} into {}",
             tarball.display(),
             dir.display()
         ));
     }
-    let outcome = init(dir, tarball, &progress).map_err(KernelError::from)?;
+    let outcome = init(dir, tarball, &progress)?;
     let report = InitReport::new(dir, &outcome);
     format.emit(out, &report, |o| report.render(o))
 }
@@ -449,7 +514,11 @@ pub(crate) fn apply_cmd(
         (Source::Policy(Box::new(policy)), name, args.version)
     };
     let from = args.from.as_deref().map(crate::parse_from).transpose()?;
-    let tree_dir = kernel_tree(tree, &default_cache()).map_err(KernelError::from)?;
+    let progress = Progress::stderr();
+    let tree_dir = kernel_tree(tree, &default_cache(), &progress)?;
+    // Creating a branch: one switchyard at a time per tree, so that two applies of one
+    // series make one branch and the second says it exists.
+    let _lock = lock_tree(&tree_dir, Mode::Exclusive, &progress).map_err(KernelError::from)?;
     let opts = ApplyOptions {
         branch: args
             .branch

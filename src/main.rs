@@ -1,6 +1,7 @@
 //! The `switchyard` command.
 //!
-//! Exit codes: 0 ok; 1 a check found a violation; 2 bad input or environment.
+//! Exit codes: 0 ok; 1 a check found a violation; 2 bad input or environment; 130 or 143
+//! stopped by SIGINT or SIGTERM (128 + the signal), every child stopped with it.
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command, GenCmd, PolicyCmd, ScenarioCmd, TreeCmd};
@@ -8,12 +9,13 @@ use error::CliError;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use switchyard::dsl::{self, LoadError};
-use switchyard::rfc::Revision;
+use switchyard_harness::interrupt;
 use switchyard_series as series;
 
 mod bench;
 mod check;
 mod cli;
+mod confirm;
 mod diff;
 mod error;
 mod gen;
@@ -25,6 +27,21 @@ mod show;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The commands that start children or write to a cache or a tree stop on SIGINT and
+    // SIGTERM through their error paths; the others keep the default (they stop at once).
+    let long = matches!(
+        cli.command,
+        Command::Run { .. }
+            | Command::Apply { .. }
+            | Command::Tree(_)
+            | Command::Gen(GenCmd::Series(_))
+    );
+    if long {
+        if let Err(e) = interrupt::install() {
+            eprintln!("switchyard: cannot handle SIGINT and SIGTERM: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let mut out = std::io::stdout().lock();
     let result = match cli.command {
         Command::Policy(PolicyCmd::List) => lists::policy_list(cli.format, &mut out),
@@ -59,24 +76,32 @@ fn main() -> ExitCode {
         Command::Run {
             policy,
             scenario,
-            tree,
+            trace,
             branch,
-            cache,
-            jobs,
-            boot_timeout,
-            step_timeout,
-            raise_wait,
+            kernel,
         } => {
-            let opts = run::Options {
-                tree,
-                branch,
-                cache,
-                jobs,
-                boot_timeout: std::time::Duration::from_secs(boot_timeout),
-                step_timeout: std::time::Duration::from_secs(step_timeout),
-                raise_wait: std::time::Duration::from_secs(raise_wait),
-            };
-            match run::command(cli.format, &mut out, &policy, &scenario, &opts) {
+            let opts = kernel.options(branch);
+            match run::command(
+                cli.format,
+                &mut out,
+                &policy,
+                &scenario,
+                trace.as_deref(),
+                &opts,
+            ) {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::from(1),
+                Err(e) => Err(e),
+            }
+        }
+        Command::Confirm {
+            policies,
+            scenarios,
+            boots,
+            kernel,
+        } => {
+            let opts = kernel.options(None);
+            match confirm::command(cli.format, &mut out, &policies, &scenarios, boots, &opts) {
                 Ok(true) => Ok(()),
                 Ok(false) => return ExitCode::from(1),
                 Err(e) => Err(e),
@@ -92,29 +117,11 @@ fn main() -> ExitCode {
             output,
             switchyard_src,
         }) => gen::gen_model(&mut out, &policy, &output, &switchyard_src),
-        Command::Gen(GenCmd::Series {
-            policy,
-            output,
-            tree,
-            base,
-            version,
-            signoff,
-            from,
-            range_diff,
-        }) => gen::gen_series(
-            &mut out,
-            &policy,
-            &output,
-            tree,
-            &base,
-            Revision {
-                version,
-                signoff,
-                range_diff,
-                ..Revision::default()
-            },
-            from.as_deref(),
-        ),
+        Command::Gen(GenCmd::Series(args)) => match gen::gen_series(&mut out, args) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => Err(e),
+        },
         Command::Tree(TreeCmd::Init { dir, from_tarball }) => {
             kernel::tree_init(cli.format, &mut out, &dir, &from_tarball)
         }
@@ -132,10 +139,15 @@ fn main() -> ExitCode {
         }
     };
     match result {
+        // A signal that came once the work was done stopped nothing.
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             report(&e);
-            ExitCode::from(2)
+            // Stopped by a signal, whatever error the stage it landed in ended with.
+            match interrupt::requested() {
+                Some(signal) => ExitCode::from(signal.exit_code()),
+                None => ExitCode::from(2),
+            }
         }
     }
 }

@@ -1,10 +1,16 @@
 //! A policy's RFC series on a kernel git tree: the series back-end (which reads files
 //! through [`BaseTree`] and knows no git) joined to the harness's tree (which owns every
-//! git operation), and the model's verdicts that the cover letter carries.
+//! git operation), the model's verdicts that the cover letter carries, and the tree's
+//! own scripts run on the series (`scripts`: get_maintainer.pl, checkpatch.pl).
+
+mod scripts;
+
+pub use scripts::{address, checkpatch, get_maintainer, Checkpatch, ScriptError};
 
 use std::path::{Path, PathBuf};
 use switchyard_dsl::ir::Policy;
 use switchyard_dsl::SourceKind;
+use switchyard_harness::lock::{self, LockError, Mode, Waiting};
 use switchyard_harness::tree::{self, KernelTree, MemoryCommit};
 use switchyard_model::{self as model, Interpreter, Status};
 use switchyard_series::{self as series, BaseTree, Identity, Series, SeriesError};
@@ -39,6 +45,39 @@ pub fn policy_series(
         verdicts: Some(verdicts(policy)?),
     };
     series::generate(policy, &GitBase(tree), &tree.base().to_string(), &opts)
+}
+
+/// The lock file of a series output directory, inside it (a dot file, which no
+/// `*.patch` glob and no series reader picks up).
+pub const SERIES_LOCK: &str = ".switchyard.lock";
+
+/// Why a series could not be written.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum WriteError {
+    /// The output directory's lock.
+    #[error(transparent)]
+    #[diagnostic(
+        code(switchyard::series::lock),
+        help("another switchyard may be writing a series there")
+    )]
+    Lock(#[from] LockError),
+    /// Writing the files.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Series(#[from] SeriesError),
+}
+
+/// Writes `series` to `dir` (see [`Series::write`]) holding the directory's lock
+/// ([`SERIES_LOCK`]), so that two writers to one directory write one after the other and
+/// leave one whole series; `waiting` is told whom it waits for. The directory is created
+/// only now, once the series exists in memory.
+pub fn write_series(
+    series: &Series,
+    dir: &Path,
+    waiting: &mut dyn FnMut(&Waiting),
+) -> Result<Vec<PathBuf>, WriteError> {
+    let _lock = lock::acquire(&dir.join(SERIES_LOCK), dir, Mode::Exclusive, waiting)?;
+    Ok(series.write(dir)?)
 }
 
 /// A kernel tree at its base revision, as the series generator reads it.

@@ -36,11 +36,24 @@
 //! first time starts from the base's pair when there is one ([`seed`]): its source files
 //! hard-linked, its build copied with mtimes kept and paths rewritten, so only what the
 //! series changes, and what depends on it, is compiled.
+//!
+//! # Shared, and stopped
+//!
+//! Each stage holds the lock of what it changes ([`switchyard_harness::lock`]): the
+//! tree's to import into it or to create a branch; `src/LABEL.lock` while the branch's
+//! series is generated and applied and its commit written out, until the build is done;
+//! `build/LABEL.lock` exclusive to configure and build and shared while the image boots
+//! (or seeds another branch's build); `run/LABEL-SCENARIO.lock` while it boots. A second
+//! run of the same policy waits where the first one works and then finds its work done.
+//! An exclusive holder records the stage it is in; if it is cut short (a signal: every
+//! child's process group is stopped, the run exits 128 + the signal; or a kill), the next
+//! holder says so and continues or repairs it ([`resume`], [`repair`]).
 
 use crate::cli::Format;
 use crate::error::CliError;
 use crate::kernel::{KernelError, Progress};
 use serde::Serialize;
+use std::cell::Cell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -49,7 +62,9 @@ use switchyard::dsl::{self, Policy, Scenario};
 use switchyard::rfc::{self, Revision};
 use switchyard_harness::apply::{self, ApplyError, ApplyOptions, BranchState};
 use switchyard_harness::git2::Oid;
-use switchyard_harness::qemu::{GuestResult, IommuFault, StepObservation};
+use switchyard_harness::interrupt::{self, Interrupted};
+use switchyard_harness::lock::{Lock, LockError, Mode};
+use switchyard_harness::qemu::{BootEvent, GuestResult, IommuFault, StepObservation};
 use switchyard_harness::target::Target;
 use switchyard_harness::tree::DEFAULT_TARBALL;
 use switchyard_harness::{guest, initramfs, kbuild, qemu, seed, tree, worktree};
@@ -122,6 +137,34 @@ pub(crate) enum RunError {
         help("add a `script {{ ... }}` block to the scenario")
     )]
     NoScript(String),
+    #[error("no property named `{name}`")]
+    #[diagnostic(code(switchyard::run::property), help("properties: {known}"))]
+    UnknownProperty { name: String, known: String },
+    #[error("the counterexample for {property} on {scenario} is not replayable: {why}")]
+    #[diagnostic(
+        code(switchyard::run::not_replayable),
+        help("`switchyard check POLICY -s SCENARIO` shows the trace; only a fixed script or a trace the guest can follow is run")
+    )]
+    NotReplayable {
+        property: String,
+        scenario: String,
+        why: String,
+    },
+    #[error(transparent)]
+    #[diagnostic(
+        code(switchyard::run::lock),
+        help("another switchyard may hold it; the cache's lock files are the *.lock files beside its directories")
+    )]
+    Lock(#[from] LockError),
+    #[error("{signal} during the {stage}; every process it started was stopped")]
+    #[diagnostic(
+        code(switchyard::run::interrupted),
+        help("the next run continues or repairs what this one left, and says which")
+    )]
+    Interrupted {
+        signal: Interrupted,
+        stage: &'static str,
+    },
     #[error("cannot use the cache directory `{path}`: {source}")]
     #[diagnostic(
         code(switchyard::run::cache),
@@ -132,6 +175,15 @@ pub(crate) enum RunError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl From<Interrupted> for RunError {
+    fn from(signal: Interrupted) -> Self {
+        RunError::Interrupted {
+            signal,
+            stage: "run",
+        }
+    }
 }
 
 impl From<series::SeriesError> for RunError {
@@ -176,10 +228,13 @@ pub(crate) struct RunReport {
     pub(crate) series: Option<SeriesUse>,
     pub(crate) steps: Vec<Compared>,
     pub(crate) agree: bool,
+    /// The property whose counterexample was replayed instead of the fixed script.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) trace: Option<String>,
 }
 
 /// The branch `run` built a policy's series from, and how it came to hold it.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub(crate) struct SeriesUse {
     /// `switchyard/POLICY-vN`.
     pub(crate) branch: String,
@@ -206,7 +261,7 @@ pub(crate) enum Action {
 }
 
 /// A branch passed over because it holds another series.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub(crate) struct Superseded {
     pub(crate) branch: String,
     pub(crate) reason: String,
@@ -289,7 +344,11 @@ fn observed(obs: Option<&StepObservation>, target: &Target) -> (String, String) 
 /// (`pci_device_group()`) against the ones the kernel made (the set-up's `group` lines),
 /// and the built-in drivers the model binds at boot against the ones the kernel bound
 /// (`expect`). Any difference is a disagreement like any step's.
-fn booted(scenario: &Scenario, setup: &[String]) -> Vec<Compared> {
+fn booted(
+    scenario: &Scenario,
+    model_groups: &[(String, Option<String>)],
+    setup: &[String],
+) -> Vec<Compared> {
     let name_of = |pci: &str| {
         scenario
             .devices
@@ -297,39 +356,34 @@ fn booted(scenario: &Scenario, setup: &[String]) -> Vec<Compared> {
             .find(|d| d.pci.eq_ignore_ascii_case(pci))
             .map_or(pci.to_string(), |d| d.name.clone())
     };
-    let partition = |groups: Vec<Vec<String>>| {
-        groups
-            .iter()
-            .map(|g| format!("{{{}}}", g.join(", ")))
+    // Devices by group, groups in the order their first member appears; a device in no
+    // group is an entry of its own.
+    let partition = |each: Vec<(String, Option<String>)>| {
+        let mut seen: Vec<(Option<String>, Vec<String>)> = Vec::new();
+        for (dev, g) in each {
+            match seen.iter_mut().find(|(h, _)| g.is_some() && *h == g) {
+                Some((_, members)) => members.push(dev),
+                None => seen.push((g, vec![dev])),
+            }
+        }
+        seen.iter()
+            .map(|(g, m)| match g {
+                Some(_) => format!("{{{}}}", m.join(", ")),
+                None => format!("{{{} without a group}}", m.join(", ")),
+            })
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let predicted_groups = partition(scenario.groups.iter().map(|g| g.devices.clone()).collect());
-    // The kernel's groups, in the order their first member appears.
-    let mut seen: Vec<(String, Vec<String>)> = Vec::new();
-    for l in setup {
-        let mut w = l.split_whitespace();
-        let (Some("group"), Some(pci), Some(id)) = (w.next(), w.next(), w.next()) else {
-            continue;
-        };
-        let id = if id == "none" {
-            format!("none:{pci}")
-        } else {
-            id.to_string()
-        };
-        match seen.iter_mut().find(|(g, _)| *g == id) {
-            Some((_, members)) => members.push(name_of(pci)),
-            None => seen.push((id, vec![name_of(pci)])),
-        }
-    }
+    let predicted_groups = partition(model_groups.to_vec());
     let observed_groups = partition(
-        seen.into_iter()
-            .map(|(id, m)| {
-                if id.starts_with("none:") {
-                    vec![format!("{} without a group", m.join(", "))]
-                } else {
-                    m
-                }
+        setup
+            .iter()
+            .filter_map(|l| {
+                let mut w = l.split_whitespace();
+                let (Some("group"), Some(pci), Some(id)) = (w.next(), w.next(), w.next()) else {
+                    return None;
+                };
+                Some((name_of(pci), (id != "none").then(|| id.to_string())))
             })
             .collect(),
     );
@@ -448,47 +502,228 @@ pub(crate) fn command(
     out: &mut dyn Write,
     policy: &str,
     scenario: &str,
+    trace: Option<&str>,
     opts: &Options,
 ) -> Result<bool, CliError> {
-    let (policy, scenario) = load(policy, scenario)?;
-    let report = run(&policy, &scenario, opts)?;
+    let (policy, mut scenario) = load(policy, scenario)?;
+    let mut replayed = None;
+    if let Some(name) = trace {
+        let property = property(name)?;
+        scenario = traced(&policy, &scenario, property)?;
+        replayed = Some(property.name().to_string());
+    }
+    let mut report = run(&policy, &scenario, opts)?;
+    report.trace = replayed;
     format.emit(out, &report, |o| render(o, &report))?;
     Ok(report.agree)
 }
 
 /// Builds, boots and compares; the report says whether kernel and model agree.
+///
+/// Each stage takes the locks of what it changes (see the module's documentation) and
+/// says on stderr what it waits for; a signal ends the stage it lands in, and the run, as
+/// [`RunError::Interrupted`].
 pub(crate) fn run(
     policy: &Policy,
     scenario: &Scenario,
     opts: &Options,
 ) -> Result<RunReport, RunError> {
     let progress = Progress::stderr();
-    let Plan { prediction, guest } = plan(policy, scenario, opts)?;
-    let target = guest.machine.target;
+    let plan = plan(policy, scenario, opts)?;
+    let built = build_kernel(policy, plan.target(), opts, &progress)?;
+    replay(policy, scenario, plan, &built, opts, &progress)
+}
+
+/// A policy's kernel, built: what any number of boots of it need.
+pub(crate) struct Built {
+    kernel: Kernel,
+    dirs: Dirs,
+    image: PathBuf,
+    cache: PathBuf,
+    /// The build directory's lock, shared while boots read the image.
+    _build: Lock,
+}
+
+/// Imports the tree, applies the policy's series (or takes `--branch`), checks the
+/// branch out into the machine's part of the cache and builds it for the machine.
+pub(crate) fn build_kernel(
+    policy: &Policy,
+    target: &'static Target,
+    opts: &Options,
+    progress: &Progress,
+) -> Result<Built, RunError> {
     let cache = cache_dir(&opts.cache)?;
-    let kt = import(opts, &cache)?;
-    let kernel = apply(policy, &kt, opts, &cache, &progress)?;
-    let dirs = checkout(&kt, &kernel, &target.cache_root(&cache), &progress)?;
-    let image = build(target, &dirs, opts.jobs, &progress)?;
-    let (observed, setup) = boot(guest, image, &dirs.label, &cache, opts, &progress)?;
-    let mut steps = booted(scenario, &setup);
+    let at = Current::default();
+    let kt = at.stage("import", || import(opts, &cache, progress))?;
+    let (kernel, mut branch) = at.stage("apply", || apply(policy, &kt, opts, &cache, progress))?;
+    let (dirs, mut out) = at.stage("checkout", || {
+        checkout(&kt, &kernel, target, &cache, &mut branch, progress)
+    })?;
+    let image = at.stage("build", || {
+        build(target, &dirs, &mut out, opts.jobs, &at, progress)
+    })?;
+    // The sources are not read again; the image is, until every boot of it is done, so
+    // the build stays locked, shared, as long as this lives.
+    drop(branch);
+    at.stage("boot", || {
+        out.share(&mut |w| progress.say(&w.to_string()))?;
+        Ok(())
+    })?;
+    Ok(Built {
+        kernel,
+        dirs,
+        image,
+        cache,
+        _build: out,
+    })
+}
+
+/// Boots a built kernel with a planned script and compares every step.
+pub(crate) fn replay(
+    policy: &Policy,
+    scenario: &Scenario,
+    plan: Plan,
+    built: &Built,
+    opts: &Options,
+    progress: &Progress,
+) -> Result<RunReport, RunError> {
+    let Plan { prediction, guest } = plan;
+    let target = guest.machine.target;
+    let at = Current::default();
+    let (observed, setup) = at.stage("boot", || {
+        boot(
+            guest,
+            built.image.clone(),
+            &built.dirs,
+            &built.cache,
+            opts,
+            &at,
+            progress,
+        )
+    })?;
+    let model_groups = model::boot_groups(&Interpreter { policy }, scenario);
+    let mut steps = booted(scenario, &model_groups, &setup);
     steps.extend(compare(&prediction, &observed, target));
     let agree = steps.iter().all(|s| s.agree);
+    let kernel = &built.kernel;
     Ok(RunReport {
         policy: policy.name.clone(),
         scenario: scenario.name.clone(),
         revision: format!("{} ({})", kernel.name, kernel.short()),
-        series: kernel.series,
+        series: kernel.series.clone(),
         steps,
         agree,
+        trace: None,
     })
+}
+
+/// The stage a run is in, for [`RunError::Interrupted`].
+#[derive(Default)]
+struct Current(Cell<&'static str>);
+
+impl Current {
+    fn set(&self, stage: &'static str) {
+        self.0.set(stage);
+    }
+
+    /// Runs a stage: not at all once a signal came, and any error it ends with after a
+    /// signal is the signal's.
+    fn stage<T>(
+        &self,
+        name: &'static str,
+        f: impl FnOnce() -> Result<T, RunError>,
+    ) -> Result<T, RunError> {
+        self.set(name);
+        let result = interrupt::check()
+            .map_err(RunError::from)
+            .and_then(|()| f());
+        match (result, interrupt::requested()) {
+            (Err(_), Some(signal)) => Err(RunError::Interrupted {
+                signal,
+                stage: self.0.get(),
+            }),
+            (result, _) => result,
+        }
+    }
+}
+
+/// Takes a lock, saying on stderr whom it waits for.
+fn lock(file: &Path, what: &Path, mode: Mode, progress: &Progress) -> Result<Lock, LockError> {
+    switchyard_harness::lock::acquire(file, what, mode, &mut |w| progress.say(&w.to_string()))
+}
+
+/// The lock of a directory `cache/KIND/LABEL`: `cache/KIND/LABEL.lock`.
+fn dir_lock(dir: &Path, mode: Mode, progress: &Progress) -> Result<Lock, LockError> {
+    let mut name = dir.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    lock(&dir.with_file_name(name), dir, mode, progress)
+}
+
+/// Says what the previous holder of `lock` left unfinished, and what this run does about
+/// it; returns the kind of stage it was (`apply`, `checkout`, `configure`, `build`,
+/// `boot`, `replay`).
+fn resume(lock: &Lock, progress: &Progress) -> Option<String> {
+    let p = lock.previous()?;
+    let who = p.pid.map(|pid| format!(" (pid {pid})")).unwrap_or_default();
+    let kind = p
+        .stage
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let next = match kind.as_str() {
+        "apply" => "applying it again",
+        "checkout" | "build" => "continuing it",
+        "configure" => "configuring again",
+        "boot" | "replay" => "booting again",
+        _ => "starting it again",
+    };
+    progress.say(&match &p.signal {
+        Some(signal) => format!(
+            "the previous run{who} was interrupted by {signal} during the {}; {next}",
+            p.stage
+        ),
+        None => format!(
+            "the previous run{who} ended during the {} without finishing it; {next}",
+            p.stage
+        ),
+    });
+    Some(kind)
+}
+
+/// Removes `path`, a file or a directory that an interrupted run left, saying so.
+fn repair(path: &Path, what: &str, progress: &Progress) -> Result<(), RunError> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(_) => return Ok(()),
+    };
+    if meta.is_dir() {
+        std::fs::remove_dir_all(path).map_err(cache_io(path))?;
+    } else {
+        std::fs::remove_file(path).map_err(cache_io(path))?;
+    }
+    progress.say(&format!("repaired: removed {what} {}", path.display()));
+    Ok(())
 }
 
 /// What a run needs from the scenario before any kernel work: the model's prediction,
 /// the guest machine and the script it replays.
-struct Plan {
+pub(crate) struct Plan {
     prediction: Vec<ScriptStep>,
     guest: Guest,
+}
+
+impl Plan {
+    /// The machine this plan boots.
+    pub(crate) fn target(&self) -> &'static Target {
+        self.guest.machine.target
+    }
+
+    /// Names this plan's boot files after a case of the scenario as well, so that boots of
+    /// one scenario with different scripts can run side by side.
+    pub(crate) fn tag(&mut self, case: &str) {
+        self.guest.scenario = format!("{}-{case}", self.guest.scenario);
+    }
 }
 
 /// The guest a scenario boots: its machine and the script its agent replays.
@@ -498,9 +733,72 @@ struct Guest {
     script: String,
 }
 
+/// A property by the name `check` prints.
+fn property(name: &str) -> Result<model::Property, RunError> {
+    model::Property::ALL
+        .into_iter()
+        .find(|p| p.name() == name)
+        .ok_or_else(|| RunError::UnknownProperty {
+            name: name.to_string(),
+            known: model::Property::ALL
+                .iter()
+                .map(|p| p.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+/// The scenario with the checker's shortest counterexample for `property` as its script,
+/// or why the harness cannot follow it.
+pub(crate) fn traced(
+    policy: &Policy,
+    scenario: &Scenario,
+    property: model::Property,
+) -> Result<Scenario, RunError> {
+    let report = model::check(&Interpreter { policy }, scenario, model::Options::default());
+    with_trace(scenario, report.verdict(property))
+}
+
+/// The scenario with a verdict's counterexample as its script, or why there is none the
+/// guest can follow.
+pub(crate) fn with_trace(
+    scenario: &Scenario,
+    verdict: &model::Verdict,
+) -> Result<Scenario, RunError> {
+    let property = verdict.property;
+    if verdict.status != model::Status::Violated {
+        return Err(RunError::NotReplayable {
+            property: property.name().to_string(),
+            scenario: scenario.name.clone(),
+            why: format!(
+                "{} {} there, so there is no counterexample",
+                property.name(),
+                verdict.status.label()
+            ),
+        });
+    }
+    let script = model::replay_script(scenario, verdict).map_err(|e| RunError::NotReplayable {
+        property: property.name().to_string(),
+        scenario: scenario.name.clone(),
+        why: e.to_string(),
+    })?;
+    if script.is_empty() {
+        return Err(RunError::NotReplayable {
+            property: property.name().to_string(),
+            scenario: scenario.name.clone(),
+            why: "the counterexample is the boot itself, which the guest cannot observe without \
+                  a step (an interrupt raised, as msi-delivered's trace does)"
+                .to_string(),
+        });
+    }
+    let mut s = scenario.clone();
+    s.script = script;
+    Ok(s)
+}
+
 /// The prediction and the guest's inputs. A scenario without a script, and a policy
 /// without C, are refused here, before a tree is imported or read.
-fn plan(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<Plan, RunError> {
+pub(crate) fn plan(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<Plan, RunError> {
     if scenario.script.is_empty() {
         return Err(RunError::NoScript(scenario.name.clone()));
     }
@@ -523,8 +821,12 @@ fn plan(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<Plan, Ru
 
 /// The kernel tree, found as every command finds it (given, else `$SWITCHYARD_TREE`, else
 /// imported into the cache once), open at its base.
-fn import(opts: &Options, cache: &Path) -> Result<tree::KernelTree, RunError> {
-    let tree_dir = crate::kernel::kernel_tree(opts.tree.clone(), cache)?;
+fn import(opts: &Options, cache: &Path, progress: &Progress) -> Result<tree::KernelTree, RunError> {
+    let tree_dir =
+        crate::kernel::kernel_tree(opts.tree.clone(), cache, progress).map_err(|e| match e {
+            KernelError::Tree(e) => RunError::Tree(e),
+            other => RunError::Kernel(Box::new(other)),
+        })?;
     Ok(tree::open_at(&tree_dir, base_revision(&tree_dir))?)
 }
 
@@ -542,39 +844,48 @@ impl Kernel {
 }
 
 /// Which commit is built: `--branch`, the base for a policy that changes nothing, else
-/// the branch holding the policy's series, applied when needed.
+/// the branch holding the policy's series, applied when needed. Returns it with the lock
+/// of its source directory (`src/LABEL`), which is also the lock of the branch's series
+/// in the cache.
 fn apply(
     policy: &Policy,
     kt: &tree::KernelTree,
     opts: &Options,
     cache: &Path,
     progress: &Progress,
-) -> Result<Kernel, RunError> {
-    Ok(match &opts.branch {
+) -> Result<(Kernel, Lock), RunError> {
+    let fixed = |name: String, commit: Oid| -> Result<(Kernel, Lock), RunError> {
+        let lock = dir_lock(
+            &cache.join("src").join(label(&name)),
+            Mode::Exclusive,
+            progress,
+        )?;
+        resume(&lock, progress);
+        let kernel = Kernel {
+            name,
+            commit,
+            series: None,
+        };
+        Ok((kernel, lock))
+    };
+    match &opts.branch {
         Some(b) => {
             let no_branch = || RunError::NoBranch(kt.dir().to_path_buf(), b.clone());
             let obj = kt.repo().revparse_single(b).map_err(|_| no_branch())?;
             let c = obj.peel_to_commit().map_err(|_| no_branch())?;
-            Kernel {
-                name: b.clone(),
-                commit: c.id(),
-                series: None,
-            }
+            fixed(b.clone(), c.id())
         }
-        None if policy.changed_hooks().is_empty() => Kernel {
-            name: "base".to_string(),
-            commit: kt.base(),
-            series: None,
-        },
+        None if policy.changed_hooks().is_empty() => fixed("base".to_string(), kt.base()),
         None => {
-            let (used, head) = policy_branch(policy, kt, cache, progress)?;
-            Kernel {
+            let (used, head, lock) = policy_branch(policy, kt, cache, progress)?;
+            let kernel = Kernel {
                 name: used.branch.clone(),
                 commit: head,
                 series: Some(used),
-            }
+            };
+            Ok((kernel, lock))
         }
-    })
+    }
 }
 
 /// A branch's source and build directories in the cache.
@@ -584,25 +895,49 @@ struct Dirs {
     out: PathBuf,
 }
 
-/// Writes the kernel's commit into its source directory; a new branch's pair starts as
-/// the base's. `root` is the machine's part of the cache ([`Target::cache_root`]): each
-/// machine has its own pairs, as a build directory is of one architecture.
+/// Writes the kernel's commit into its source directory (whose lock `branch` is); a new
+/// branch's pair starts as the base's. The pairs are in the machine's part of the cache
+/// ([`Target::cache_root`]): each machine has its own, as a build directory is of one
+/// architecture. Returns the directories with the lock of the build directory, taken
+/// exclusive.
 fn checkout(
     kt: &tree::KernelTree,
     kernel: &Kernel,
-    root: &Path,
+    target: &Target,
+    cache: &Path,
+    branch: &mut Lock,
     progress: &Progress,
-) -> Result<Dirs, RunError> {
+) -> Result<(Dirs, Lock), RunError> {
+    let root = target.cache_root(cache);
     let short = kernel.short();
     let label = label(&kernel.name);
     let src = root.join("src").join(&label);
     let out = root.join("build").join(&label);
+    branch.begin(&format!("checkout of {short} to {}", src.display()));
+    let out_lock = dir_lock(&out, Mode::Exclusive, progress)?;
+    if resume(&out_lock, progress).as_deref() == Some("configure") {
+        // A configuration cut short: its stamp is gone (kbuild removes it first), but a
+        // half-written .config must not meet the next configure's allnoconfig half-way.
+        for f in [".config", kbuild::STAMP] {
+            repair(&out.join(f), "the half-written", progress)?;
+        }
+    }
+    for dir in [&src, &out] {
+        let mut name = dir.file_name().unwrap_or_default().to_os_string();
+        name.push(".partial");
+        repair(&dir.with_file_name(name), "the half-made copy", progress)?;
+    }
     adopt(&src, &out, progress)?;
     let (base_src, base_out) = (root.join("src/base"), root.join("build/base"));
     if label != "base" && !out.exists() {
-        adopt(&base_src, &base_out, progress)?;
+        // Read only, and only once the base's own runs are done changing it.
+        let _base_locks = (
+            dir_lock(&base_src, Mode::Shared, progress)?,
+            dir_lock(&base_out, Mode::Shared, progress)?,
+        );
         let built = seed::source_of(&base_out).is_some_and(|s| s == base_src)
-            && base_out.join(".config").is_file();
+            && std::fs::read_to_string(base_out.join(kbuild::STAMP))
+                .is_ok_and(|f| f == target.fragment);
         if built {
             progress.update(&format!(
                 "starting {} from {}",
@@ -633,27 +968,45 @@ fn checkout(
             }
         ));
     }
-    Ok(Dirs { label, src, out })
+    branch.end();
+    Ok((Dirs { label, src, out }, out_lock))
 }
 
-/// Builds the machine's kernel image in the branch's build directory.
+/// Builds the machine's kernel image in the branch's build directory, whose lock `out`
+/// is.
 fn build(
     target: &Target,
     dirs: &Dirs,
+    out: &mut Lock,
     jobs: usize,
+    at: &Current,
     progress: &Progress,
 ) -> Result<PathBuf, RunError> {
     let mut compiled = 0;
+    let build_dir = dirs.out.display().to_string();
     let image = kbuild::build(target, &dirs.src, &dirs.out, jobs, &mut |e| match e {
-        kbuild::BuildEvent::Configuring => progress.say(&format!(
-            "configuring the kernel (ARCH={} allnoconfig + harness/kernel/{})",
-            target.arch, target.fragment_name
-        )),
+        kbuild::BuildEvent::Configuring => {
+            at.set("configure");
+            out.begin(&format!("configure of {build_dir}"));
+            progress.say(&format!(
+                "configuring the kernel (ARCH={} allnoconfig + harness/kernel/{})",
+                target.arch, target.fragment_name
+            ))
+        }
+        kbuild::BuildEvent::Building => {
+            at.set("build");
+            out.begin(&format!("build of {build_dir}"));
+            progress.say(&format!(
+                "building in {build_dir} (make -j{jobs} {})",
+                target.image_target
+            ))
+        }
         kbuild::BuildEvent::Compiled { objects, last } => {
             compiled = objects;
             progress.update(&format!("building: {objects} objects [{last}]"))
         }
     })?;
+    out.end();
     progress.done();
     progress.say(&if compiled == 0 {
         format!("kernel up to date: {}", image.display())
@@ -664,20 +1017,33 @@ fn build(
 }
 
 /// Boots the image with the scenario's guest and returns what the guest saw at each step,
-/// and the problems its set-up reported.
+/// and the problems its set-up reported. The boot's files (`run/LABEL-SCENARIO.*`) have a
+/// lock of their own, so two runs of one kernel on one scenario boot one after the other.
 fn boot(
     guest: Guest,
     image: PathBuf,
-    label: &str,
+    dirs: &Dirs,
     cache: &Path,
     opts: &Options,
+    at: &Current,
     progress: &Progress,
 ) -> Result<(Vec<StepObservation>, Vec<String>), RunError> {
-    let agent = guest::agent(&cache.join("guest"), guest.machine.target)?;
+    let agent = {
+        let guest_dir = cache.join("guest");
+        let _lock = dir_lock(&guest_dir, Mode::Exclusive, progress)?;
+        guest::agent(&guest_dir, guest.machine.target)?
+    };
     let rundir = cache.join("run");
     std::fs::create_dir_all(&rundir).map_err(cache_io(&rundir))?;
-    let initrd = rundir.join(format!("{}-{}.cpio.gz", label, guest.scenario));
+    let name = format!("{}-{}", dirs.label, guest.scenario);
+    let mut lock = dir_lock(&rundir.join(&name), Mode::Exclusive, progress)?;
+    resume(&lock, progress);
+    for sock in stale_sockets(&rundir) {
+        repair(&sock, "the QMP socket of an interrupted boot,", progress)?;
+    }
+    let initrd = rundir.join(format!("{name}.cpio.gz"));
     initramfs::write(&initrd, &agent, &guest.script).map_err(cache_io(&initrd))?;
+    lock.begin(&format!("boot of {} on {}", dirs.label, guest.scenario));
     progress.say(&format!("booting: {}", guest.scenario));
     let cfg = qemu::RunConfig {
         qemu: guest.machine.target.qemu.into(),
@@ -688,8 +1054,40 @@ fn boot(
         boot_timeout: opts.boot_timeout,
         step_timeout: opts.step_timeout,
     };
-    let output = qemu::run(&cfg)?;
+    let output = qemu::run_with(&cfg, &mut |e| match e {
+        BootEvent::Ready => {
+            at.set("replay");
+            lock.begin(&format!("replay of {} on {}", guest.scenario, dirs.label));
+            progress.say(&format!("replaying the script of {}", guest.scenario));
+        }
+        BootEvent::Step { n, verb } => progress.update(&format!("step {n}: {verb}")),
+    })?;
+    lock.end();
+    progress.done();
     Ok((output.steps, output.setup))
+}
+
+/// QMP sockets in `rundir` (`qmp-PID-N.sock`, see [`qemu::run`]) of processes that are
+/// gone.
+fn stale_sockets(rundir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(rundir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let pid: u32 = name
+                .strip_prefix("qmp-")?
+                .strip_suffix(".sock")?
+                .split('-')
+                .next()?
+                .parse()
+                .ok()?;
+            let gone = pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists();
+            gone.then(|| e.path())
+        })
+        .collect()
 }
 
 /// Makes `out` a build of the source directory `src`. A build directory records its
@@ -725,13 +1123,14 @@ fn adopt(src: &Path, out: &Path, progress: &Progress) -> Result<(), RunError> {
 }
 
 /// The branch holding `policy`'s series on the base of `kt`: found or applied, as the
-/// module's documentation says. Returns how, and the branch's commit.
+/// module's documentation says. Returns how, the branch's commit, and the lock of its
+/// source directory, which covers its series in the cache too.
 fn policy_branch(
     policy: &Policy,
     kt: &tree::KernelTree,
     cache: &Path,
     progress: &Progress,
-) -> Result<(SeriesUse, Oid), RunError> {
+) -> Result<(SeriesUse, Oid, Lock), RunError> {
     let git = |action: &str| {
         let action = action.to_string();
         let tree = kt.dir().to_path_buf();
@@ -755,6 +1154,22 @@ fn policy_branch(
     let mut superseded = Vec::new();
     for v in 1..=MAX_VERSION {
         let branch = crate::kernel::default_branch(&policy.name, Some(v));
+        let mut lock = dir_lock(
+            &cache.join("src").join(label(&branch)),
+            Mode::Exclusive,
+            progress,
+        )?;
+        resume(&lock, progress);
+        // Written aside first: the series directory of a branch passed over is not this
+        // series, and must not look like it. Under the lock, one found is a leftover.
+        let dir = cache.join("series").join(label(&branch));
+        let candidate = cache.join("series").join(format!("{}.new", label(&branch)));
+        repair(&candidate, "the half-written series", progress)?;
+        lock.begin(&format!("apply of {}'s series as {branch}", policy.name));
+        progress.say(&format!(
+            "generating the series of {} for {branch}",
+            policy.name
+        ));
         let how = Revision {
             // v1 is `apply POLICY`'s default: no version in the subjects.
             version: (v > 1).then_some(v),
@@ -762,11 +1177,11 @@ fn policy_branch(
             ..Revision::default()
         };
         let s = rfc::policy_series(policy, kt, author.clone(), how)?;
-        // Written aside first: the series directory of a branch passed over is not this
-        // series, and must not look like it.
-        let dir = cache.join("series").join(label(&branch));
-        let candidate = cache.join("series").join(format!("{}.new", label(&branch)));
+        interrupt::check()?;
         s.write(&candidate)?;
+        // Whether the branch holds it, and creating it if not, under the tree's lock: an
+        // `apply` elsewhere may be creating branches in the same tree.
+        let tree_lock = crate::kernel::lock_tree(kt.dir(), Mode::Exclusive, progress)?;
         let state = apply::branch_state(kt.dir(), &candidate, &branch, &base.to_string())
             .map_err(RunError::Apply)?;
         if matches!(state, BranchState::Differs { .. }) {
@@ -793,6 +1208,7 @@ fn policy_branch(
             }
             BranchState::Holds { head } => (Action::Reused, head),
             BranchState::Differs { reason, .. } => {
+                lock.end();
                 progress.say(&format!(
                     "{branch} holds another series ({reason}); left as it is"
                 ));
@@ -800,6 +1216,7 @@ fn policy_branch(
                 continue;
             }
         };
+        drop(tree_lock);
         // The branch's commits, oldest first.
         let mut commits = Vec::new();
         let mut c = kt
@@ -836,7 +1253,8 @@ fn policy_branch(
                 used.branch, policy.name
             ),
         });
-        return Ok((used, head));
+        lock.end();
+        return Ok((used, head, lock));
     }
     Err(RunError::Versions {
         policy: policy.name.clone(),
@@ -851,6 +1269,12 @@ fn render(out: &mut dyn Write, r: &RunReport) -> std::io::Result<()> {
         "policy {} on {}, kernel {}",
         r.policy, r.scenario, r.revision
     )?;
+    if let Some(p) = &r.trace {
+        writeln!(
+            out,
+            "  replaying the checker's shortest counterexample for {p} (`check` shows it)"
+        )?;
+    }
     if let Some(s) = &r.series {
         for old in &s.superseded {
             writeln!(out, "  {} passed over: {}", old.branch, old.reason)?;
@@ -1032,45 +1456,61 @@ mod tests {
         assert!(!c[0].agree);
     }
 
+    /// The model's groups after boot on arm64: the port, probed when pcieport bound; the
+    /// endpoint not yet in a group (it joins at its first bind).
+    fn arm_port_vfio() -> (Scenario, Vec<(String, Option<String>)>) {
+        let s = switchyard_dsl::load_scenario("arm-port-vfio").unwrap();
+        let p = switchyard_dsl::load_policy("status-quo").unwrap();
+        let g = model::boot_groups(&Interpreter { policy: &p }, &s);
+        (s, g)
+    }
+
     /// A built-in driver the kernel did not bind at boot is a disagreement at step 0.
     #[test]
     fn a_built_in_driver_missing_at_boot_disagrees() {
-        let s = switchyard_dsl::load_scenario("arm-port-vfio").unwrap();
+        let (s, g) = arm_port_vfio();
         let groups = [
             "group 0000:00:02.0 1".to_string(),
-            "group 0000:01:00.0 1".to_string(),
+            "group 0000:01:00.0 none".to_string(),
         ];
-        let ok = booted(&s, &groups);
+        let ok = booted(&s, &g, &groups);
         assert_eq!(ok.len(), 1);
         assert!(ok[0].agree, "{:?}", ok[0]);
+        assert_eq!(
+            ok[0].predicted,
+            "groups {port} {nic without a group}; bound at boot: port: pcieport"
+        );
         let mut setup = groups.to_vec();
         setup.push("expect 0000:00:02.0 pcieport found=none".into());
-        let bad = booted(&s, &setup);
+        let bad = booted(&s, &g, &setup);
         assert!(!bad[0].agree);
         assert!(bad[0].observed.contains("found=none"));
     }
 
-    /// Groups the kernel made differently from the topology's derivation disagree at
-    /// step 0: split, or a device left without a group.
+    /// Groups the kernel made otherwise than the model disagree at step 0: a device in a
+    /// group the model says it has not joined yet, or two devices split.
     #[test]
-    fn groups_other_than_the_derived_ones_disagree() {
-        let s = switchyard_dsl::load_scenario("arm-port-vfio").unwrap();
+    fn groups_other_than_the_models_disagree() {
+        let (s, g) = arm_port_vfio();
+        let joined = booted(
+            &s,
+            &g,
+            &["group 0000:00:02.0 1".into(), "group 0000:01:00.0 1".into()],
+        );
+        assert!(!joined[0].agree, "{:?}", joined[0]);
+        assert_eq!(
+            joined[0].observed,
+            "groups {port, nic}; bound at boot: port: pcieport"
+        );
+        let both = [
+            ("nic".to_string(), Some("g0".to_string())),
+            ("port".to_string(), Some("g0".to_string())),
+        ];
         let split = booted(
             &s,
-            &["group 0000:00:02.0 1".into(), "group 0000:01:00.0 2".into()],
+            &both,
+            &["group 0000:01:00.0 2".into(), "group 0000:00:02.0 1".into()],
         );
         assert!(!split[0].agree, "{:?}", split[0]);
-        assert_eq!(
-            split[0].observed,
-            "groups {port} {nic}; bound at boot: port: pcieport"
-        );
-        let none = booted(
-            &s,
-            &[
-                "group 0000:00:02.0 1".into(),
-                "group 0000:01:00.0 none".into(),
-            ],
-        );
-        assert!(!none[0].agree, "{:?}", none[0]);
     }
 }

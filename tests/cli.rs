@@ -380,9 +380,40 @@ fn bench_prints_figures() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(
-        v["scenario"], "arm-port-vfio",
+        v["scenario"], "arm-switch-vfio",
         "the largest built-in scenario"
     );
     assert!(v["states_per_second"].as_f64().unwrap() > 0.0);
     assert!(v["bytes_per_state"].as_u64().unwrap() > 0);
+}
+
+/// `confirm` plans every case before any kernel work: a policy without C gets a row per
+/// case (the fixed script and each violated property's counterexample), each not
+/// replayable with the generator's reason, and no kernel is built (the cache is never
+/// touched).
+#[test]
+fn confirm_reports_cases_it_cannot_replay_with_their_reason() {
+    let o = run(&[
+        "confirm",
+        "msi-reroute",
+        "-s",
+        "arm-port-vfio",
+        "--cache",
+        "/nonexistent/cache",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let t: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = t["rows"].as_array().unwrap();
+    let cases: Vec<&str> = rows.iter().map(|r| r["case"].as_str().unwrap()).collect();
+    assert_eq!(cases, ["script", "trace msi-delivered"]);
+    for r in rows {
+        assert_eq!(r["result"], "not_replayable");
+        assert!(
+            r["detail"].as_str().unwrap().contains("has no C rendering"),
+            "{r}"
+        );
+    }
+    assert!(!std::path::Path::new("/nonexistent/cache").exists());
 }

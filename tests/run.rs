@@ -50,17 +50,20 @@ fn run_json(policy: &str) -> Value {
 }
 
 fn run_on(policy: &str, scenario: &str) -> Value {
+    run_args(&[policy, "-s", scenario])
+}
+
+fn run_args(args: &[&str]) -> Value {
     let c = cache();
-    let o = switchyard(&[
-        "run",
-        policy,
-        "-s",
-        scenario,
-        "--cache",
-        c.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    let o = switchyard(
+        &[
+            all.as_slice(),
+            &["--cache", c.to_str().unwrap(), "--format", "json"],
+        ]
+        .concat(),
+    );
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -91,6 +94,7 @@ fn status_quo_then_the_fix_each_as_the_model_predicts_and_qemu_failures_are_clea
     let _cache = lock_cache();
     status_quo_loses_aer_after_vfio_opens();
     a_switch_loses_the_other_endpoints_aer_at_its_root_port();
+    status_quo_replays_its_msi_delivered_counterexample();
     vfio_hard_fail_runs_from_its_generated_series();
     a_policy_without_c_is_refused_by_the_generator();
     qemu_failures_are_reported_and_leave_no_qemu();
@@ -122,25 +126,28 @@ fn status_quo_loses_aer_after_vfio_opens() {
     });
 }
 
-/// The switch below a root port without ACS, on the status-quo kernel already built: the
-/// kernel puts all six functions in one group as the model derives (step 0), and an error
-/// injected at the endpoint the host keeps is signalled by the root port, lost once the
-/// other endpoint's group is claimed, and not signalled again after the close.
+/// The switch below a root port without ACS, on the status-quo kernel already built: at
+/// boot the ports are in one group and the endpoints in none yet (arm64 probes a device
+/// into its group at its first bind), as the model says (step 0); an error injected at
+/// the endpoint the host keeps is signalled by the root port, lost once the other
+/// endpoint's group is claimed (the root port's stream faults), and not signalled again
+/// after the close.
 fn a_switch_loses_the_other_endpoints_aer_at_its_root_port() {
     let report = run_on("status-quo", "arm-switch-vfio");
     let steps = report["steps"].as_array().unwrap();
     let observed = observed(&report);
     assert_eq!(
         observed[0],
-        "groups {rp, usp, dsp1, dsp2, nic1, nic2}; bound at boot: rp: pcieport, usp: pcieport, \
-         dsp1: pcieport, dsp2: pcieport"
+        "groups {rp, usp, dsp1, dsp2} {nic1 without a group} {nic2 without a group}; \
+         bound at boot: rp: pcieport, usp: pcieport, dsp1: pcieport, dsp2: pcieport"
     );
-    assert_eq!(observed[2], "ok");
+    assert_eq!(observed[1], "AER delivered");
+    assert_eq!(observed[3], "ok");
     assert!(
-        observed[3].starts_with("AER lost: SMMU event 0x10, stream 0x10, IOVA 0x"),
+        observed[4].starts_with("AER lost: SMMU event 0x10, stream 0x10, IOVA 0x"),
         "{observed:?}"
     );
-    assert_eq!(observed[5], "AER not signalled, no SMMU event");
+    assert_eq!(observed[6], "AER not signalled, no SMMU event");
     assert!(steps.iter().all(|s| s["agree"] == true), "{observed:?}");
     let mut shown = report.clone();
     shown["revision"] = "[base commit]".into();
@@ -152,6 +159,39 @@ fn a_switch_loses_the_other_endpoints_aer_at_its_root_port() {
     }, {
         insta::assert_json_snapshot!("run-status-quo-arm-switch-vfio", shown);
     });
+}
+
+/// `--trace msi-delivered`: the checker's shortest counterexample (bind vfio-pci, the
+/// claim alone, the raise in the claim window) replayed on the status-quo kernel; the
+/// kernel loses the interrupt where the model does.
+fn status_quo_replays_its_msi_delivered_counterexample() {
+    let report = run_args(&[
+        "status-quo",
+        "-s",
+        "arm-port-vfio",
+        "--trace",
+        "msi-delivered",
+    ]);
+    assert_eq!(report["trace"], "msi-delivered");
+    let steps = report["steps"].as_array().unwrap();
+    let moves: Vec<&str> = steps.iter().map(|s| s["move"].as_str().unwrap()).collect();
+    assert_eq!(
+        moves,
+        [
+            "boot",
+            "bind(nic, vfio_pci)",
+            "vfio_claim(g0)",
+            "raise_aer(port)"
+        ]
+    );
+    assert!(steps.iter().all(|s| s["agree"] == true), "{steps:?}");
+    assert!(
+        steps[3]["predicted"]
+            .as_str()
+            .unwrap()
+            .starts_with("AER lost"),
+        "{steps:?}"
+    );
 }
 
 /// The fix, without a branch given: the run generates the policy's series, applies it
@@ -401,7 +441,7 @@ fn qemu_failures_are_reported_and_leave_no_qemu() {
 
 #[test]
 fn run_refuses_what_it_cannot_do_with_a_reason() {
-    // A hotplugged device: the harness does not drive hotplug, on either machine.
+    // An ATS-capable device: no QEMU endpoint model offers ATS, on either machine.
     let o = switchyard(&[
         "run",
         "status-quo",
@@ -411,7 +451,7 @@ fn run_refuses_what_it_cannot_do_with_a_reason() {
         "/nonexistent/cache",
     ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("hotplugged"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("ATS"));
 }
 
 /// x86-port-vfio on the q35 machine, with the same run and the same comparison: the
@@ -488,4 +528,40 @@ fn x86_status_quo_and_the_fix_keep_aer_as_the_model_predicts() {
     }, {
         insta::assert_json_snapshot!("run-vfio-hard-fail-x86-port-vfio", shown);
     });
+}
+
+/// `--trace` replays only a counterexample there is: a property that holds, or one that
+/// does not exist, is refused before any kernel work.
+#[test]
+fn run_replays_only_a_counterexample_there_is() {
+    for (args, said) in [
+        (
+            [
+                "status-quo",
+                "-s",
+                "x86-port-vfio",
+                "--trace",
+                "msi-delivered",
+            ],
+            "msi-delivered holds there, so there is no counterexample",
+        ),
+        (
+            [
+                "status-quo",
+                "-s",
+                "arm-port-vfio",
+                "--trace",
+                "msi-deliverd",
+            ],
+            "no property named `msi-deliverd`",
+        ),
+    ] {
+        let mut all = vec!["run"];
+        all.extend_from_slice(&args);
+        all.extend_from_slice(&["--cache", "/nonexistent/cache"]);
+        let o = switchyard(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(said), "{args:?}: {err}");
+    }
 }

@@ -98,6 +98,20 @@ impl Platform {
         }
     }
 
+    /// A PCI device joins its IOMMU group at its first driver bind, not at boot. On
+    /// arm64 (device tree or IORT) the device gets its fwspec from `really_probe()` ->
+    /// `pci_dma_configure()` -> `of_iommu_configure()` / `iort_iommu_configure_id()`,
+    /// which then calls `iommu_probe_device()`; before that `__iommu_probe_device()`
+    /// finds no fwspec ops and returns -ENODEV, so `bus_iommu_probe()` and
+    /// BUS_NOTIFY_ADD_DEVICE skip it (6.12). On x86 `iommu_fwspec_ops(NULL)` falls back to
+    /// the one registered IOMMU's ops, and every device is probed when it is added.
+    pub fn probes_at_bind(self) -> bool {
+        match self {
+            Platform::Arm64Smmuv3 => true,
+            Platform::X86Vtd => false,
+        }
+    }
+
     /// One line for `scenario show`.
     pub fn describe(self) -> &'static str {
         match self {

@@ -22,6 +22,10 @@ use switchyard_dsl::vocab::DomainType;
 /// The agent's source, compiled on demand into the cache.
 pub const AGENT_C: &str = include_str!("../guest/agent.c");
 
+/// The PCI drivers the harness kernel has (its configuration fragment builds these and
+/// no others): a scenario that binds another cannot be replayed.
+pub const DRIVERS: &[&str] = &["pcieport", "vfio-pci"];
+
 /// Why a scenario cannot become a machine and a script, or the agent cannot be built.
 #[derive(Debug, thiserror::Error)]
 pub enum GuestError {
@@ -77,11 +81,13 @@ fn unsupported(s: &Scenario, why: impl Into<String>) -> GuestError {
 
 /// The QEMU machine for a scenario, or why there is none.
 ///
-/// The machine is the scenario's platform's ([`Target::of`]). Each scenario device becomes the QEMU device of its PCIe type, below the QEMU device
-/// of its parent: a root port is a `pcie-root-port` in its root-bus slot, a switch a
-/// `x3130-upstream` with `xio3130-downstream` ports, an endpoint an `e1000e` (which has an
-/// AER capability). The scenario's addresses are the ones Linux gives these devices, as
-/// it numbers buses depth first in slot order. QEMU's root and downstream ports have ACS;
+/// The machine is the scenario's platform's ([`Target::of`]). Each scenario device
+/// becomes the QEMU device of its PCIe type, below the QEMU device of its parent: a root
+/// port is a `pcie-root-port` in its root-bus slot, a switch a `x3130-upstream` with
+/// `xio3130-downstream` ports, an endpoint an `e1000e`, or, when it raises AER, a
+/// `virtio-rng-pci,aer=on` (QEMU forwards an endpoint's error message only when its
+/// Device Control enables reporting, which e1000e's cannot). The scenario's addresses are
+/// the ones Linux gives these devices, as it numbers buses depth first in slot order. QEMU's root and downstream ports have ACS;
 /// a `no_acs` port has its Source Validation turned off on the kernel command line
 /// (`pci=config_acs=xxxxxx0@BDF;...`), which is enough for `pci_acs_path_enabled()` to
 /// fail for `REQ_ACS_FLAGS`.
@@ -102,6 +108,16 @@ pub fn machine(s: &Scenario) -> Result<Machine, GuestError> {
     let mut chassis = 0;
     let mut count: BTreeMap<&str, usize> = BTreeMap::new();
     for d in &s.devices {
+        let lacks = [
+            (d.require_direct, "a firmware direct-mapped region (IORT RMR): the QEMU machine's firmware describes none"),
+            (d.ats || d.ats_required, "ATS: none of the QEMU endpoint models offers it"),
+        ];
+        if let Some((_, what)) = lacks.iter().find(|(set, _)| *set) {
+            return Err(unsupported(s, format!("`{}` needs {what}", d.name)));
+        }
+        if let Some(drv) = d.driver.as_deref().and_then(|n| s.driver(n)) {
+            driver_available(s, &drv.kernel_name)?;
+        }
         if d.hotplug {
             return Err(unsupported(
                 s,
@@ -115,6 +131,10 @@ pub fn machine(s: &Scenario) -> Result<Machine, GuestError> {
             PciKind::RootPort => ("rp", "pcie-root-port"),
             PciKind::UpstreamPort => ("us", "x3130-upstream"),
             PciKind::DownstreamPort => ("ds", "xio3130-downstream"),
+            // e1000e's Device Control error-reporting bits are read-only in QEMU (it does
+            // not call pcie_cap_deverr_init()), so it never sends an error message up; an
+            // endpoint that raises AER is a virtio device with its AER capability on.
+            PciKind::Endpoint if d.aer => ("ep", "virtio-rng-pci"),
             PciKind::Endpoint => ("ep", "e1000e"),
         };
         let n = count.entry(prefix).or_insert(0);
@@ -133,6 +153,9 @@ pub fn machine(s: &Scenario) -> Result<Machine, GuestError> {
             }
         };
         let mut arg = format!("{model},id={id},{bus}");
+        if d.kind == PciKind::Endpoint && d.aer {
+            arg.push_str(",aer=on");
+        }
         if matches!(d.kind, PciKind::RootPort | PciKind::DownstreamPort) {
             chassis += 1;
             arg.push_str(&format!(",chassis={chassis}"));
@@ -151,6 +174,21 @@ pub fn machine(s: &Scenario) -> Result<Machine, GuestError> {
         m.kernel_args.push("iommu.passthrough=1".into());
     }
     Ok(m)
+}
+
+/// A driver the harness kernel has, or why the scenario cannot be replayed.
+fn driver_available(s: &Scenario, kernel_name: &str) -> Result<(), GuestError> {
+    if DRIVERS.contains(&kernel_name) {
+        Ok(())
+    } else {
+        Err(unsupported(
+            s,
+            format!(
+                "the harness kernel has no driver `{kernel_name}` (it builds {})",
+                DRIVERS.join(" and ")
+            ),
+        ))
+    }
 }
 
 /// The device number of a `DOMAIN:BUS:DEV.FN` address, and its bus.
@@ -226,6 +264,7 @@ pub fn script(s: &Scenario, wait_ms: u64, possible: &[bool]) -> Result<String, G
                 let drv = s
                     .driver(driver)
                     .map_or(driver.as_str(), |d| d.kernel_name.as_str());
+                driver_available(s, drv)?;
                 format!("bind {n} {} {drv}", pci(device)?)
             }
             Move::Unbind { device } => format!("unbind {n} {}", pci(device)?),
@@ -339,14 +378,14 @@ mod tests {
                 "x3130-upstream,id=us1,bus=rp1,addr=0.0",
                 "xio3130-downstream,id=ds1,bus=us1,addr=0.0,chassis=2",
                 "xio3130-downstream,id=ds2,bus=us1,addr=1.0,chassis=3",
-                "e1000e,id=ep1,bus=ds1,addr=0.0",
-                "e1000e,id=ep2,bus=ds2,addr=0.0",
+                "virtio-rng-pci,id=ep1,bus=ds1,addr=0.0,aer=on",
+                "virtio-rng-pci,id=ep2,bus=ds2,addr=0.0,aer=on",
             ]
         );
         assert_eq!(m.kernel_args, ["pci=config_acs=xxxxxx0@0000:00:02.0"]);
         assert_eq!(m.ids["0000:04:00.0"], "ep2");
-        let text = script(&s, 15000, &[true; 5]).unwrap();
-        assert!(text.contains("\nraise 3 0000:04:00.0\n"), "{text}");
+        let text = script(&s, 15000, &[true; 6]).unwrap();
+        assert!(text.contains("\nraise 4 0000:04:00.0\n"), "{text}");
         assert!(text.contains("\nserr 0000:02:01.0\n"), "{text}");
     }
 
@@ -381,7 +420,18 @@ mod tests {
     #[test]
     fn scenarios_the_machine_cannot_express_are_refused_with_a_reason() {
         let s = switchyard_dsl::load_scenario("untrusted-external").unwrap();
-        let e = machine(&s).unwrap_err().to_string();
-        assert!(e.contains("hotplugged"), "{e}");
+        assert!(machine(&s).unwrap_err().to_string().contains("ATS"));
+        let s = switchyard_dsl::load_scenario("rmr-require-direct").unwrap();
+        assert!(machine(&s).unwrap_err().to_string().contains("IORT RMR"));
+        // A driver the harness kernel does not build.
+        let s = switchyard_dsl::load_scenario("singleton-managed-irq").unwrap();
+        let mut other = s.clone();
+        other.script = vec![Move::Bind {
+            device: "port".into(),
+            driver: "pcieport".into(),
+        }];
+        other.drivers[0].kernel_name = "e1000e".into();
+        let e = script(&other, 15000, &[true]).unwrap_err().to_string();
+        assert!(e.contains("no driver `e1000e`"), "{e}");
     }
 }

@@ -19,7 +19,7 @@ use git2::{build::CheckoutBuilder, IndexEntry, IndexTime, ObjectType, Oid, Repos
 use crate::pack::{self, PackWriter};
 use crate::tree::{
     describe_contents, git_err, io_err, ImportReport, InitOptions, InitOutcome, KernelVersion,
-    ObjectStore, Phase, Progress, TreeError, WorkTree, BASE_BRANCH, IMPORT_IDENTITY,
+    ObjectStore, Phase, Progress, TreeError, WorkTree, BASE_BRANCH, IMPORTING, IMPORT_IDENTITY,
     IMPORT_MARKER_REF, IMPORT_TRAILER,
 };
 
@@ -69,15 +69,27 @@ pub fn init_with(
         Err(e) if e.kind() == io::ErrorKind::NotFound => false,
         Err(e) => return Err(io_err("cannot inspect", dir)(e)),
     };
-    if existed {
+    let mut removed_unfinished = false;
+    if existed && !holds_only_the_lock(dir) {
         if let Some(found) = describe_contents(dir)? {
             if let Some(commit) = finished_import(dir) {
                 return Ok(InitOutcome::AlreadyImported { commit });
             }
-            return Err(TreeError::NotEmpty {
-                dir: dir.to_path_buf(),
-                found,
-            });
+            if !dir.join(".git").join(IMPORTING).is_file() {
+                return Err(TreeError::NotEmpty {
+                    dir: dir.to_path_buf(),
+                    found,
+                });
+            }
+            // An import that was interrupted or killed: everything in it is its own.
+            remove_partial_import(dir, true);
+            if !holds_only_the_lock(dir) && describe_contents(dir)?.is_some() {
+                return Err(TreeError::NotEmpty {
+                    dir: dir.to_path_buf(),
+                    found: "what an interrupted import left, which could not be removed".into(),
+                });
+            }
+            removed_unfinished = true;
         }
     }
 
@@ -103,8 +115,12 @@ pub fn init_with(
     match job.run(file, progress) {
         Ok(mut report) => {
             report.elapsed = start.elapsed();
+            report.removed_unfinished = removed_unfinished;
             Ok(InitOutcome::Imported(report))
         }
+        // Stopping at once is what a signal asks for: the marker stays, and the next
+        // import removes what this one wrote.
+        Err(e @ TreeError::Interrupted(_)) => Err(e),
         Err(e) => {
             remove_partial_import(dir, existed);
             Err(e)
@@ -112,8 +128,20 @@ pub fn init_with(
     }
 }
 
+/// Whether `dir` holds nothing but the tree's lock file ([`crate::tree::LOCK_FILE`] in
+/// `.git`), which whoever locks a directory before importing into it creates.
+pub(crate) fn holds_only_the_lock(dir: &Path) -> bool {
+    let names = |d: &Path| -> Vec<std::ffi::OsString> {
+        fs::read_dir(d)
+            .map(|r| r.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default()
+    };
+    names(dir) == [OsStr::new(".git")]
+        && names(&dir.join(".git")) == [OsStr::new(crate::tree::LOCK_FILE)]
+}
+
 /// The commit of a finished import in `dir`, if there is one.
-fn finished_import(dir: &Path) -> Option<Oid> {
+pub(crate) fn finished_import(dir: &Path) -> Option<Oid> {
     let repo = Repository::open(dir).ok()?;
     let marker = repo.find_reference(IMPORT_MARKER_REF).ok()?;
     let commit = marker.peel_to_commit().ok()?;
@@ -121,20 +149,42 @@ fn finished_import(dir: &Path) -> Option<Oid> {
 }
 
 /// Best-effort removal of a failed import: `dir` was empty (or missing)
-/// before, so everything in it is ours.
+/// before, so everything in it is ours, except the tree's lock file, which is
+/// never removed (a lock file removed while held would let a newcomer lock a
+/// new file beside the holder).
 fn remove_partial_import(dir: &Path, existed: bool) {
-    if !existed {
+    let lock = dir.join(".git").join(crate::tree::LOCK_FILE);
+    if !existed && !lock.exists() {
         let _ = fs::remove_dir_all(dir);
         return;
     }
-    if let Ok(entries) = fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let _ = match entry.file_type() {
-                Ok(t) if t.is_dir() => fs::remove_dir_all(&path),
-                _ => fs::remove_file(&path),
-            };
+    let clear = |d: &Path, keep: Option<&OsStr>| {
+        if let Ok(entries) = fs::read_dir(d) {
+            for entry in entries.flatten() {
+                if Some(entry.file_name().as_os_str()) == keep {
+                    continue;
+                }
+                let path = entry.path();
+                let _ = match entry.file_type() {
+                    Ok(t) if t.is_dir() => fs::remove_dir_all(&path),
+                    _ => fs::remove_file(&path),
+                };
+            }
         }
+    };
+    if lock.exists() {
+        clear(&dir.join(".git"), Some(OsStr::new(crate::tree::LOCK_FILE)));
+        if let Ok(entries) = fs::read_dir(dir) {
+            for entry in entries.flatten().filter(|e| e.file_name() != ".git") {
+                let path = entry.path();
+                let _ = match entry.file_type() {
+                    Ok(t) if t.is_dir() => fs::remove_dir_all(&path),
+                    _ => fs::remove_file(&path),
+                };
+            }
+        }
+    } else {
+        clear(dir, None);
     }
 }
 
@@ -247,6 +297,9 @@ impl Job<'_> {
             Repository::init_opts(self.dir, &init).map_err(self.git("creating the repository"))?;
         let git_dir = repo.path().to_path_buf();
         drop(repo);
+        let importing = git_dir.join(IMPORTING);
+        fs::write(&importing, format!("pid {}\n", std::process::id()))
+            .map_err(io_err("cannot write", &importing))?;
 
         let write_files = self.opts.work_tree == WorkTree::WriteWhileImporting;
         let read = AtomicU64::new(0);
@@ -314,6 +367,7 @@ impl Job<'_> {
                         stat: done.stat,
                     });
                     if counts.files % 1024 == 0 {
+                        crate::interrupt::check()?;
                         report(&counts, Phase::Reading, None);
                     }
                 }
@@ -337,6 +391,7 @@ impl Job<'_> {
         let version = summary.version.clone().ok_or_else(|| {
             self.tarball_layout("no top-level Makefile stating VERSION and PATCHLEVEL".to_string())
         })?;
+        crate::interrupt::check()?;
         self.resolve_hardlinks(&summary, &mut records, &mut counts, write_files)?;
         report(&counts, Phase::Committing, Some(counts.files));
 
@@ -345,7 +400,9 @@ impl Job<'_> {
                 .map_err(io_err("cannot finish the pack in", &git_dir))?;
         }
         records.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        crate::interrupt::check()?;
         let commit = self.commit(&records, &summary, &version, &counts)?;
+        crate::interrupt::check()?;
 
         let repo = Repository::open(self.dir).map_err(self.git("reopening the repository"))?;
         match self.opts.work_tree {
@@ -388,6 +445,7 @@ impl Job<'_> {
             .map_err(self.git(format!("creating {BASE_BRANCH}")))?;
         repo.reference(IMPORT_MARKER_REF, commit, false, &reflog)
             .map_err(self.git(format!("creating {IMPORT_MARKER_REF}")))?;
+        fs::remove_file(&importing).map_err(io_err("cannot remove", &importing))?;
         report(&counts, Phase::Done, Some(counts.files));
 
         Ok(ImportReport {
@@ -399,6 +457,7 @@ impl Job<'_> {
             bytes: counts.bytes,
             blobs: blobs.len() as u64,
             elapsed: Default::default(),
+            removed_unfinished: false,
         })
     }
 

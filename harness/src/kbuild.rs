@@ -5,10 +5,14 @@
 //! the fragment changes, so a rebuild after a patch recompiles only what the patch
 //! touched.
 
+use crate::interrupt::{self, Interrupted};
 use crate::target::Target;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+/// The file in a build directory that holds the fragment it was configured from.
+pub const STAMP: &str = ".switchyard-fragment";
 
 /// Why the kernel could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +45,9 @@ pub enum BuildError {
         /// The compiler's error lines.
         errors: Vec<String>,
     },
+    /// A signal stopped the build; make and its compilers were stopped with it.
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
     /// A file in the build directory could not be written.
     #[error("cannot write `{path}`: {source}")]
     Io {
@@ -52,11 +59,14 @@ pub enum BuildError {
     },
 }
 
-/// Progress of a build: the configuration step, or one more object compiled.
+/// Progress of a build: the configuration step, the start of `make Image` (`bzImage`), or one more
+/// object compiled.
 #[derive(Clone, Debug)]
 pub enum BuildEvent {
     /// `allnoconfig` and the fragment are being merged.
     Configuring,
+    /// `make Image` (`bzImage`) starts.
+    Building,
     /// One more object compiled, assembled or linked.
     Compiled {
         /// Objects so far.
@@ -81,21 +91,46 @@ pub fn make(target: &Target, src: &Path, out: &Path, args: &[&str]) -> Command {
     c
 }
 
+/// Runs `cmd` in a process group of its own ([`interrupt::spawn`]), its output
+/// collected; a failure is its output's last 20 lines.
 fn run_quiet(target: &Target, mut cmd: Command, what: &str) -> Result<(), BuildError> {
-    let out = cmd.output().map_err(|source| BuildError::Spawn {
+    let spawn_err = |source| BuildError::Spawn {
         what: what.into(),
         compilers: target.compiler_packages,
         source,
-    })?;
-    if out.status.success() {
+    };
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut group = interrupt::spawn(&mut cmd).map_err(spawn_err)?;
+    let stderr = collect(group.child().stderr.take());
+    let stdout = collect(group.child().stdout.take());
+    let status = group.wait().map_err(spawn_err)?;
+    let (stderr, stdout) = (
+        stderr.join().unwrap_or_default(),
+        stdout.join().unwrap_or_default(),
+    );
+    interrupt::check()?;
+    if status.success() {
         return Ok(());
     }
-    let text = String::from_utf8_lossy(&out.stderr) + String::from_utf8_lossy(&out.stdout);
+    let text = stderr + &stdout;
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
     let tail = lines[lines.len().saturating_sub(20)..].to_vec();
     Err(BuildError::Step {
         what: what.into(),
         tail,
+    })
+}
+
+/// Reads a pipe to its end on a thread of its own.
+fn collect(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut s = String::new();
+        if let Some(p) = pipe {
+            let _ = BufReader::new(p).read_to_string(&mut s);
+        }
+        s
     })
 }
 
@@ -120,6 +155,9 @@ pub fn compile_errors(text: &str) -> Vec<String> {
 /// the machine's fragment merged with the tree's `scripts/kconfig/merge_config.sh`, then
 /// `olddefconfig`. Done only when `out` has no configuration from this fragment yet;
 /// returns whether it configured.
+///
+/// The stamp that says "configured from this fragment" ([`STAMP`]) is removed first and
+/// written last, so a configuration cut short is never taken for a finished one.
 pub fn configure(
     target: &Target,
     src: &Path,
@@ -134,13 +172,17 @@ pub fn configure(
         move |source| BuildError::Io { path, source }
     };
     std::fs::create_dir_all(out).map_err(io(out))?;
-    let stamp = out.join(".switchyard-fragment");
+    let stamp = out.join(STAMP);
     let configured = std::fs::read_to_string(&stamp).is_ok_and(|s| s == target.fragment)
         && out.join(".config").is_file();
     if configured {
         return Ok(false);
     }
     progress(BuildEvent::Configuring);
+    match std::fs::remove_file(&stamp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&stamp)(e)),
+        _ => {}
+    }
     run_quiet(
         target,
         make(target, src, out, &["allnoconfig"]),
@@ -179,30 +221,30 @@ pub fn build(
     progress: &mut dyn FnMut(BuildEvent),
 ) -> Result<PathBuf, BuildError> {
     configure(target, src, out, progress)?;
+    interrupt::check()?;
+    progress(BuildEvent::Building);
     let what = format!("make {}", target.image_target);
-    let mut child = make(
+    let spawn_err = |source| BuildError::Spawn {
+        what: what.clone(),
+        compilers: target.compiler_packages,
+        source,
+    };
+    let mut cmd = make(
         target,
         src,
         out,
         &[&format!("-j{jobs}"), target.image_target],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .map_err(|source| BuildError::Spawn {
-        what: what.clone(),
-        compilers: target.compiler_packages,
-        source,
-    })?;
-    let stderr = child.stderr.take().expect("piped");
-    let err_thread = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut s);
-        s
-    });
+    );
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut group = interrupt::spawn(&mut cmd).map_err(spawn_err)?;
+    let err_thread = collect(group.child().stderr.take());
+    let stdout = group.child().stdout.take();
     let mut objects = 0;
-    for line in BufReader::new(child.stdout.take().expect("piped"))
-        .lines()
+    for line in stdout
+        .into_iter()
+        .flat_map(|o| BufReader::new(o).lines())
         .map_while(Result::ok)
     {
         let t = line.trim_start();
@@ -214,18 +256,19 @@ pub fn build(
             });
         }
     }
-    let status = child.wait().map_err(|source| BuildError::Spawn {
-        what: what.clone(),
-        compilers: target.compiler_packages,
-        source,
-    })?;
+    let status = group.wait().map_err(spawn_err)?;
     let errtext = err_thread.join().unwrap_or_default();
+    // make was stopped with its group: what it printed is not the build's failure.
+    interrupt::check()?;
     if !status.success() {
         let errors = compile_errors(&errtext);
         if errors.is_empty() {
             let lines: Vec<String> = errtext.lines().map(str::to_string).collect();
             let tail = lines[lines.len().saturating_sub(20)..].to_vec();
-            return Err(BuildError::Step { what, tail });
+            return Err(BuildError::Step {
+                what: what.clone(),
+                tail,
+            });
         }
         return Err(BuildError::Compile { errors });
     }

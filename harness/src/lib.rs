@@ -12,6 +12,10 @@
 //! * [`initramfs`]: the agent and its script as a gzip'd cpio.
 //! * [`qemu`]: boot, drive the script, inject AER over QMP, observe each step.
 //! * [`worktree`]: write a commit's files into a build directory, incrementally.
+//! * [`lock`]: flock(2) locks that let several processes share a cache or a tree, and
+//!   the stage a holder was in when it was cut short.
+//! * [`interrupt`]: SIGINT and SIGTERM noticed by the main thread and passed on to the
+//!   process group of every child (make and its compilers, QEMU).
 //! * [`seed`]: start a branch's source and build directories as copies of the base's,
 //!   so its first build is incremental.
 //!
@@ -26,7 +30,9 @@ pub mod apply;
 pub mod guest;
 mod import;
 pub mod initramfs;
+pub mod interrupt;
 pub mod kbuild;
+pub mod lock;
 pub mod mbox;
 mod pack;
 pub mod qemu;

@@ -4,17 +4,19 @@
 //! on x86-64).
 //!
 //! Every wait has a deadline; a kernel panic or a silent guest ends the run with the
-//! console's tail; the QEMU process is killed and reaped on every exit path (it lives in a
-//! guard whose `Drop` does it). The console is read by a thread that forwards whole lines
+//! console's tail; the QEMU process is killed and reaped on every exit path (it runs in a
+//! process group of its own, [`crate::interrupt::Group`], whose `Drop` kills it, and which
+//! a SIGINT or SIGTERM kills at once). The console is read by a thread that forwards whole lines
 //! as they arrive, never through a buffered reader that could hide a line.
 
 use crate::guest::Machine;
+use crate::interrupt::{self, Group, Interrupted};
 use serde::Serialize;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -88,6 +90,9 @@ pub enum QemuError {
     /// The QMP conversation failed.
     #[error("QMP: {0}")]
     Qmp(String),
+    /// A signal stopped the run; QEMU was killed with it.
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
     /// The script raised AER at a device the machine does not have.
     #[error("the guest asked to raise AER at {bdf}, which is not a device of this machine")]
     NoDevice {
@@ -243,16 +248,6 @@ pub struct RunOutput {
     pub console: Vec<String>,
 }
 
-/// Kills and reaps QEMU when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 struct Qmp {
     reader: BufReader<UnixStream>,
     writer: UnixStream,
@@ -263,7 +258,7 @@ impl Qmp {
         let stream = loop {
             match UnixStream::connect(path) {
                 Ok(s) => break s,
-                Err(e) if Instant::now() > deadline => {
+                Err(e) if Instant::now() > deadline || interrupt::requested().is_some() => {
                     return Err(QemuError::Qmp(format!(
                         "cannot connect to {}: {e}",
                         path.display()
@@ -556,29 +551,73 @@ fn tail(lines: &VecDeque<String>) -> String {
         .join("\n")
 }
 
+/// Where a boot is, for progress.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BootEvent {
+    /// The guest's agent is up and starts its script.
+    Ready,
+    /// The agent starts a step of the script.
+    Step {
+        /// Its number (from 1).
+        n: usize,
+        /// The agent's verb.
+        verb: String,
+    },
+}
+
 /// Boots the machine and replays the agent's script.
 pub fn run(cfg: &RunConfig) -> Result<RunOutput, QemuError> {
+    run_with(cfg, &mut |_| {})
+}
+
+/// The longest the loop sleeps before it looks for a signal again.
+const TICK: Duration = Duration::from_millis(200);
+
+/// [`run`], telling `progress` when the agent is up and as each step starts.
+///
+/// QEMU runs in a process group of its own ([`interrupt::spawn`]), killed on a signal
+/// and on every exit path.
+pub fn run_with(
+    cfg: &RunConfig,
+    progress: &mut dyn FnMut(&BootEvent),
+) -> Result<RunOutput, QemuError> {
     std::fs::create_dir_all(&cfg.workdir)
         .map_err(|e| QemuError::Qmp(format!("{}: {e}", cfg.workdir.display())))?;
-    let qmp_path = cfg.workdir.join(format!("qmp-{}.sock", std::process::id()));
+    // One socket per boot: a process may run several boots at once.
+    static BOOTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = BOOTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let qmp_path = cfg
+        .workdir
+        .join(format!("qmp-{}-{n}.sock", std::process::id()));
     let _ = std::fs::remove_file(&qmp_path);
-    let child = Command::new(&cfg.qemu)
-        .args(command_line(cfg, &qmp_path))
+    let mut cmd = Command::new(&cfg.qemu);
+    cmd.args(command_line(cfg, &qmp_path))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|source| QemuError::Spawn {
-            qemu: cfg.qemu.display().to_string(),
-            package: cfg.machine.target.qemu_package,
-            source,
-        })?;
-    let mut guard = Guard(child);
-    let stdout = guard.0.stdout.take().expect("stdout is piped");
-    let mut stderr = guard.0.stderr.take().expect("stderr is piped");
+        .stderr(Stdio::piped());
+    let mut guard = interrupt::spawn(&mut cmd).map_err(|source| QemuError::Spawn {
+        qemu: cfg.qemu.display().to_string(),
+        package: cfg.machine.target.qemu_package,
+        source,
+    })?;
+    let result = drive(cfg, &mut guard, &qmp_path, progress);
+    drop(guard);
+    let _ = std::fs::remove_file(&qmp_path);
+    result
+}
+
+/// The host's side of a boot, until the agent is done or something ends it.
+fn drive(
+    cfg: &RunConfig,
+    guard: &mut Group,
+    qmp_path: &Path,
+    progress: &mut dyn FnMut(&BootEvent),
+) -> Result<RunOutput, QemuError> {
+    let stdout = guard.child().stdout.take().expect("stdout is piped");
+    let mut stderr = guard.child().stderr.take().expect("stderr is piped");
     let lines = console_thread(stdout);
     let start = Instant::now();
-    let mut qmp = Qmp::connect(&qmp_path, start + Duration::from_secs(20));
+    let mut qmp = Qmp::connect(qmp_path, start + Duration::from_secs(20));
     let mut parser = ConsoleParser::default();
     let mut console: Vec<String> = Vec::new();
     let mut recent: VecDeque<String> = VecDeque::new();
@@ -589,13 +628,28 @@ pub fn run(cfg: &RunConfig) -> Result<RunOutput, QemuError> {
         } else {
             (cfg.boot_timeout, start)
         };
+        if let Err(i) = interrupt::check() {
+            break Err(i.into());
+        }
         let left = limit.saturating_sub(since.elapsed());
-        match lines.recv_timeout(left) {
+        match lines.recv_timeout(left.min(TICK)) {
             Ok(line) => {
                 if line.contains("SWITCHYARD ") {
                     last_progress = Instant::now();
                 }
+                let (was_ready, steps) = (parser.ready, parser.steps.len());
                 parser.feed(&line);
+                if parser.ready && !was_ready {
+                    progress(&BootEvent::Ready);
+                }
+                if parser.steps.len() > steps {
+                    if let Some(s) = parser.steps.last() {
+                        progress(&BootEvent::Step {
+                            n: s.n,
+                            verb: s.verb.clone(),
+                        });
+                    }
+                }
                 recent.push_back(line.clone());
                 if recent.len() > TAIL {
                     recent.pop_front();
@@ -632,7 +686,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunOutput, QemuError> {
                     // The agent powers off; give QEMU a moment to exit by itself.
                     let until = Instant::now() + Duration::from_secs(10);
                     while Instant::now() < until {
-                        if let Ok(Some(_)) = guard.0.try_wait() {
+                        if let Ok(Some(_)) = guard.try_wait() {
                             break;
                         }
                         std::thread::sleep(Duration::from_millis(50));
@@ -640,6 +694,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunOutput, QemuError> {
                     break Ok(());
                 }
             }
+            Err(RecvTimeoutError::Timeout) if !left.is_zero() && left > TICK => continue,
             Err(RecvTimeoutError::Timeout) => {
                 let step = parser.steps.last().map(|s| s.n);
                 break Err(if parser.ready {
@@ -656,8 +711,10 @@ pub fn run(cfg: &RunConfig) -> Result<RunOutput, QemuError> {
                 });
             }
             Err(RecvTimeoutError::Disconnected) => {
+                if let Err(i) = interrupt::check() {
+                    break Err(i.into());
+                }
                 let status = guard
-                    .0
                     .wait()
                     .map(|s| s.to_string())
                     .unwrap_or_else(|e| e.to_string());
@@ -671,8 +728,6 @@ pub fn run(cfg: &RunConfig) -> Result<RunOutput, QemuError> {
             }
         }
     };
-    drop(guard);
-    let _ = std::fs::remove_file(&qmp_path);
     result.map(|()| RunOutput {
         steps: parser.steps,
         setup: parser.setup,

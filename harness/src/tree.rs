@@ -50,6 +50,90 @@ pub const IMPORT_TRAILER: &str = "Switchyard-Import";
 /// Name and email of the author and committer of an import commit.
 pub const IMPORT_IDENTITY: (&str, &str) = ("switchyard", "switchyard@localhost");
 
+/// The tree's lock file, in its git directory (`.git/` of a work tree, or the
+/// repository's common directory): see [`lock`].
+pub const LOCK_FILE: &str = "switchyard.lock";
+
+/// Where the lock of the tree at `dir` lives: [`LOCK_FILE`] in the repository's common
+/// git directory, or in `DIR/.git/` for a directory that is missing or empty (an import
+/// creates its repository there). `None` for anything else: a directory of other files
+/// gets no `.git` of switchyard's making.
+pub fn lock_file(dir: &Path) -> Option<PathBuf> {
+    if let Ok(repo) = Repository::open(dir) {
+        return Some(repo.commondir().join(LOCK_FILE));
+    }
+    let git = dir.join(".git");
+    let empty = match fs::read_dir(dir) {
+        Ok(mut entries) => entries.next().is_none(),
+        Err(e) => e.kind() == io::ErrorKind::NotFound,
+    };
+    (empty || git.join(LOCK_FILE).is_file()).then(|| git.join(LOCK_FILE))
+}
+
+/// Locks the tree at `dir`: exclusive to import into it or to create a branch, shared to
+/// read it while no one does either. `waiting` is told whom it waits for. `None` when the
+/// directory is one [`lock_file`] gives no lock, or a shared lock cannot be written (a
+/// read-only tree, which no one imports into or branches either).
+pub fn lock(
+    dir: &Path,
+    mode: crate::lock::Mode,
+    waiting: &mut dyn FnMut(&crate::lock::Waiting),
+) -> Result<Option<crate::lock::Lock>, crate::lock::LockError> {
+    let Some(file) = lock_file(dir) else {
+        return Ok(None);
+    };
+    match crate::lock::acquire(&file, dir, mode, waiting) {
+        Ok(l) => Ok(Some(l)),
+        Err(crate::lock::LockError::Io { source, .. })
+            if mode == crate::lock::Mode::Shared
+                && matches!(
+                    source.kind(),
+                    io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+                ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Written into `.git` as soon as an import has created the repository and removed once
+/// its marker ref is written: a directory with it and without the ref holds an import
+/// that was cut short, which the next import removes.
+pub(crate) const IMPORTING: &str = "switchyard-importing";
+
+/// What a directory holds, as far as an import is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportState {
+    /// Nothing: missing, empty, or only the tree's lock file.
+    Absent,
+    /// An import that was interrupted or killed: [`init`] removes it and imports again.
+    Unfinished,
+    /// A finished import.
+    Finished,
+    /// Anything else: another git tree, or other files.
+    Other,
+}
+
+/// What `dir` holds; see [`ImportState`].
+pub fn import_state(dir: &Path) -> ImportState {
+    if crate::import::finished_import(dir).is_some() {
+        return ImportState::Finished;
+    }
+    if dir.join(".git").join(IMPORTING).is_file() {
+        return ImportState::Unfinished;
+    }
+    let empty = match fs::read_dir(dir) {
+        Ok(mut entries) => entries.next().is_none(),
+        Err(e) => e.kind() == io::ErrorKind::NotFound,
+    };
+    if empty || crate::import::holds_only_the_lock(dir) {
+        ImportState::Absent
+    } else {
+        ImportState::Other
+    }
+}
+
 /// Files a directory must hold (at the base revision) to be a kernel tree.
 pub const KERNEL_MARKERS: [&str; 2] = ["Makefile", "drivers/iommu/iommu.c"];
 
@@ -208,6 +292,9 @@ pub struct ImportReport {
     pub blobs: u64,
     /// Wall-clock time of the whole import.
     pub elapsed: Duration,
+    /// The directory held an import that an earlier process had not finished (it was
+    /// interrupted or killed), which was removed first.
+    pub removed_unfinished: bool,
 }
 
 /// The result of [`init`].
@@ -347,6 +434,10 @@ pub enum TreeError {
         /// What it is instead.
         kind: &'static str,
     },
+    /// A signal stopped the import. What it wrote stays, marked unfinished, and the
+    /// next import into the directory removes it first.
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
     /// A worker thread of the import panicked (a bug).
     #[error("internal error: import thread '{0}' panicked")]
     ThreadPanicked(&'static str),

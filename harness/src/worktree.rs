@@ -31,6 +31,9 @@ pub enum WorktreeError {
     /// libgit2 failed.
     #[error("git: {0}")]
     Git(#[from] git2::Error),
+    /// A signal stopped the writing; the next call finishes it.
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
     /// A file could not be written.
     #[error("cannot write `{path}`: {source}")]
     Io {
@@ -69,7 +72,28 @@ fn read_manifest(dir: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Stands in the manifest for a file that is being changed: it matches no blob, so a
+/// file whose writing was cut short is written again by the next call, and removed if
+/// the next commit does not have it.
+const CHANGING: &str = "-";
+
+/// How many files are written between two looks for a signal.
+const CHECK_EVERY: usize = 1024;
+
+fn write_manifest(dir: &Path, files: &BTreeMap<String, String>) -> Result<(), WorktreeError> {
+    let text: String = files.iter().map(|(p, o)| format!("{o}\t{p}\n")).collect();
+    let manifest = dir.join(MANIFEST);
+    let fresh = dir.join(format!("{MANIFEST}.new"));
+    std::fs::write(&fresh, text).map_err(io(&fresh))?;
+    std::fs::rename(&fresh, &manifest).map_err(io(&manifest))
+}
+
 /// Makes `dir` hold exactly the files of `commit` in `repo`.
+///
+/// Safe to stop at any point (a signal, [`WorktreeError::Interrupted`], or a kill): before
+/// touching a file, the manifest is rewritten with every file about to change marked as
+/// changing, so the next call writes or removes each of them again, whatever commit it
+/// writes.
 pub fn materialize(
     repo: &Repository,
     commit: Oid,
@@ -89,26 +113,40 @@ pub fn materialize(
         }
         TreeWalkResult::Ok
     })?;
-    let mut written = 0;
     let mut new = BTreeMap::new();
+    let mut changing = Vec::new();
     for (path, oid, mode) in &entries {
         let key = format!("{oid}:{mode:o}");
-        new.insert(path.clone(), key.clone());
-        if old.get(path) == Some(&key) {
-            continue;
+        if old.get(path) != Some(&key) {
+            changing.push((path, *oid, *mode));
+        }
+        new.insert(path.clone(), key);
+    }
+    let gone: Vec<&String> = old.keys().filter(|p| !new.contains_key(*p)).collect();
+    if !changing.is_empty() || !gone.is_empty() {
+        let mut marked = old.clone();
+        for p in changing.iter().map(|c| c.0).chain(gone.iter().copied()) {
+            marked.insert(p.clone(), CHANGING.to_string());
+        }
+        write_manifest(dir, &marked)?;
+    }
+    let mut written = 0;
+    for (path, oid, mode) in changing {
+        if written % CHECK_EVERY == 0 {
+            crate::interrupt::check()?;
         }
         let target = dir.join(path);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(io(parent))?;
         }
-        let blob = repo.find_blob(*oid)?;
+        let blob = repo.find_blob(oid)?;
         let _ = std::fs::remove_file(&target);
-        if *mode == 0o120000 {
+        if mode == 0o120000 {
             let link = String::from_utf8_lossy(blob.content()).into_owned();
             std::os::unix::fs::symlink(link, &target).map_err(io(&target))?;
         } else {
             std::fs::write(&target, blob.content()).map_err(io(&target))?;
-            if *mode == 0o100755 {
+            if mode == 0o100755 {
                 use std::os::unix::fs::PermissionsExt;
                 std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755))
                     .map_err(io(&target))?;
@@ -117,20 +155,80 @@ pub fn materialize(
         written += 1;
     }
     let mut removed = 0;
-    for path in old.keys().filter(|p| !new.contains_key(*p)) {
+    for path in gone {
         let target = dir.join(path);
         if std::fs::remove_file(&target).is_ok() {
             removed += 1;
         }
     }
-    let text: String = new.iter().map(|(p, o)| format!("{o}\t{p}\n")).collect();
-    let manifest = dir.join(MANIFEST);
-    let fresh = dir.join(format!("{MANIFEST}.new"));
-    std::fs::write(&fresh, text).map_err(io(&fresh))?;
-    std::fs::rename(&fresh, &manifest).map_err(io(&manifest))?;
+    write_manifest(dir, &new)?;
     Ok(Materialized {
         written,
         removed,
         total: entries.len(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commit(repo: &Repository, files: &[(&str, &str)]) -> Oid {
+        let mut b = repo.treebuilder(None).unwrap();
+        for (name, text) in files {
+            let blob = repo.blob(text.as_bytes()).unwrap();
+            b.insert(name, blob, 0o100644).unwrap();
+        }
+        let tree = repo.find_tree(b.write().unwrap()).unwrap();
+        let sig = git2::Signature::now("t", "t@example.org").unwrap();
+        repo.commit(None, &sig, &sig, "c", &tree, &[]).unwrap()
+    }
+
+    /// Whatever a call cut short left — a file half-written, a file meant to go still
+    /// there — the manifest marked it as changing, and the next call puts it right, even
+    /// for the commit the directory held before.
+    #[test]
+    fn a_write_cut_short_is_finished_by_the_next() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(tmp.path().join("repo")).unwrap();
+        let a = commit(&repo, &[("kept.c", "kept\n"), ("changed.c", "one\n")]);
+        let b = commit(
+            &repo,
+            &[
+                ("kept.c", "kept\n"),
+                ("changed.c", "two\n"),
+                ("new.c", "new\n"),
+            ],
+        );
+        let dir = tmp.path().join("src");
+        let m = materialize(&repo, a, &dir).unwrap();
+        assert_eq!((m.written, m.removed, m.total), (2, 0, 2));
+
+        // What a call writing `b` leaves when stopped after its first file: the manifest
+        // with every file about to change marked, `changed.c` half-written, `new.c`
+        // not yet there.
+        let mut marked = read_manifest(&dir);
+        marked.insert("changed.c".into(), CHANGING.into());
+        marked.insert("new.c".into(), CHANGING.into());
+        write_manifest(&dir, &marked).unwrap();
+        std::fs::write(dir.join("changed.c"), "tw").unwrap();
+
+        // Back to `a`: the half-written file is rewritten although `a` is what the
+        // manifest held, and the file `a` does not have is removed.
+        std::fs::write(dir.join("new.c"), "ne").unwrap();
+        let m = materialize(&repo, a, &dir).unwrap();
+        assert_eq!((m.written, m.removed), (1, 1));
+        assert_eq!(
+            std::fs::read_to_string(dir.join("changed.c")).unwrap(),
+            "one\n"
+        );
+        assert!(!dir.join("new.c").exists());
+        assert_eq!(m.total, 2);
+
+        let m = materialize(&repo, b, &dir).unwrap();
+        assert_eq!((m.written, m.removed), (2, 0));
+        let m = materialize(&repo, b, &dir).unwrap();
+        assert_eq!((m.written, m.removed), (0, 0), "nothing left to do");
+        assert_eq!(std::fs::read_to_string(dir.join("new.c")).unwrap(), "new\n");
+    }
 }

@@ -994,3 +994,73 @@ fn applying_to_something_else_is_an_error() {
     let err = apply::apply_series(tmp.path(), tmp.path(), opts("x", false)).unwrap_err();
     assert!(matches!(err, ApplyError::NotARepository { .. }), "{err}");
 }
+
+/// A tarball of a minimal kernel-shaped tree in `dir`, for the import's own tests.
+fn tiny_tarball(dir: &Path) -> PathBuf {
+    let src = dir.join("linux-9.9");
+    fs::create_dir_all(src.join("drivers/iommu")).unwrap();
+    fs::write(src.join("Makefile"), "VERSION = 9\nPATCHLEVEL = 9\n").unwrap();
+    fs::write(src.join("drivers/iommu/iommu.c"), "int x;\n").unwrap();
+    let status = Command::new("tar")
+        .current_dir(dir)
+        .args(["-cJf", "linux-9.9.tar.xz", "linux-9.9"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    dir.join("linux-9.9.tar.xz")
+}
+
+/// A directory that holds only the tree's lock (taken before the import, as the CLI
+/// does) is imported into as an empty one; the lock file stays in `.git`, outside the
+/// work tree. An import cut short (its marker present, its ref missing) is removed and
+/// done again, and the report says so; the lock file survives that too.
+#[test]
+fn an_import_under_the_lock_and_one_cut_short() {
+    use switchyard_harness::lock::Mode;
+    use switchyard_harness::tree::ImportState;
+    let tmp = tempfile::tempdir().unwrap();
+    let tarball = tiny_tarball(tmp.path());
+    let dir = tmp.path().join("tree");
+    assert_eq!(tree::import_state(&dir), ImportState::Absent);
+    let lock = tree::lock(&dir, Mode::Exclusive, &mut |w| panic!("{w}"))
+        .unwrap()
+        .expect("a new directory gets a lock");
+    let lock_file = dir.join(".git").join(tree::LOCK_FILE);
+    assert_eq!(lock.path(), lock_file);
+    assert_eq!(tree::import_state(&dir), ImportState::Absent);
+    let outcome = tree::init(&dir, &tarball, &mut |_| {}).unwrap();
+    let InitOutcome::Imported(report) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(!report.removed_unfinished);
+    assert_eq!(tree::import_state(&dir), ImportState::Finished);
+    assert_eq!(git_text(&dir, &["status", "--porcelain"]), "");
+    assert!(lock_file.is_file());
+    drop(lock);
+
+    // What a killed import leaves: the marker, and no marker ref.
+    fs::write(dir.join(".git/switchyard-importing"), "pid 1\n").unwrap();
+    git(&dir, &["update-ref", "-d", "refs/switchyard/base"]);
+    fs::write(dir.join("half-written.c"), "int").unwrap();
+    assert_eq!(tree::import_state(&dir), ImportState::Unfinished);
+    let outcome = tree::init(&dir, &tarball, &mut |_| {}).unwrap();
+    let InitOutcome::Imported(again) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(again.removed_unfinished);
+    assert_eq!(again.commit, report.commit);
+    assert!(!dir.join("half-written.c").exists());
+    assert!(!dir.join(".git/switchyard-importing").exists());
+    assert!(lock_file.is_file(), "the lock file is never removed");
+    assert_eq!(git_text(&dir, &["status", "--porcelain"]), "");
+
+    // A directory of someone's files gets no `.git` from the lock, and is refused.
+    let mine = tmp.path().join("mine");
+    fs::create_dir(&mine).unwrap();
+    fs::write(mine.join("notes.txt"), "mine").unwrap();
+    assert!(tree::lock(&mine, Mode::Exclusive, &mut |w| panic!("{w}"))
+        .unwrap()
+        .is_none());
+    assert!(!mine.join(".git").exists());
+    assert_eq!(tree::import_state(&mine), ImportState::Other);
+}

@@ -3,13 +3,13 @@
 //! trace. A state budget ends the search with "inconclusive", never with memory exhaustion.
 
 use crate::interp::PolicyHooks;
-use crate::machine::{Machine, State, VfioStep};
+use crate::machine::{GroupId, Machine, State, VfioStep};
 use crate::moves::{apply, boot, enabled, Mv, Outcome};
 use crate::props::{boot_violation, state_violation, step_violation, user_has, Property};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
-use switchyard_dsl::scenario::Scenario;
+use switchyard_dsl::scenario::{Move, Scenario, VfioBackend};
 
 /// Explores at most this many distinct states unless told otherwise.
 pub const DEFAULT_MAX_STATES: usize = 2_000_000;
@@ -438,6 +438,9 @@ pub(crate) fn describe(m: &Machine) -> Vec<(String, String)> {
     for (d, ds) in m.state.devices.iter().enumerate() {
         let name = m.dev_name(d);
         out.push((format!("{name}.present"), ds.present.to_string()));
+        if m.scenario.platform.probes_at_bind() {
+            out.push((format!("{name}.in_group"), ds.probed.to_string()));
+        }
         let drv = ds.driver.map_or("none".to_string(), |i| {
             m.scenario.drivers[usize::from(i)].kernel_name.clone()
         });
@@ -562,4 +565,136 @@ pub fn run_script(hooks: &dyn PolicyHooks, scenario: &Scenario) -> Vec<ScriptSte
         });
     }
     out
+}
+
+/// Why a checker trace cannot become a script the harness performs.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotReplayable {
+    /// The verdict has no trace: the property holds, or was not checked.
+    #[error("{0} has no counterexample on this scenario")]
+    NoTrace(String),
+    /// A step lands inside one ioctl or close, where userspace cannot stop the kernel.
+    #[error("step {n}, {step}, happens inside {inside}, which userspace cannot interrupt")]
+    Inside {
+        /// The trace's step number.
+        n: usize,
+        /// The step.
+        step: String,
+        /// The call it lands in.
+        inside: &'static str,
+    },
+    /// A step the trace names that is not one of the scenario's transitions.
+    #[error("step {n}, {step}, is not a transition of this scenario")]
+    Unknown {
+        /// The trace's step number.
+        n: usize,
+        /// The step.
+        step: String,
+    },
+}
+
+/// The script a user (or the harness) performs to follow a checker trace: each transition
+/// as the call that makes it. The claim is `vfio_claim`; type1's attach and MSI cookie are
+/// the one `VFIO_SET_IOMMU` (`vfio_attach`), so they must be adjacent; the detach and the
+/// release are the one close of the group (`vfio_close`), so they too. A trace that puts
+/// another step inside one of those calls is not replayable: the kernel holds no lock
+/// there that would exclude it, but userspace has no way to stop the call in the middle.
+pub fn replay_script(scenario: &Scenario, verdict: &Verdict) -> Result<Vec<Move>, NotReplayable> {
+    if verdict.trace.is_empty() {
+        return Err(NotReplayable::NoTrace(verdict.property.to_string()));
+    }
+    let known = transitions(scenario);
+    let g = |g: GroupId| scenario.groups[g].name.clone();
+    let d = |d: crate::machine::DevId| scenario.devices[d].name.clone();
+    let steps: Vec<&Step> = verdict.trace.iter().filter(|s| s.n > 0).collect();
+    let mut mvs = Vec::new();
+    for s in &steps {
+        let Some(t) = known.iter().find(|t| t.mv.label(scenario) == s.mv) else {
+            return Err(NotReplayable::Unknown {
+                n: s.n,
+                step: s.mv.clone(),
+            });
+        };
+        mvs.push((s.n, t.mv));
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < mvs.len() {
+        let (n, mv) = mvs[i];
+        let next = mvs.get(i + 1).map(|x| x.1);
+        let inside = |what: &'static str| {
+            let (n2, m2) = mvs[i + 1];
+            NotReplayable::Inside {
+                n: n2,
+                step: m2.label(scenario),
+                inside: what,
+            }
+        };
+        let step = match mv {
+            Mv::Add(x) => Move::Add { device: d(x) },
+            Mv::Remove(x) => Move::Remove { device: d(x) },
+            Mv::Bind(x, drv) => Move::Bind {
+                device: d(x),
+                driver: scenario.drivers[usize::from(drv)].name.clone(),
+            },
+            Mv::Unbind(x) => Move::Unbind { device: d(x) },
+            Mv::VfioClaim(x) => Move::VfioClaim { group: g(x) },
+            Mv::VfioAttach(x) => {
+                if scenario.vfio_backend == VfioBackend::Type1 {
+                    match next {
+                        Some(Mv::VfioCookie(y)) if y == x => i += 1,
+                        // The violation is the attach itself: the trace ends there.
+                        None => {}
+                        Some(_) => return Err(inside("VFIO_SET_IOMMU, between iommu_attach_group() and iommu_get_msi_cookie()")),
+                    }
+                }
+                Move::VfioAttach { group: g(x) }
+            }
+            Mv::VfioCookie(_) => {
+                return Err(NotReplayable::Inside {
+                    n,
+                    step: mv.label(scenario),
+                    inside: "VFIO_SET_IOMMU, apart from its attach",
+                })
+            }
+            Mv::VfioDetach(x) => {
+                match next {
+                    Some(Mv::VfioRelease(y)) if y == x => i += 1,
+                    None => {}
+                    Some(_) => return Err(inside("the group's close, between iommu_detach_group() and iommu_group_release_dma_owner()")),
+                }
+                Move::VfioClose { group: g(x) }
+            }
+            Mv::VfioRelease(_) => {
+                return Err(NotReplayable::Inside {
+                    n,
+                    step: mv.label(scenario),
+                    inside: "the group's close, apart from its detach",
+                })
+            }
+            Mv::RaiseAer(x) => Move::RaiseAer { device: d(x) },
+            Mv::WriteType(x, ty) => Move::WriteType { group: g(x), ty },
+        };
+        out.push(step);
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// Each device's group right after boot, as sysfs shows it (`iommu_group`): the group's
+/// name, or `None` for a device absent or not yet probed into its group.
+pub fn boot_groups(hooks: &dyn PolicyHooks, scenario: &Scenario) -> Vec<(String, Option<String>)> {
+    let (state, _) = boot(scenario, hooks, false);
+    let m = Machine::new(scenario, state);
+    scenario
+        .devices
+        .iter()
+        .enumerate()
+        .map(|(d, spec)| {
+            let g = m.state.devices[d]
+                .probed
+                .then(|| scenario.groups[m.group_of(d)].name.clone());
+            (spec.name.clone(), g)
+        })
+        .collect()
 }

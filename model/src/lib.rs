@@ -17,6 +17,9 @@ mod meaning;
 pub mod moves;
 mod props;
 
-pub use explore::{check, run_script, Options, Report, ScriptStep, Status, Verdict};
+pub use explore::{
+    boot_groups, check, replay_script, run_script, NotReplayable, Options, Report, ScriptStep,
+    Status, Verdict,
+};
 pub use interp::{Interpreter, PolicyHooks, Value};
 pub use props::Property;

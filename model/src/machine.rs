@@ -58,6 +58,9 @@ pub(crate) enum Msi {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub(crate) struct DevState {
     pub(crate) present: bool,
+    /// In its IOMMU group (`dev->iommu_group`): probed by the IOMMU core, at add or at its
+    /// first bind (`Platform::probes_at_bind()`), until it is removed.
+    pub(crate) probed: bool,
     /// Index into the scenario's drivers.
     pub(crate) driver: Option<u8>,
     pub(crate) msi: Msi,
@@ -184,6 +187,7 @@ impl<'s> Machine<'s> {
                 .iter()
                 .map(|_| DevState {
                     present: false,
+                    probed: false,
                     driver: None,
                     msi: Msi::None,
                     ats_on: false,
@@ -210,10 +214,11 @@ impl<'s> Machine<'s> {
         &self.scenario.groups[g].name
     }
 
-    /// The present members of a group, in declaration order.
+    /// The members of a group (the devices the IOMMU core has probed into it), in
+    /// declaration order.
     pub fn members(&self, g: GroupId) -> Vec<DevId> {
         (0..self.scenario.devices.len())
-            .filter(|&d| self.group_of[d] == g && self.state.devices[d].present)
+            .filter(|&d| self.group_of[d] == g && self.state.devices[d].probed)
             .collect()
     }
 

@@ -209,8 +209,21 @@ fn bind_builtin(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
 }
 
 /// `iommu_bus_notifier(BUS_NOTIFY_ADD_DEVICE)`: probe, then the notifier hook.
+/// `device_add()`: the device is on the bus; the IOMMU core probes it now
+/// (BUS_NOTIFY_ADD_DEVICE -> `iommu_probe_device()`), or, where the platform gives it its
+/// IOMMU only when a driver binds, at that bind ([`iommu_probe`] from [`bind`]).
 fn add_device(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     m.state.devices[d].present = true;
+    if !m.scenario.platform.probes_at_bind() {
+        iommu_probe(m, hooks, d);
+    }
+    notify(m, hooks, NotifyAction::AddDevice, d);
+}
+
+/// `__iommu_probe_device()`: the device joins its group, in the group's current domain
+/// (the policy's `probe` hook decides the first member's).
+fn iommu_probe(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
+    m.state.devices[d].probed = true;
     m.note(format!("{}: probed", m.dev_name(d)));
     let g = m.group_of(d);
     if let Some(dom) = m.state.groups[g].domain {
@@ -221,7 +234,6 @@ fn add_device(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     if let Err(e) = hooks.run(m, Hook::Probe, &dev(d)) {
         m.note(format!("{}: probe failed with {e}", m.dev_name(d)));
     }
-    notify(m, hooks, NotifyAction::AddDevice, d);
 }
 
 /// Whether the move can happen in this state (a move that is not enabled is not tried;
@@ -269,13 +281,15 @@ pub(crate) fn apply(m: &mut Machine, hooks: &dyn PolicyHooks, mv: Mv) -> Outcome
             }
             notify(m, hooks, NotifyAction::RemovedDevice, d);
             // iommu_release_device(): the device leaves its group.
+            let was_member = m.state.devices[d].probed;
             let ds = &mut m.state.devices[d];
             ds.present = false;
+            ds.probed = false;
             ds.msi = Msi::None;
             ds.ats_on = false;
             ds.aer_pending = false;
             let g = m.group_of(d);
-            if m.members(g).is_empty() {
+            if was_member && m.members(g).is_empty() {
                 free_group(m, g);
             }
             m.note(format!("{}: removed", m.dev_name(d)));
@@ -319,6 +333,11 @@ fn bind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Outcome 
     let spec = &m.scenario.drivers[usize::from(drv)];
     m.state.devices[d].driver = Some(drv);
     m.note(format!("{}: binding {}", m.dev_name(d), spec.kernel_name));
+    // `pci_dma_configure()`: where the platform configures the IOMMU here, the first bind
+    // probes the device into its group before `iommu_device_use_default_domain()`.
+    if !m.state.devices[d].probed {
+        iommu_probe(m, hooks, d);
+    }
     if let Err(errno) = hooks.run(
         m,
         Hook::DmaConfigure,

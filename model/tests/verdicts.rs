@@ -2,7 +2,9 @@
 //! it expects. The expectations come from the thread's reasoning, checked against 6.12.
 
 use switchyard_dsl::{load_policy, load_scenario, load_str, Loaded};
-use switchyard_model::{check, run_script, Interpreter, Options, Property, Report, Status};
+use switchyard_model::{
+    check, replay_script, run_script, Interpreter, Options, Property, Report, Status,
+};
 
 fn report(policy: &str, scenario: &str) -> Report {
     let p = load_policy(policy).unwrap();
@@ -445,12 +447,13 @@ fn script(policy: &switchyard_dsl::Policy, s: &switchyard_dsl::Scenario) -> Vec<
 #[test]
 fn identity_on_an_untrusted_group_fails_einval_for_every_policy() {
     // iommu_get_default_domain_type() forces DMA for an untrusted member; the write fails
-    // after the owner_cnt check, which a bound DMA-API driver trips first (EPERM).
+    // after the owner_cnt check, which a bound DMA-API driver trips first (EPERM). On x86,
+    // where the device is in its group before any driver binds.
     let s = scenario(
         r#"scenario! {
             /// An untrusted endpoint alone in its group.
             name = "untrusted-identity";
-            platform = Arm64Smmuv3;
+            platform = X86Vtd;
             driver e1000e { dma_api, msi }
             device ext { untrusted, ats }
             moves { write_type(g0, Identity) <= 2; bind(ext, e1000e); }
@@ -478,12 +481,39 @@ fn identity_on_an_untrusted_group_fails_einval_for_every_policy() {
 
 #[test]
 fn smmuv3_identity_has_no_ats_and_vtd_identity_has() {
-    // arm_smmu_attach_prepare(): ATS only for paging domains. identity_domain_attach_dev()
-    // in scalable mode: ATS for identity too.
+    // identity_domain_attach_dev() in scalable mode: ATS for identity too.
     let r = report("park-empty-dma", "singleton-identity");
     assert_eq!(
         trace(&r, Property::UnboundIsolated),
         ["write_type(g0, Identity)"]
+    );
+    let v = r.verdict(Property::UnboundIsolated);
+    assert_eq!(v.reason.as_deref(), Some("nic has no driver but ATS is on"));
+    assert!(
+        v.trace[1].changes.iter().any(|c| c == "nic.ats: off -> on"),
+        "{:?}",
+        v.trace[1].changes
+    );
+
+    // arm_smmu_attach_prepare(): ATS only for paging domains. With identity as the boot
+    // default (iommu.passthrough=1), the first bind probes the device into an identity
+    // domain and ATS stays off.
+    let s = scenario(
+        r#"scenario! {
+            /// An ATS endpoint alone in its group, on arm64, identity by default.
+            name = "smmuv3-identity";
+            platform = Arm64Smmuv3;
+            default_domain = Identity;
+            driver e1000e { dma_api, msi }
+            device nic { ats }
+            moves { bind(nic, e1000e); unbind(nic); }
+        }"#,
+    );
+    let p = load_policy("status-quo").unwrap();
+    let r = check(&Interpreter { policy: &p }, &s, Options::default());
+    assert_eq!(
+        trace(&r, Property::UnboundIsolated),
+        ["bind(nic, e1000e)", "unbind(nic)"]
     );
     let v = r.verdict(Property::UnboundIsolated);
     assert_eq!(
@@ -492,24 +522,6 @@ fn smmuv3_identity_has_no_ats_and_vtd_identity_has() {
     );
     assert!(
         !v.trace[1].changes.iter().any(|c| c.starts_with("nic.ats")),
-        "{:?}",
-        v.trace[1].changes
-    );
-
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../scenarios/singleton-identity.scenario.rs"
-    ))
-    .unwrap()
-    .replace("platform = Arm64Smmuv3;", "platform = X86Vtd;");
-    let s = scenario(&text);
-    let p = load_policy("park-empty-dma").unwrap();
-    let r = check(&Interpreter { policy: &p }, &s, Options::default());
-    let v = r.verdict(Property::UnboundIsolated);
-    assert_eq!(v.status, Status::Violated);
-    assert_eq!(v.reason.as_deref(), Some("nic has no driver but ATS is on"));
-    assert!(
-        v.trace[1].changes.iter().any(|c| c == "nic.ats: off -> on"),
         "{:?}",
         v.trace[1].changes
     );
@@ -556,12 +568,14 @@ fn vfio_pci_on_a_bridge_fails_einval_after_dma_configure_and_not_bound() {
 #[test]
 fn a_re_added_device_gets_the_boot_default_type() {
     // __iommu_group_remove_device() frees the emptied group; iommu_group_alloc() gives the
-    // re-added device a fresh one with iommu_def_domain_type.
+    // re-added device a fresh one with iommu_def_domain_type. On x86, where a device is
+    // probed into its group as it is added, so its group's `type` can be written before
+    // a driver binds.
     let s = scenario(
         r#"scenario! {
             /// A hotplug endpoint alone in its group.
             name = "readd";
-            platform = Arm64Smmuv3;
+            platform = X86Vtd;
             driver e1000e { dma_api, msi }
             device nic { hotplug }
             moves { add(nic) <= 2; write_type(g0, Identity); remove(nic); bind(nic, e1000e); }
@@ -649,4 +663,91 @@ fn unbinding_vfio_pci_while_owned_returns_the_group_to_its_default_domain() {
         ["bind(nic, vfio_pci)", "vfio_claim(g0)", "raise_aer(port)"]
     );
     assert_eq!(r.verdict(Property::UserIsolated).status, Status::Holds);
+}
+
+/// msi-delivered on arm-port-vfio under status-quo: the checker's trace (bind vfio-pci,
+/// the claim, the raise in the claim window) becomes the script a user performs, the
+/// claim alone as `VFIO_GROUP_SET_CONTAINER`; replayed in the model it loses AER at the
+/// same step.
+#[test]
+fn the_msi_delivered_counterexample_is_a_script_with_the_claim_alone() {
+    let p = load_policy("status-quo").unwrap();
+    let s = load_scenario("arm-port-vfio").unwrap();
+    let r = check(&Interpreter { policy: &p }, &s, Options::default());
+    let script = replay_script(&s, r.verdict(Property::MsiDelivered)).unwrap();
+    let shown: Vec<String> = script.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        ["bind(nic, vfio_pci)", "vfio_claim(g0)", "raise_aer(port)"]
+    );
+    let mut traced = s.clone();
+    traced.script = script;
+    let steps = run_script(&Interpreter { policy: &p }, &traced);
+    assert!(
+        steps[2].observed().starts_with("AER lost"),
+        "{:?}",
+        steps[2].observed()
+    );
+}
+
+/// A property that holds has no counterexample to replay.
+#[test]
+fn a_property_that_holds_has_no_script_to_replay() {
+    let p = load_policy("status-quo").unwrap();
+    let s = load_scenario("x86-port-vfio").unwrap();
+    let r = check(&Interpreter { policy: &p }, &s, Options::default());
+    let e = replay_script(&s, r.verdict(Property::MsiDelivered)).unwrap_err();
+    assert!(e.to_string().contains("no counterexample"), "{e}");
+}
+
+/// A trace with an interrupt between type1's attach and its MSI cookie cannot be
+/// performed from userspace: both are one `VFIO_SET_IOMMU`.
+#[test]
+fn a_step_inside_vfio_set_iommu_is_not_replayable() {
+    let s = load_scenario("arm-port-vfio").unwrap();
+    let step = |n: usize, mv: &str| switchyard_model::explore::Step {
+        n,
+        mv: mv.to_string(),
+        outcome: None,
+        events: vec![],
+        changes: vec![],
+    };
+    let v = switchyard_model::Verdict {
+        property: Property::MsiDelivered,
+        status: Status::Violated,
+        reason: None,
+        trace: vec![
+            step(0, "boot"),
+            step(1, "bind(nic, vfio_pci)"),
+            step(2, "vfio_claim(g0)"),
+            step(3, "vfio_attach(g0)"),
+            step(4, "raise_aer(port)"),
+            step(5, "vfio_msi_cookie(g0)"),
+        ],
+    };
+    let e = replay_script(&s, &v).unwrap_err().to_string();
+    assert!(
+        e.contains("step 4, raise_aer(port), happens inside VFIO_SET_IOMMU"),
+        "{e}"
+    );
+    // Adjacent, the two are one `vfio_attach`; the close's two steps one `vfio_close`.
+    let mut v = v;
+    v.trace.swap(4, 5);
+    v.trace.push(step(6, "vfio_detach(g0)"));
+    v.trace.push(step(7, "vfio_release(g0)"));
+    let shown: Vec<String> = replay_script(&s, &v)
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "bind(nic, vfio_pci)",
+            "vfio_claim(g0)",
+            "vfio_attach(g0)",
+            "raise_aer(port)",
+            "vfio_close(g0)"
+        ]
+    );
 }

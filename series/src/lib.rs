@@ -33,10 +33,12 @@
 //! - `edit`: the edits, applied to the base's files in memory;
 //! - `anchor`: places in C found by structure;
 //! - `patch`: diffs, mails and the cover letter;
+//! - `address`: the mails' `To:` and `Cc:` ([`Recipients`]), given by the caller;
 //! - `templates`: the text templates under `kernel-templates/linux-6.12/`;
 //! - `error`, `base`, `options`: [`SeriesError`], [`BaseTree`] and [`BASE`], [`Options`]
 //!   and [`Identity`].
 
+mod address;
 mod anchor;
 mod base;
 mod c;
@@ -53,6 +55,7 @@ mod templates;
 
 use switchyard_dsl::ir::Policy;
 
+pub use address::Recipients;
 pub use base::{BaseTree, BASE};
 pub use error::SeriesError;
 pub use options::{Identity, Options};

@@ -2,6 +2,7 @@
 //! diffs with `index` lines, diffstat, mbox headers, the cover letter with shortlog,
 //! diffstat, `base-commit:` and `change-id:`, and a comparison with a previous version.
 
+use crate::address::Recipients;
 use crate::base::BaseTree;
 use crate::edit::Applied;
 use crate::error::SeriesError;
@@ -47,6 +48,9 @@ pub struct SeriesPatch {
     pub subject: String,
     /// The mbox text.
     pub text: String,
+    /// Whom the mail is addressed to (its `To:` and `Cc:`); no one until
+    /// [`Series::address`].
+    pub recipients: Recipients,
 }
 
 /// A whole series: the cover letter first.
@@ -84,29 +88,36 @@ impl Series {
     }
 }
 
-/// Paragraphs of a policy's doc, rewrapped for a commit message.
+/// The commit log a policy's doc gives, as paragraphs rewrapped for a mail: the doc
+/// without its first paragraph, which is the policy's summary (`policy list`, and where the
+/// policy is placed among the others); the subject says what the patch does, and the
+/// paragraphs after the summary say it in the author's words, as a kernel commit log
+/// does. A doc of one paragraph is its own log.
 pub(crate) fn commit_paragraphs(doc: &str) -> Vec<String> {
-    doc.split("\n\n")
-        .map(|p| {
-            let words: Vec<&str> = p.split_whitespace().collect();
-            let text = words.join(" ");
-            let text = strip_thread_refs(&text);
-            wrap(&text, 72, 0)
-        })
+    let paragraphs: Vec<String> = doc
+        .split("\n\n")
+        .map(|p| wrap(&p.split_whitespace().collect::<Vec<_>>().join(" "), 72, 0))
         .filter(|p| !p.is_empty())
-        .collect()
+        .collect();
+    match paragraphs.split_first() {
+        Some((summary, [])) => vec![summary.clone()],
+        Some((_, log)) => log.to_vec(),
+        None => Vec::new(),
+    }
 }
 
-/// Drops switchyard's own cross-references ("(thread P6)"): they mean nothing upstream.
-fn strip_thread_refs(s: &str) -> String {
-    let mut out = s.to_string();
-    while let Some(i) = out.find(" (thread P") {
-        match out[i..].find(')') {
-            Some(j) => out.replace_range(i..i + j + 1, ""),
-            None => break,
-        }
+/// The URL of a policy's `link`: a message id (`<id@host>` or `id@host`) becomes its
+/// lore.kernel.org address, as maintainers link to a discussion; a URL stays as it is.
+pub(crate) fn link_url(link: &str) -> String {
+    let id = link
+        .strip_prefix('<')
+        .and_then(|l| l.strip_suffix('>'))
+        .unwrap_or(link);
+    if !id.contains("://") && id.contains('@') && !id.contains(char::is_whitespace) {
+        format!("https://lore.kernel.org/r/{id}")
+    } else {
+        link.to_string()
     }
-    out
 }
 
 /// The id git gives a file with this text: the SHA-1 of `blob <length>\0<text>`.
@@ -392,6 +403,7 @@ pub(crate) fn series(
             file_name: file_name(k + 1, &p.subject, opts.version),
             subject: p.subject.clone(),
             text,
+            recipients: Recipients::default(),
         });
     }
 
@@ -438,10 +450,11 @@ pub(crate) fn series(
     c.insert("diffstat", &diffstat(&total));
     c.insert("base_commit", base_commit);
     c.insert("change_id", &change_id);
-    let discussion: Vec<&String> = policy
+    let discussion: Vec<String> = policy
         .meta
         .links
         .iter()
+        .map(|l| link_url(l))
         .filter(|l| obsolete_archive(l))
         .collect();
     c.insert("discussion", &discussion);
@@ -464,6 +477,7 @@ pub(crate) fn series(
         file_name: file_name(0, "cover-letter", opts.version),
         subject: subject.trim().to_string(),
         text,
+        recipients: Recipients::default(),
     };
     Ok(Series {
         policy: policy.name.clone(),
@@ -518,17 +532,14 @@ fn read_previous(dir: &Path) -> Result<Previous, SeriesError> {
     Ok(Previous { change_id, patches })
 }
 
-/// A patch without what changes on every run (ids, dates, index lines).
+/// A patch without what changes on every run or is compared apart: of its mail headers
+/// only the author stays (not the commit id, date, subject or whom it is addressed to),
+/// and its index lines go.
 fn comparable(text: &str) -> String {
-    text.lines()
-        .filter(|l| {
-            !(l.starts_with("From ")
-                || l.starts_with("Date: ")
-                || l.starts_with("Subject: ")
-                || l.starts_with("index "))
-        })
-        .map(|l| format!("{l}\n"))
-        .collect()
+    let (head, body) = text.split_once("\n\n").unwrap_or(("", text));
+    let author = head.lines().filter(|l| l.starts_with("From: "));
+    let body = body.lines().filter(|l| !l.starts_with("index "));
+    author.chain(body).map(|l| format!("{l}\n")).collect()
 }
 
 /// What changed since the previous version, patch by patch.
@@ -591,6 +602,22 @@ mod tests {
     }
 
     #[test]
+    fn versions_compare_without_ids_dates_or_addressees() {
+        let v1 = "From 0123 Mon Sep 17 00:00:00 2001\nFrom: A <a@b.org>\nDate: x\n\
+                  Subject: [PATCH RFC 1/2] iommu: Do it\n\nBody.\n---\n\
+                  diff --git a/f b/f\nindex 0123..4567 100644\n+x\n";
+        let v2 = "From 89ab Mon Sep 17 00:00:00 2001\nFrom: A <a@b.org>\nDate: y\n\
+                  Subject: [PATCH RFC v2 1/3] iommu: Do it\nTo: M <m@k.org>,\n    N <n@k.org>\n\
+                  Cc: l@k.org\n\nBody.\n---\ndiff --git a/f b/f\nindex 89ab..cdef 100644\n+x\n";
+        assert_eq!(comparable(v1), comparable(v2));
+        assert_ne!(
+            comparable(v1),
+            comparable(&v2.replace("From: A", "From: B"))
+        );
+        assert_ne!(comparable(v1), comparable(&v2.replace("+x", "+y")));
+    }
+
+    #[test]
     fn diffstat_like_git() {
         let s = diffstat(&[("drivers/iommu/iommu.c".into(), 3, 1)]);
         assert_eq!(
@@ -600,10 +627,31 @@ mod tests {
     }
 
     #[test]
-    fn thread_refs_go() {
+    fn the_log_is_the_doc_after_its_summary() {
         assert_eq!(
-            commit_paragraphs("Do it (thread P6).\n\nMore   text\nhere."),
-            vec!["Do it.".to_string(), "More text here.".to_string()]
+            commit_paragraphs("Do it (a summary).\n\nMore   text\nhere.\n\nAnd more."),
+            vec!["More text here.".to_string(), "And more.".to_string()]
         );
+        assert_eq!(
+            commit_paragraphs("Only a\nsummary."),
+            vec!["Only a summary.".to_string()]
+        );
+        assert!(commit_paragraphs("").is_empty());
+    }
+
+    #[test]
+    fn message_ids_link_to_lore() {
+        assert_eq!(
+            link_url("<20260101.abc@example.org>"),
+            "https://lore.kernel.org/r/20260101.abc@example.org"
+        );
+        assert_eq!(
+            link_url("20260101.abc@example.org"),
+            "https://lore.kernel.org/r/20260101.abc@example.org"
+        );
+        let url = "https://lkml.iu.edu/hypermail/linux/kernel/2602.2/05845.html";
+        assert_eq!(link_url(url), url);
+        let lore = "https://lore.kernel.org/r/20260101.abc@example.org";
+        assert_eq!(link_url(lore), lore);
     }
 }

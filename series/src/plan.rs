@@ -7,7 +7,7 @@ use crate::error::SeriesError;
 use crate::functions::{hook_function, introduce};
 use crate::hooks::Rendered;
 use crate::need::{self, Need};
-use crate::patch::{commit_paragraphs, obsolete_archive, policy_subject};
+use crate::patch::{commit_paragraphs, link_url, obsolete_archive, policy_subject};
 use crate::sites::{Entry, Site, Subsystem, IOMMU_C};
 use crate::templates::Templates;
 use std::collections::{BTreeMap, BTreeSet};
@@ -164,6 +164,7 @@ pub(crate) fn plan(
             .meta
             .links
             .iter()
+            .map(|l| link_url(l))
             .filter(|l| !obsolete_archive(l))
             .map(|l| format!("Link: {l}")),
     );

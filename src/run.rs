@@ -953,11 +953,22 @@ fn checkout(
         }
     }
     progress.update(&format!("writing {short} to {}", src.display()));
-    let m = worktree::materialize(kt.repo(), kernel.commit, &src)?;
+    // The cache's own import lends its work tree's files to a source directory that
+    // starts empty (the base's): see `worktree::Donor`. A tree of the user's never does.
+    let own = |d: &Path| d.canonicalize().ok();
+    let donor = (own(kt.dir()).is_some() && own(kt.dir()) == own(&cache.join("linux-6.12")))
+        .then(|| worktree::Donor::of(kt.repo()))
+        .flatten();
+    let m = worktree::materialize_from(kt.repo(), kernel.commit, &src, donor.as_ref())?;
     progress.done();
     if m.written > 0 || m.removed > 0 {
+        let linked = if m.linked > 0 {
+            format!(" ({} shared with {})", m.linked, kt.dir().display())
+        } else {
+            String::new()
+        };
         progress.say(&format!(
-            "wrote {} of {} files of {short} to {}{}",
+            "wrote {} of {} files of {short} to {}{linked}{}",
             m.written,
             m.total,
             src.display(),

@@ -16,8 +16,11 @@ use std::time::{Duration, SystemTime};
 use switchyard_harness::git2;
 use switchyard_harness::{guest, initramfs, qemu, target};
 
+/// The suite's kernel cache, whose import the series tests share too
+/// (`tests/support/mod.rs`); `tests/run_shared.rs` and `tests/run_stopped.rs` run after
+/// this file's tests and start from its builds.
 fn cache() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("run-cache")
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("kernel")
 }
 
 /// Held by each test that uses [`cache`].

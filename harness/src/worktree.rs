@@ -18,6 +18,12 @@
 //! inode), and so is the manifest (written beside it, then renamed over it). So a source
 //! directory may share its unchanged files with another one through hard links (see
 //! [`crate::seed`]) without a write in one showing up in the other.
+//!
+//! The first source directory of a cache, the base's, is linked the same way from the
+//! work tree of the cache's own import ([`Donor`]): the import wrote that work tree and
+//! nothing of switchyard's writes in it again, so the two share the 1.6 GiB of a 6.12
+//! tree instead of holding it twice. A donor's file is taken only while its size, mtime
+//! and inode are still those its index recorded; one that was replaced since is written.
 
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 use std::collections::BTreeMap;
@@ -48,8 +54,10 @@ pub enum WorktreeError {
 /// What [`materialize`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Materialized {
-    /// Files written (new or changed).
+    /// Files written (new or changed), linked ones included.
     pub written: usize,
+    /// Of those, files hard-linked from a [`Donor`] rather than written.
+    pub linked: usize,
     /// Files removed.
     pub removed: usize,
     /// Files in the commit.
@@ -88,16 +96,87 @@ fn write_manifest(dir: &Path, files: &BTreeMap<String, String>) -> Result<(), Wo
     std::fs::rename(&fresh, &manifest).map_err(io(&manifest))
 }
 
-/// Makes `dir` hold exactly the files of `commit` in `repo`.
+/// A work tree whose files a source directory may share instead of writing its own
+/// copies: the work tree of the cache's own import, which holds the base commit as the
+/// import wrote it and which nothing writes in place (see the module's docs).
+///
+/// Only a file whose index entry has the blob and mode asked for, and whose size, mtime
+/// and inode are still the ones the index recorded, is shared: a file changed, replaced
+/// or checked out since (a `git checkout` in the tree) is not, and is written as usual.
+pub struct Donor {
+    dir: PathBuf,
+    entries: std::collections::HashMap<Vec<u8>, DonorEntry>,
+}
+
+struct DonorEntry {
+    id: Oid,
+    mode: u32,
+    size: u64,
+    mtime: (i64, u32),
+    ino: u64,
+}
+
+impl Donor {
+    /// The work tree of `repo` with its index; `None` for a bare repository or an
+    /// index that cannot be read.
+    pub fn of(repo: &Repository) -> Option<Donor> {
+        let dir = repo.workdir()?.to_path_buf();
+        let index = repo.index().ok()?;
+        let entries = index
+            .iter()
+            .map(|e| {
+                let entry = DonorEntry {
+                    id: e.id,
+                    mode: e.mode,
+                    size: u64::from(e.file_size),
+                    mtime: (i64::from(e.mtime.seconds()), e.mtime.nanoseconds()),
+                    ino: u64::from(e.ino),
+                };
+                (e.path, entry)
+            })
+            .collect();
+        Some(Donor { dir, entries })
+    }
+
+    /// The donor's file at `path`, if it still holds blob `id` with `mode`.
+    fn file(&self, path: &str, id: Oid, mode: i32) -> Option<PathBuf> {
+        use std::os::unix::fs::MetadataExt;
+        let e = self.entries.get(path.as_bytes())?;
+        if e.id != id || i64::from(e.mode) != i64::from(mode) || mode == 0o120000 {
+            return None;
+        }
+        let file = self.dir.join(path);
+        let m = std::fs::symlink_metadata(&file).ok()?;
+        // The index keeps 32 bits of size and inode, as git does.
+        let same = m.is_file()
+            && m.size() & 0xffff_ffff == e.size
+            && (m.mtime(), m.mtime_nsec() as u32) == e.mtime
+            && m.ino() & 0xffff_ffff == e.ino;
+        same.then_some(file)
+    }
+}
+
+/// Makes `dir` hold exactly the files of `commit` in `repo`; see [`materialize_from`].
+pub fn materialize(
+    repo: &Repository,
+    commit: Oid,
+    dir: &Path,
+) -> Result<Materialized, WorktreeError> {
+    materialize_from(repo, commit, dir, None)
+}
+
+/// Makes `dir` hold exactly the files of `commit` in `repo`, sharing with `donor` (hard
+/// links) every file it holds unchanged; a link the file system refuses is a write.
 ///
 /// Safe to stop at any point (a signal, [`WorktreeError::Interrupted`], or a kill): before
 /// touching a file, the manifest is rewritten with every file about to change marked as
 /// changing, so the next call writes or removes each of them again, whatever commit it
 /// writes.
-pub fn materialize(
+pub fn materialize_from(
     repo: &Repository,
     commit: Oid,
     dir: &Path,
+    donor: Option<&Donor>,
 ) -> Result<Materialized, WorktreeError> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let old = read_manifest(dir);
@@ -130,7 +209,7 @@ pub fn materialize(
         }
         write_manifest(dir, &marked)?;
     }
-    let mut written = 0;
+    let (mut written, mut linked) = (0, 0);
     for (path, oid, mode) in changing {
         if written % CHECK_EVERY == 0 {
             crate::interrupt::check()?;
@@ -139,8 +218,15 @@ pub fn materialize(
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(io(parent))?;
         }
-        let blob = repo.find_blob(oid)?;
         let _ = std::fs::remove_file(&target);
+        if let Some(from) = donor.and_then(|d| d.file(path, oid, mode)) {
+            if std::fs::hard_link(&from, &target).is_ok() {
+                written += 1;
+                linked += 1;
+                continue;
+            }
+        }
+        let blob = repo.find_blob(oid)?;
         if mode == 0o120000 {
             let link = String::from_utf8_lossy(blob.content()).into_owned();
             std::os::unix::fs::symlink(link, &target).map_err(io(&target))?;
@@ -164,6 +250,7 @@ pub fn materialize(
     write_manifest(dir, &new)?;
     Ok(Materialized {
         written,
+        linked,
         removed,
         total: entries.len(),
     })
@@ -230,5 +317,42 @@ mod tests {
         let m = materialize(&repo, b, &dir).unwrap();
         assert_eq!((m.written, m.removed), (0, 0), "nothing left to do");
         assert_eq!(std::fs::read_to_string(dir.join("new.c")).unwrap(), "new\n");
+    }
+
+    /// A donor's files are shared while they are what its index recorded; a file
+    /// rewritten since in the donor's work tree is written from the blob instead.
+    #[test]
+    fn a_donor_lends_only_the_files_its_index_still_describes() {
+        use std::os::unix::fs::MetadataExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let tree = tmp.path().join("tree");
+        let repo = Repository::init(&tree).unwrap();
+        for (name, text) in [("a.c", "a\n"), ("b.c", "b\n")] {
+            std::fs::write(tree.join(name), text).unwrap();
+        }
+        let mut index = repo.index().unwrap();
+        index.add_path(Path::new("a.c")).unwrap();
+        index.add_path(Path::new("b.c")).unwrap();
+        index.write().unwrap();
+        let id = index.write_tree().unwrap();
+        let sig = git2::Signature::now("t", "t@example.org").unwrap();
+        let t = repo.find_tree(id).unwrap();
+        let c = repo.commit(None, &sig, &sig, "c", &t, &[]).unwrap();
+
+        let donor = Donor::of(&repo).unwrap();
+        let one = tmp.path().join("one");
+        let m = materialize_from(&repo, c, &one, Some(&donor)).unwrap();
+        assert_eq!((m.written, m.linked, m.total), (2, 2, 2));
+        let ino = |p: &Path| std::fs::metadata(p).unwrap().ino();
+        assert_eq!(ino(&one.join("a.c")), ino(&tree.join("a.c")));
+
+        // b.c replaced in the donor (a new file, as git or an editor writes it).
+        std::fs::remove_file(tree.join("b.c")).unwrap();
+        std::fs::write(tree.join("b.c"), "changed\n").unwrap();
+        let two = tmp.path().join("two");
+        let m = materialize_from(&repo, c, &two, Some(&donor)).unwrap();
+        assert_eq!((m.written, m.linked), (2, 1));
+        assert_eq!(std::fs::read_to_string(two.join("b.c")).unwrap(), "b\n");
+        assert_ne!(ino(&two.join("b.c")), ino(&tree.join("b.c")));
     }
 }

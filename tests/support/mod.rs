@@ -1,6 +1,6 @@
-//! The Linux 6.12 tree the series tests share, kept under `target/tmp/series/` so that a
-//! second run reuses it: Debian's linux-source-6.12 tarball imported once with the harness
-//! (`tree::init`, idempotent), and a bare clone sharing its objects that holds a commit on a
+//! The Linux 6.12 tree the series tests share, kept under `target/tmp/` so that a second
+//! run reuses it: Debian's linux-source-6.12 tarball imported once with the harness
+//! (`tree::init`, idempotent) into the cache the booting tests use, and a bare clone sharing its objects that holds a commit on a
 //! scratch branch renaming a function every series anchors on. The import's refs, index
 //! and files are only ever read.
 //!
@@ -20,6 +20,12 @@ pub fn cache() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("series")
 }
 
+/// The cache `switchyard run` is given by the tests that boot (`tests/run*.rs`): its
+/// `linux-6.12` is the one import of the tarball the whole suite shares.
+pub fn kernel_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("kernel")
+}
+
 /// Progress on stderr (shown with `--nocapture` and when a test fails).
 pub fn say(text: &str) {
     eprintln!("[series] {text}");
@@ -31,12 +37,13 @@ pub struct Base {
     pub base: String,
 }
 
-/// Imports the tarball into `target/tmp/series/linux-6.12` the first time (about 40 s);
-/// later calls and runs find the finished import.
+/// Imports the tarball into `target/tmp/kernel/linux-6.12` (the import of
+/// [`kernel_cache`]) the first time (about 40 s); later calls and runs, and the tests
+/// that boot, find the finished import.
 pub fn base() -> &'static Base {
     static BASE: OnceLock<Base> = OnceLock::new();
     BASE.get_or_init(|| {
-        let dir = cache().join("linux-6.12");
+        let dir = kernel_cache().join("linux-6.12");
         let tarball = Path::new(tree::DEFAULT_TARBALL);
         let started = std::time::Instant::now();
         let mut progress = |_: tree::Progress| {};

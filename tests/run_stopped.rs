@@ -1,37 +1,46 @@
-//! `switchyard run` stopped by SIGTERM or SIGINT at each of its stages, on one fresh
-//! cache, in the order a first run meets them: the import, the apply of a series, the
-//! configuration, the build, the boot and the replay. Each time the run exits with 128 +
-//! the signal, no process it started (make, the compilers, QEMU) is left, and the next run
-//! says what the stopped one left and repairs or continues it; the last runs succeed.
+//! `switchyard run` stopped by SIGTERM or SIGINT at each of its stages, in the order a
+//! first run meets them: the import, the apply of a series, the configuration, the build,
+//! the boot and the replay. Each time the run exits with 128 + the signal, no process it
+//! started (make, the compilers, QEMU) is left, and the next run says what the stopped one
+//! left and repairs or continues it; the last runs succeed.
 //!
-//! It builds one kernel (status-quo's, cut once and continued) and one branch from it,
-//! and boots four times; it takes about as long as `tests/run.rs`.
+//! The import is cut short, and cut again once the next run has removed what it left, in
+//! a scratch cache that is removed afterwards. The other stages run in a cache of their
+//! own on the suite's import (`--tree`, the import `tests/support/mod.rs` makes): it
+//! builds one kernel (status-quo's, cut once and continued) and one branch from it, boots
+//! four times, and is removed once everything passed.
 
 #[path = "support/process.rs"]
 mod process;
+#[path = "support/mod.rs"]
+mod support;
 
 use process::{settle, start, Running};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use switchyard_harness::git2;
 
 const MINUTE: Duration = Duration::from_secs(60);
 
-fn cache() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("interrupt-cache")
+fn scratch(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
 }
 
-fn run(policy: &str) -> Running {
-    let c = cache();
-    start(&[
+fn run_in(cache: &Path, tree: Option<&Path>, policy: &str) -> Running {
+    let mut args = vec![
         "run",
         policy,
         "-s",
         "arm-port-vfio",
         "--cache",
-        c.to_str().unwrap(),
+        cache.to_str().unwrap(),
         "--format",
         "json",
-    ])
+    ];
+    if let Some(t) = tree {
+        args.extend(["--tree", t.to_str().unwrap()]);
+    }
+    start(&args)
 }
 
 /// Signals `r` and checks that it stops as a signalled run must: the exit code, the
@@ -64,19 +73,42 @@ fn said(r: &Running, needle: &str) -> bool {
 
 #[test]
 fn a_run_signalled_at_each_stage_stops_everything_and_the_next_one_carries_on() {
-    let cache = cache();
-    let _ = std::fs::remove_dir_all(&cache);
-
     // The import: in-process, stopped between two batches of files; its marker stays.
-    let mut r = run("status-quo");
+    let fresh = scratch("stopped-import");
+    let _ = std::fs::remove_dir_all(&fresh);
+    let mut r = run_in(&fresh, None, "status-quo");
     r.wait_for_line("reading the tarball", 2 * MINUTE);
     stopped(r, "TERM", false, "import");
-    assert!(cache.join("linux-6.12/.git/switchyard-importing").is_file());
-
-    // The next run removes the unfinished import and imports again; it is stopped while
-    // it generates vfio-hard-fail's series.
-    let mut r = run("vfio-hard-fail");
+    assert!(fresh.join("linux-6.12/.git/switchyard-importing").is_file());
+    // The next run removes the unfinished import and imports again; stopped again.
+    let mut r = run_in(&fresh, None, "status-quo");
     r.wait_for_line("repaired: removing the unfinished import in", MINUTE);
+    r.wait_for_line("reading the tarball", MINUTE);
+    stopped(r, "TERM", false, "import");
+    assert!(fresh.join("linux-6.12/.git/switchyard-importing").is_file());
+    std::fs::remove_dir_all(&fresh).unwrap();
+
+    // The other stages on the suite's import, with no branch of vfio-hard-fail yet.
+    let tree = support::base().import.clone();
+    let repo = git2::Repository::open(&tree).unwrap();
+    let names: Vec<String> = repo
+        .branches(Some(git2::BranchType::Local))
+        .unwrap()
+        .map(|b| b.unwrap().0.name().unwrap().unwrap().to_string())
+        .filter(|n| n.starts_with("switchyard/vfio-hard-fail-v"))
+        .collect();
+    for n in names {
+        repo.find_branch(&n, git2::BranchType::Local)
+            .unwrap()
+            .delete()
+            .unwrap();
+    }
+    let cache = scratch("stopped-cache");
+    let _ = std::fs::remove_dir_all(&cache);
+    let run = |policy: &str| run_in(&cache, Some(&tree), policy);
+
+    // Stopped while it generates vfio-hard-fail's series.
+    let mut r = run("vfio-hard-fail");
     r.wait_for_line("generating the series of vfio-hard-fail", 10 * MINUTE);
     stopped(r, "TERM", false, "apply");
 
@@ -153,4 +185,5 @@ fn a_run_signalled_at_each_stage_stops_everything_and_the_next_one_carries_on() 
             }
         }
     }
+    std::fs::remove_dir_all(&cache).unwrap();
 }

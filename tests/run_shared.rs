@@ -1,7 +1,11 @@
-//! Two `switchyard run`s of one policy started at once on one fresh cache, as two
-//! terminals would: they share the import, the series, the branch and the build, each
-//! waiting for the other where it must (and saying so), and both succeed with the same
-//! report. Builds one kernel (vfio-hard-fail's branch, from scratch) and boots twice.
+//! Two `switchyard run`s of one policy started at once on one cache, as two terminals
+//! would: they share the import, the series, the branch and the build, each waiting for
+//! the other where it must (and saying so), and both succeed with the same report.
+//!
+//! On the suite's kernel cache, after `tests/run.rs` (cargo runs the test files in the
+//! order of their names): the policy's branch and directories are removed first, so the
+//! two runs race to generate and apply its series, to start its build from the base's and
+//! to build it; they boot twice.
 
 #[path = "support/process.rs"]
 mod process;
@@ -11,13 +15,51 @@ use std::time::Duration;
 use switchyard_harness::git2;
 
 fn cache() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("concurrent-cache")
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("kernel")
+}
+
+const BRANCHES: &str = "switchyard/vfio-hard-fail-v";
+
+/// The tree's branches of vfio-hard-fail.
+fn branches(repo: &git2::Repository) -> Vec<String> {
+    repo.branches(Some(git2::BranchType::Local))
+        .unwrap()
+        .map(|b| b.unwrap().0.name().unwrap().unwrap().to_string())
+        .filter(|n| n.starts_with(BRANCHES))
+        .collect()
+}
+
+/// Removes what an earlier run left of vfio-hard-fail on arm64: its branches, its
+/// source, build, series and run directories.
+fn forget_the_policy(cache: &Path) {
+    if let Ok(repo) = git2::Repository::open(cache.join("linux-6.12")) {
+        for name in branches(&repo) {
+            let mut b = repo.find_branch(&name, git2::BranchType::Local).unwrap();
+            b.delete().unwrap();
+        }
+    }
+    for dir in ["src", "build", "series", "run"] {
+        let Ok(entries) = std::fs::read_dir(cache.join(dir)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("switchyard-vfio-hard-fail-") {
+                let p = e.path();
+                if p.is_dir() {
+                    std::fs::remove_dir_all(&p).unwrap();
+                } else {
+                    std::fs::remove_file(&p).unwrap();
+                }
+            }
+        }
+    }
 }
 
 #[test]
 fn two_runs_of_one_policy_at_once_share_the_cache_and_both_succeed() {
     let cache = cache();
-    let _ = std::fs::remove_dir_all(&cache);
+    forget_the_policy(&cache);
     let c = cache.to_str().unwrap();
     let args = [
         "run",
@@ -64,7 +106,8 @@ fn two_runs_of_one_policy_at_once_share_the_cache_and_both_succeed() {
     actions.sort();
     assert_eq!(actions, ["applied", "reused"]);
 
-    // Whoever came second to the import waited for the other, and said for whom.
+    // Whoever came second to the tree, the branch or the build waited for the other,
+    // and said for whom.
     let waited = |stderr: &[String], other: u32| {
         stderr.iter().any(|l| {
             l.starts_with(&format!(
@@ -78,17 +121,13 @@ fn two_runs_of_one_policy_at_once_share_the_cache_and_both_succeed() {
         ea.join("\n"),
         eb.join("\n")
     );
-    // One import, one branch, one series directory, no leftovers.
+    // One branch, one series directory, no leftovers.
     let repo = git2::Repository::open(cache.join("linux-6.12")).unwrap();
-    let branches: Vec<String> = repo
-        .branches(Some(git2::BranchType::Local))
-        .unwrap()
-        .map(|b| b.unwrap().0.name().unwrap().unwrap().to_string())
-        .collect();
-    assert_eq!(branches, ["base", "switchyard/vfio-hard-fail-v1"]);
+    assert_eq!(branches(&repo), ["switchyard/vfio-hard-fail-v1"]);
     let series: Vec<String> = std::fs::read_dir(cache.join("series"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("switchyard-vfio-hard-fail-"))
         .collect();
     assert_eq!(series, ["switchyard-vfio-hard-fail-v1"]);
 }

@@ -105,6 +105,7 @@ fn scenario_list_and_show() {
         "singleton-identity",
         "singleton-managed-irq",
         "untrusted-external",
+        "x86-identity-vfio",
         "x86-port-vfio",
     ] {
         let o = run(&["scenario", "show", s]);
@@ -134,7 +135,7 @@ fn lint_accepts_the_builtins() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let o = run(&args);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("17 files checked, 0 with problems"));
+    assert!(stdout(&o).contains("18 files checked, 0 with problems"));
 }
 
 #[test]

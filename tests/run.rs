@@ -531,6 +531,26 @@ fn x86_status_quo_and_the_fix_keep_aer_as_the_model_predicts() {
     }, {
         insta::assert_json_snapshot!("run-vfio-hard-fail-x86-port-vfio", shown);
     });
+
+    // A counterexample on x86: status-quo, and vfio-hard-fail, which leaves sysfs
+    // requests alone, give an endpoint no driver holds an identity domain the moment its
+    // group's type is written, and the kernel does the same.
+    for policy in ["status-quo", "vfio-hard-fail"] {
+        let report = run_args(&[
+            policy,
+            "-s",
+            "x86-identity-vfio",
+            "--trace",
+            "unbound-isolated",
+        ]);
+        assert_eq!(report["trace"], "unbound-isolated", "{report}");
+        let steps = report["steps"].as_array().unwrap();
+        assert_eq!(steps.len(), 2, "boot and the write: {report}");
+        assert_eq!(steps[1]["move"], "write_type(g1, Identity)");
+        assert!(steps.iter().all(|s| s["agree"] == true), "{report}");
+        let sysfs = steps[1]["sysfs_domain"].as_str().unwrap();
+        assert!(sysfs.ends_with(" type identity"), "{policy}: {sysfs}");
+    }
 }
 
 /// `--trace` replays only a counterexample there is: a property that holds, or one that

@@ -26,11 +26,12 @@ const SCENARIOS: &[&str] = &[
     "singleton-identity",
     "singleton-managed-irq",
     "untrusted-external",
+    "x86-identity-vfio",
     "x86-port-vfio",
 ];
 
 #[test]
-fn the_nine_policies_and_eight_scenarios_are_built_in() {
+fn the_nine_policies_and_nine_scenarios_are_built_in() {
     let p: Vec<&str> = builtins(SourceKind::Policy).map(|b| b.name).collect();
     let s: Vec<&str> = builtins(SourceKind::Scenario).map(|b| b.name).collect();
     assert_eq!(p, POLICIES);

@@ -20,6 +20,7 @@
  *   vfio_attach N BDF         type1: VFIO_SET_IOMMU
  *   vfio_open N BDF           vfio_claim, then vfio_attach
  *   vfio_close N
+ *   write_type N BDF TYPE     write TYPE to the type file of the device's IOMMU group
  *   skip N                    a step the model says cannot happen: not performed
  *   wait_ms MS                deadline for each raise (default 15000)
  *
@@ -318,6 +319,28 @@ static void do_expect(const char *bdf, const char *driver)
 		say("SETUP expect %s %s found=%s", bdf, driver, basename(link));
 }
 
+/* The group's sysfs type file: iommu_group_store_type() switches the default domain. */
+static void do_write_type(int step, const char *bdf, const char *type)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+	int err;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0) {
+		fail(step, errno, "iommu_group");
+		return;
+	}
+	link[n] = '\0';
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/type", basename(link));
+	err = write_file(path, type);
+	if (err)
+		fail(step, err, "type");
+	else
+		say("RESULT %d ok", step);
+}
+
 static void do_vfio_close(int step)
 {
 	if (vfio_group >= 0)
@@ -368,6 +391,8 @@ static void run_script(FILE *script)
 				do_vfio_attach(step);
 			else if (!strcmp(verb, "vfio_close"))
 				do_vfio_close(step);
+			else if (!strcmp(verb, "write_type"))
+				do_write_type(step, bdf, arg);
 			else
 				fail(step, EINVAL, verb);
 			if (strcmp(verb, "vfio_close") && bdf[0])

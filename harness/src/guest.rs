@@ -282,6 +282,14 @@ pub fn script(s: &Scenario, wait_ms: u64, possible: &[bool]) -> Result<String, G
                 format!("vfio_attach {n} {}", group_bdf(group)?)
             }
             Move::VfioClose { .. } => format!("vfio_close {n} -"),
+            // The spelling iommu_group_store_type() accepts.
+            Move::WriteType { group, ty } => {
+                let ty = match ty {
+                    DomainType::Dma => "DMA",
+                    DomainType::Identity => "identity",
+                };
+                format!("write_type {n} {} {ty}", group_bdf(group)?)
+            }
             other => {
                 return Err(unsupported(
                     s,

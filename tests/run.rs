@@ -17,8 +17,9 @@ use switchyard_harness::git2;
 use switchyard_harness::{guest, initramfs, qemu, target};
 
 /// The suite's kernel cache, whose import the series tests share too
-/// (`tests/support/mod.rs`); `tests/run_shared.rs` and `tests/run_stopped.rs` run after
-/// this file's tests and start from its builds.
+/// (`tests/support/mod.rs`). `tests/interrupt.rs` runs before this file (cargo runs the
+/// test files in the order of their names) and leaves its base built;
+/// `tests/run_shared.rs` runs after it and starts from its builds.
 fn cache() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("kernel")
 }

@@ -5,10 +5,11 @@
 //! left and repairs or continues it; the last runs succeed.
 //!
 //! The import is cut short, and cut again once the next run has removed what it left, in
-//! a scratch cache that is removed afterwards. The other stages run in a cache of their
-//! own on the suite's import (`--tree`, the import `tests/support/mod.rs` makes): it
-//! builds one kernel (status-quo's, cut once and continued) and one branch from it, boots
-//! four times, and is removed once everything passed.
+//! a scratch cache that is removed afterwards. The other stages run on the suite's kernel
+//! cache (`tests/support/mod.rs`), whose base build this test makes from scratch, cut at
+//! each stage: cargo runs it before `tests/run.rs` (the files in the order of their
+//! names), which then starts from that build. It builds one kernel (status-quo's, cut
+//! once and continued) and one branch from it, and boots four times.
 
 #[path = "support/process.rs"]
 mod process;
@@ -26,8 +27,8 @@ fn scratch(name: &str) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
 }
 
-fn run_in(cache: &Path, tree: Option<&Path>, policy: &str) -> Running {
-    let mut args = vec![
+fn run_in(cache: &Path, policy: &str) -> Running {
+    start(&[
         "run",
         policy,
         "-s",
@@ -36,11 +37,7 @@ fn run_in(cache: &Path, tree: Option<&Path>, policy: &str) -> Running {
         cache.to_str().unwrap(),
         "--format",
         "json",
-    ];
-    if let Some(t) = tree {
-        args.extend(["--tree", t.to_str().unwrap()]);
-    }
-    start(&args)
+    ])
 }
 
 /// Signals `r` and checks that it stops as a signalled run must: the exit code, the
@@ -76,21 +73,22 @@ fn a_run_signalled_at_each_stage_stops_everything_and_the_next_one_carries_on() 
     // The import: in-process, stopped between two batches of files; its marker stays.
     let fresh = scratch("stopped-import");
     let _ = std::fs::remove_dir_all(&fresh);
-    let mut r = run_in(&fresh, None, "status-quo");
+    let mut r = run_in(&fresh, "status-quo");
     r.wait_for_line("reading the tarball", 2 * MINUTE);
     stopped(r, "TERM", false, "import");
     assert!(fresh.join("linux-6.12/.git/switchyard-importing").is_file());
     // The next run removes the unfinished import and imports again; stopped again.
-    let mut r = run_in(&fresh, None, "status-quo");
+    let mut r = run_in(&fresh, "status-quo");
     r.wait_for_line("repaired: removing the unfinished import in", MINUTE);
     r.wait_for_line("reading the tarball", MINUTE);
     stopped(r, "TERM", false, "import");
     assert!(fresh.join("linux-6.12/.git/switchyard-importing").is_file());
     std::fs::remove_dir_all(&fresh).unwrap();
 
-    // The other stages on the suite's import, with no branch of vfio-hard-fail yet.
-    let tree = support::base().import.clone();
-    let repo = git2::Repository::open(&tree).unwrap();
+    // The other stages on the suite's cache, with no branch of vfio-hard-fail and no
+    // build of the base yet.
+    let cache = support::kernel_cache();
+    let repo = git2::Repository::open(&support::base().import).unwrap();
     let names: Vec<String> = repo
         .branches(Some(git2::BranchType::Local))
         .unwrap()
@@ -103,9 +101,20 @@ fn a_run_signalled_at_each_stage_stops_everything_and_the_next_one_carries_on() 
             .delete()
             .unwrap();
     }
-    let cache = scratch("stopped-cache");
-    let _ = std::fs::remove_dir_all(&cache);
-    let run = |policy: &str| run_in(&cache, Some(&tree), policy);
+    for dir in ["build", "src", "series"] {
+        for e in std::fs::read_dir(cache.join(dir))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let ours = name == "base" || name.starts_with("switchyard-vfio-hard-fail-");
+            if ours && e.path().is_dir() {
+                std::fs::remove_dir_all(e.path()).unwrap();
+            }
+        }
+    }
+    let run = |policy: &str| run_in(&cache, policy);
 
     // Stopped while it generates vfio-hard-fail's series.
     let mut r = run("vfio-hard-fail");
@@ -185,5 +194,4 @@ fn a_run_signalled_at_each_stage_stops_everything_and_the_next_one_carries_on() 
             }
         }
     }
-    std::fs::remove_dir_all(&cache).unwrap();
 }

@@ -47,9 +47,15 @@ pub fn policy_series(
     series::generate(policy, &GitBase(tree), &tree.base().to_string(), &opts)
 }
 
-/// The lock file of a series output directory, inside it (a dot file, which no
-/// `*.patch` glob and no series reader picks up).
-pub const SERIES_LOCK: &str = ".switchyard.lock";
+/// The lock file of the series output directory `dir`: `.NAME.lock` beside it, not in
+/// it, because `git send-email DIR` sends every file a directory holds, dot files too.
+pub fn series_lock(dir: &Path) -> PathBuf {
+    let name = dir.file_name().map_or_else(
+        || "series".to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    dir.with_file_name(format!(".{name}.lock"))
+}
 
 /// Why a series could not be written.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -68,7 +74,7 @@ pub enum WriteError {
 }
 
 /// Writes `series` to `dir` (see [`Series::write`]) holding the directory's lock
-/// ([`SERIES_LOCK`]), so that two writers to one directory write one after the other and
+/// ([`series_lock`]), so that two writers to one directory write one after the other and
 /// leave one whole series; `waiting` is told whom it waits for. The directory is created
 /// only now, once the series exists in memory.
 pub fn write_series(
@@ -76,7 +82,7 @@ pub fn write_series(
     dir: &Path,
     waiting: &mut dyn FnMut(&Waiting),
 ) -> Result<Vec<PathBuf>, WriteError> {
-    let _lock = lock::acquire(&dir.join(SERIES_LOCK), dir, Mode::Exclusive, waiting)?;
+    let _lock = lock::acquire(&series_lock(dir), dir, Mode::Exclusive, waiting)?;
     Ok(series.write(dir)?)
 }
 

@@ -198,7 +198,9 @@ fn writers_racing_on_one_directory_take_turns() {
         }
     });
     assert_eq!(contents(&shared), expected);
-    assert!(expected.contains_key(switchyard::rfc::SERIES_LOCK));
+    // Only the series: `git send-email DIR` sends every file in it.
+    assert!(expected.keys().all(|f| f.ends_with(".patch")), "{:?}", expected.keys());
+    assert!(switchyard::rfc::series_lock(&shared).is_file());
 }
 
 /// Two `gen series` to one directory while another process holds its lock: both say
@@ -212,7 +214,7 @@ fn two_gen_series_to_one_directory_wait_and_leave_one_series() {
     let _ = std::fs::remove_dir_all(&root);
     let out = root.join("vfio-hard-fail");
     std::fs::create_dir_all(&out).unwrap();
-    let lock = out.join(switchyard::rfc::SERIES_LOCK);
+    let lock = switchyard::rfc::series_lock(&out);
     let mut holder = Command::new("flock")
         .args(["-F", "-x"])
         .arg(&lock)

@@ -97,6 +97,8 @@ fn tree_init_then_apply_gives_the_series_as_a_branch_and_refusals_change_nothing
     let mut patches: Vec<PathBuf> = std::fs::read_dir(&series)
         .unwrap()
         .map(|e| e.unwrap().path())
+        // The patches, without the cover letter (and the directory's lock file).
+        .filter(|p| p.extension().is_some_and(|x| x == "patch"))
         .filter(|p| !p.ends_with("0000-cover-letter.patch"))
         .collect();
     patches.sort();

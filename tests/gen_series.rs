@@ -199,7 +199,11 @@ fn writers_racing_on_one_directory_take_turns() {
     });
     assert_eq!(contents(&shared), expected);
     // Only the series: `git send-email DIR` sends every file in it.
-    assert!(expected.keys().all(|f| f.ends_with(".patch")), "{:?}", expected.keys());
+    assert!(
+        expected.keys().all(|f| f.ends_with(".patch")),
+        "{:?}",
+        expected.keys()
+    );
     assert!(switchyard::rfc::series_lock(&shared).is_file());
 }
 

@@ -184,7 +184,10 @@ pub fn assignments(makefile: &str) -> Vec<(String, String)> {
     joined
         .lines()
         .filter_map(|l| re.captures(l))
-        .map(|c| (c[1].to_string(), c[2].to_string()))
+        .map(|c| {
+            let words: Vec<&str> = c[2].split_whitespace().collect();
+            (c[1].to_string(), words.join(" "))
+        })
         .collect()
 }
 
@@ -393,9 +396,9 @@ fn added_exports_and_makefile_lines_are_read() {
         [
             (
                 "obj-$(CONFIG_PCI)".to_string(),
-                "access.o bus.o \t\t\t   pci-driver.o".to_string()
+                "access.o bus.o pci-driver.o".to_string()
             ),
-            ("vfio-y".to_string(), "vfio_main.o \t  group.o".to_string()),
+            ("vfio-y".to_string(), "vfio_main.o group.o".to_string()),
             ("ccflags-y".to_string(), "-I$(src)".to_string()),
         ]
     );

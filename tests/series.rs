@@ -28,6 +28,9 @@
 
 mod support;
 
+#[path = "series/review.rs"]
+mod review;
+
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -643,9 +646,11 @@ fn a_missing_anchor_fails_naming_file_and_anchor() {
     }
 }
 
-/// Compiler and kernel-doc warnings in `output` that point into one of `touched`.
+/// Compiler and kernel-doc warnings in `output` that point into one of `touched`; neither
+/// sparse's nor `-Wunused-parameter`'s, which count on the lines the series added only
+/// (`review`).
 fn warnings_in(output: &str, touched: &[String]) -> Vec<String> {
-    output
+    review::build_warnings(output)
         .lines()
         .filter(|l| l.contains(": warning: ") || l.contains(": warning:"))
         .filter(|l| {
@@ -671,6 +676,55 @@ fn warnings_are_matched_to_touched_files() {
         warnings_in(out, &["include/linux/mm.h".to_string()]).len(),
         1
     );
+    // sparse's lines and unused parameters are the review gate's.
+    let out = "sparse: /src/drivers/iommu/iommu.c:3210:13: warning: Using plain integer as NULL pointer\n\
+               /src/drivers/iommu/iommu.c:3211:48: warning: unused parameter 'dev' [-Wunused-parameter]\n";
+    assert!(warnings_in(out, &touched).is_empty());
+}
+
+#[test]
+fn an_export_is_judged_by_how_its_users_are_built() {
+    let b = base();
+    let (repo, rev) = (b.import.as_path(), b.base.as_str());
+    use review::Build;
+    assert_eq!(
+        review::build_of(repo, rev, "drivers/vfio/vfio_iommu_type1.c"),
+        Build::Module("CONFIG_VFIO_IOMMU_TYPE1 is tristate".into())
+    );
+    // A composite object: vfio-y += group.o, obj-$(CONFIG_VFIO) += vfio.o.
+    assert_eq!(
+        review::build_of(repo, rev, "drivers/vfio/group.c"),
+        Build::Module("CONFIG_VFIO is tristate".into())
+    );
+    assert_eq!(
+        review::build_of(repo, rev, "drivers/pci/pci-driver.c"),
+        Build::BuiltIn("CONFIG_PCI is bool".into())
+    );
+    assert_eq!(
+        review::build_of(repo, rev, "drivers/base/platform.c"),
+        Build::BuiltIn("obj-y += platform.o in drivers/base/Makefile".into())
+    );
+    assert_eq!(
+        review::build_of(repo, rev, "drivers/amba/bus.c"),
+        Build::BuiltIn("CONFIG_ARM_AMBA is bool".into())
+    );
+    // 6.12 exports what VFIO and iommufd call, and not what only the buses call: the
+    // rule the series' exports are held to agrees with the tree.
+    let owner = ["iommu_group_claim_dma_owner".to_string()];
+    assert_eq!(
+        review::unneeded_exports(repo, rev, &owner),
+        Vec::<String>::new()
+    );
+    let buses = ["iommu_device_use_default_domain".to_string()];
+    let found = review::unneeded_exports(repo, rev, &buses);
+    assert_eq!(found.len(), 1, "{found:?}");
+    for user in [
+        "drivers/pci/pci-driver.c (CONFIG_PCI is bool)",
+        "drivers/base/platform.c (obj-y += platform.o in drivers/base/Makefile)",
+        "drivers/amba/bus.c (CONFIG_ARM_AMBA is bool)",
+    ] {
+        assert!(found[0].contains(user), "{user} not in {found:?}");
+    }
 }
 
 /// The scratch clone with its files checked out, at the base, with no `git am` under way.
@@ -692,9 +746,35 @@ fn jobs() -> String {
     format!("-j{n}")
 }
 
-/// `make` of the harness kernel with `W=1`; (success, stdout and stderr).
+/// The checker wrapper for `make C=1` (`review::SPARSE_WRAPPER`), written once.
+fn sparse_check() -> &'static Path {
+    static CHECK: OnceLock<PathBuf> = OnceLock::new();
+    CHECK.get_or_init(|| {
+        let ok = std::process::Command::new("sparse")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(ok, "sparse runs (installed by .ci/deps)");
+        let path = cache().join("sparse-check");
+        std::fs::create_dir_all(cache()).expect("the series cache");
+        std::fs::write(&path, review::SPARSE_WRAPPER).expect("writing the checker wrapper");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .expect("making the checker wrapper executable");
+        path
+    })
+}
+
+/// `make` of the harness kernel with `W=1`, `-Wunused-parameter` and sparse on every
+/// object that compiles (`C=1`, its lines tagged); (success, stdout and stderr).
 fn make(src: &Path, out: &Path, targets: &[&str]) -> (bool, String) {
-    let mut args = vec![jobs(), "W=1".to_string()];
+    let mut args = vec![
+        jobs(),
+        "W=1".to_string(),
+        "KCFLAGS=-Wunused-parameter".to_string(),
+        "C=1".to_string(),
+        format!("CHECK={}", sparse_check().display()),
+    ];
     args.extend(targets.iter().map(|t| t.to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let o = kbuild::make(&target::ARM64, src, out, &args)
@@ -840,7 +920,6 @@ fn gates(
         .into_iter()
         .collect();
     let objects = objects_of(&touched);
-    let targets: Vec<&str> = objects.iter().map(String::as_str).collect();
 
     // git am, one patch at a time, and after each the touched objects, so that the
     // series bisects; make rebuilds only what the patch changed.
@@ -876,42 +955,22 @@ fn gates(
             known += 1;
             continue;
         }
-        let (ok, out) = make(work, build, &targets);
-        let warnings: Vec<&str> = out.lines().filter(|l| l.contains("warning:")).collect();
-        warned += warnings.len();
-        if !warnings.is_empty() {
-            say(&format!(
-                "{name}: {file}: warnings:\n  {}",
-                warnings.join("\n  ")
-            ));
-        }
-        if !ok {
-            let errors = kbuild::compile_errors(&out);
-            let shown = if errors.is_empty() {
-                let lines: Vec<&str> = out.lines().collect();
-                lines[lines.len().saturating_sub(30)..].join("\n")
-            } else {
-                errors.join("\n")
-            };
-            problems.push(format!(
-                "{name}: with {file} applied, {} does not compile:\n{shown}",
-                objects.join(" ")
-            ));
-        }
-        let bad = warnings_in(&out, &touched);
-        if !bad.is_empty() {
-            problems.push(format!(
-                "{name}: with {file} applied, warnings in files the series touches:\n  {}",
-                bad.join("\n  ")
-            ));
-        }
-        if ok && bad.is_empty() {
+        let found = build_and_review(
+            work,
+            build,
+            &objects,
+            &touched,
+            &format!("{name}: with {file} applied"),
+        );
+        warned += found.warnings;
+        if found.problems.is_empty() {
             clean.insert(key);
         }
+        problems.extend(found.problems);
     }
     say(&format!(
         "{name}: git am and {} built after each of {} patches ({known} trees built before) \
-         in {:.1?}, {warned} warning line(s)",
+         in {:.1?}, {warned} warning line(s) in touched files",
         objects.join(" "),
         patches.len(),
         t.elapsed()
@@ -924,6 +983,7 @@ fn gates(
     );
     let changed = git_ok(work, &["diff", "--name-only", &format!("{}..HEAD", b.base)]);
     assert_eq!(changed.lines().collect::<Vec<_>>(), touched, "{name}");
+    problems.extend(export_review(work, name));
 
     if let Some(head) = applied {
         let tree = |rev: &str| git_ok(work, &["rev-parse", &format!("{rev}^{{tree}}")]);
@@ -945,6 +1005,188 @@ fn gates(
         }
     }
     problems
+}
+
+/// What one build of the touched objects found.
+struct Reviewed {
+    /// Every problem, each beginning with `what`.
+    problems: Vec<String>,
+    /// Warning lines in files the series touches, counted for the log.
+    warnings: usize,
+}
+
+/// Builds `objects` at the work tree's HEAD (W=1, `-Wunused-parameter`, sparse) and
+/// reviews the output: it compiles, no compiler or kernel-doc warning in a touched file,
+/// and no unused parameter or sparse finding on a line the series added.
+fn build_and_review(
+    work: &Path,
+    build: &Path,
+    objects: &[String],
+    touched: &[String],
+    what: &str,
+) -> Reviewed {
+    let targets: Vec<&str> = objects.iter().map(String::as_str).collect();
+    let (ok, out) = make(work, build, &targets);
+    let mut problems = Vec::new();
+    // Unused parameters count on added lines only: the files' own are not shown.
+    let shown: Vec<String> = review::diagnostics(&out)
+        .into_iter()
+        .filter(|d| touched.iter().any(|t| review::same_file(&d.file, t)))
+        .filter(|d| !d.text.ends_with("[-Wunused-parameter]"))
+        .map(|d| d.text)
+        .collect();
+    if !shown.is_empty() {
+        say(&format!(
+            "{what}: in touched files:\n  {}",
+            shown.join("\n  ")
+        ));
+    }
+    if !ok {
+        let errors = kbuild::compile_errors(&out);
+        let shown = if errors.is_empty() {
+            let lines: Vec<&str> = out.lines().collect();
+            lines[lines.len().saturating_sub(30)..].join("\n")
+        } else {
+            errors.join("\n")
+        };
+        problems.push(format!(
+            "{what}, {} does not compile:\n{shown}",
+            objects.join(" ")
+        ));
+    }
+    let bad = warnings_in(&out, touched);
+    if !bad.is_empty() {
+        problems.push(format!(
+            "{what}, warnings in files the series touches:\n  {}",
+            bad.join("\n  ")
+        ));
+    }
+    let added = review::added_since(work, &base().base);
+    let unused = review::unused_parameters(&out, &added);
+    if !unused.is_empty() {
+        problems.push(format!(
+            "{what}, parameters the series adds go unused:\n  {}",
+            unused.join("\n  ")
+        ));
+    }
+    let sparse = review::sparse_findings(&out, &added);
+    if !sparse.is_empty() {
+        problems.push(format!(
+            "{what}, sparse finds lines the series added:\n  {}",
+            sparse.join("\n  ")
+        ));
+    }
+    Reviewed {
+        problems,
+        warnings: shown.len(),
+    }
+}
+
+/// Every `EXPORT_SYMBOL*()` the series at the work tree's HEAD adds has a user that can be
+/// a module.
+fn export_review(work: &Path, name: &str) -> Vec<String> {
+    let diff = git_ok(work, &["diff", &format!("{}..HEAD", base().base)]);
+    let exported = review::exports_added(&diff);
+    review::unneeded_exports(work, "HEAD", &exported)
+        .into_iter()
+        .map(|f| format!("{name}: {f}"))
+        .collect()
+}
+
+/// `text` with `from` replaced by `to` exactly once.
+fn replace_once(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(text.matches(from).count(), 1, "the text has {from:?} once");
+    text.replacen(from, to, 1)
+}
+
+/// What the review gate finds in vfio-hard-fail's series as the generator used to write
+/// it, rebuilt on the work tree from today's: the wrapper exported although only the
+/// buses (built in) call it, and the decision's function taking the device it does not
+/// read; and, with a sparse-only slip added (a plain 0 compared with a pointer), sparse's
+/// finding. Each must be found, or the gate could not fail.
+fn the_gate_finds_the_old_output(work: &Path, build: &Path, g: &Generated) -> Vec<String> {
+    let name = &g.policy;
+    git_ok(
+        work,
+        &[
+            "checkout",
+            "-q",
+            "-f",
+            "--detach",
+            &format!("series-gates/{name}"),
+        ],
+    );
+    let path = work.join("drivers/iommu/iommu.c");
+    let text = std::fs::read_to_string(&path).expect("iommu.c");
+    let wrapper = "\nint iommu_device_dma_configure(struct device *dev, bool managed)\n{\n";
+    let start = text
+        .find(wrapper)
+        .expect("the series defines iommu_device_dma_configure()");
+    let end = start + text[start..].find("\n}\n").expect("its end") + 3;
+    // The wrapper with the sparse-only slip, and exported.
+    let wrapper = replace_once(
+        &text[start..end],
+        "\tif (!group)\n\t\treturn 0;\n",
+        "\tif (group == 0)\n\t\treturn 0;\n",
+    );
+    let old = format!(
+        "{}{wrapper}EXPORT_SYMBOL_GPL(iommu_device_dma_configure);\n{}",
+        &text[..start],
+        &text[end..]
+    );
+    let old = replace_once(
+        &old,
+        "static int __iommu_device_dma_configure(struct iommu_group *group, bool managed)\n",
+        "static int __iommu_device_dma_configure(struct iommu_group *group,\n\
+         \t\t\t\t\tstruct device *dev, bool managed)\n",
+    );
+    let old = replace_once(
+        &old,
+        "\tret = __iommu_device_dma_configure(group, managed);\n",
+        "\tret = __iommu_device_dma_configure(group, dev, managed);\n",
+    );
+    std::fs::write(&path, old).expect("writing iommu.c");
+    git_ok(work, &["commit", "-q", "-a", "-m", "iommu: the old output"]);
+
+    let touched: Vec<String> = ["drivers/iommu/iommu.c".to_string()].into();
+    let found = build_and_review(
+        work,
+        build,
+        &objects_of(&touched),
+        &touched,
+        "the old output",
+    );
+    let mut problems = found.problems;
+    problems.extend(export_review(work, "the old output"));
+    let all = problems.join("\n");
+    let mut missed = Vec::new();
+    for (what, expected) in [
+        (
+            "the unused parameter",
+            "iommu.c:[0-9]+:[0-9]+: warning: unused parameter .dev. \\[-Wunused-parameter\\]",
+        ),
+        (
+            "sparse's finding",
+            "sparse: \\S*iommu.c:[0-9]+:[0-9]+: warning: Using plain integer as NULL pointer",
+        ),
+        (
+            "the export only built-in code uses",
+            "iommu_device_dma_configure is exported, but no code that can be a module uses it: \
+             drivers/amba/bus.c \\(CONFIG_ARM_AMBA is bool\\), drivers/base/platform.c \\(obj-y \\+= \
+             platform.o in drivers/base/Makefile\\), drivers/pci/pci-driver.c \\(CONFIG_PCI is bool\\)",
+        ),
+    ] {
+        if !Regex::new(expected).unwrap().is_match(&all) {
+            missed.push(format!(
+                "the review gate does not find {what} in {name}'s old output ({expected}); it found:\n{all}"
+            ));
+        }
+    }
+    say(&format!(
+        "the old output of {name}: the review gate finds {} problem(s)",
+        problems.len()
+    ));
+    missed
 }
 
 #[test]
@@ -973,6 +1215,12 @@ fn every_series_passes_checkpatch_applies_like_git_am_and_compiles() {
     for (g, w) in plan.generated.iter().zip(&written) {
         problems.extend(gates(g, w, &work, &build, &mut clean));
     }
+    let vfio = plan
+        .generated
+        .iter()
+        .find(|g| g.policy == "vfio-hard-fail")
+        .expect("vfio-hard-fail has a series");
+    problems.extend(the_gate_finds_the_old_output(&work, &build, vfio));
     problems.extend(checkpatch.join().expect("the checkpatch thread"));
     say(&format!(
         "gates of {} series in {:.1?}",

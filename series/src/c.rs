@@ -221,19 +221,26 @@ impl Ctx {
         Ok(self.fallible_call(&format!("iommu_setup_default_domain(group, {ty})"), true))
     }
 
-    /// A domain type: the hook's parameter or a literal.
-    fn domain_type(&self, e: &Expr) -> Result<String, Unsupported> {
+    /// The C name of the domain-type variable `name`.
+    fn type_c(&self, name: &str) -> Option<String> {
+        self.types
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c.clone())
+    }
+
+    /// A domain type: the hook's parameter (which the body then reads) or a literal.
+    fn domain_type(&mut self, e: &Expr) -> Result<String, Unsupported> {
         match e {
-            Expr::Var { name, .. } => self
-                .types
-                .iter()
-                .rev()
-                .find(|(n, _)| n == name)
-                .map(|(_, c)| c.clone())
-                .ok_or_else(|| Unsupported {
+            Expr::Var { name, .. } => {
+                let c = self.type_c(name).ok_or_else(|| Unsupported {
                     construct: name.clone(),
                     reason: "not a domain-type parameter of this hook".into(),
-                }),
+                })?;
+                self.uses.params.insert(c.clone());
+                Ok(c)
+            }
             Expr::Lit {
                 lit: Lit::DomainType(t),
             } => Ok(match t {
@@ -355,13 +362,7 @@ impl Ctx {
                     let c = match kind {
                         Kind::Device => own.and_then(|o| self.device_c(o)),
                         Kind::Bool => own.and_then(|o| self.bool_c(o)),
-                        Kind::DomainType => own.and_then(|o| {
-                            self.domain_type(&Expr::Var {
-                                name: o.clone(),
-                                kind: Kind::DomainType,
-                            })
-                            .ok()
-                        }),
+                        Kind::DomainType => own.and_then(|o| self.type_c(o)),
                         _ => None,
                     };
                     match (kind, c) {

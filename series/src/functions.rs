@@ -50,20 +50,33 @@ pub(crate) fn hook_function(
     for cursor in &uses.cursors {
         decls.push(format!("struct group_device *{cursor};"));
     }
-    let doc: Vec<&str> = site.doc.lines().collect();
+    let params = site.params(&uses.params);
+    // The comment speaks of a device the function does not take as "the device".
+    let doc: Vec<String> = site
+        .doc
+        .lines()
+        .map(|l| {
+            if params.iter().any(|p| p.1 == "dev") {
+                l.to_string()
+            } else {
+                l.replace("@dev", "the device")
+            }
+        })
+        .collect();
     if uses.ret {
         decls.push("int ret;".to_string());
     }
     let ends_in_return = body
         .last()
         .is_some_and(|s| s.0.len() == 1 && s.0[0].starts_with("return"));
+    let params: Vec<&str> = params.iter().map(|p| p.0).collect();
     normalise(t.render(
         "functions/hook.c.tera",
         &ctx(&[
             ("doc", &doc),
             ("ret_type", &ret_type(site)),
             ("name", &site.function),
-            ("params", &site.params),
+            ("params", &params.join(", ")),
             ("decls", &decls),
             ("body", &c::indent(body, 1)),
             ("returns", &(site.fallible && !ends_in_return)),
@@ -71,36 +84,71 @@ pub(crate) fn hook_function(
     )?)
 }
 
+/// The edits that give an existing site's function the policy's body: the function, and
+/// its wrapper when the function now takes other parameters than before.
+pub(crate) fn replace(
+    t: &Templates,
+    site: &Site,
+    body: &[CStmt],
+    uses: &Uses,
+    before: &Uses,
+) -> Result<Vec<Edit>, SeriesError> {
+    let mut edits = vec![Edit::ReplaceFunction {
+        file: IOMMU_C.into(),
+        name: site.function.into(),
+        text: hook_function(t, site, body, uses)?,
+        comment: true,
+    }];
+    if site.params(&uses.params) != site.params(&before.params) {
+        if let Some(w) = wrapper_function(t, site, uses)? {
+            edits.push(Edit::ReplaceFunction {
+                file: IOMMU_C.into(),
+                name: site.callee().into(),
+                text: w,
+                comment: true,
+            });
+        }
+    }
+    Ok(edits)
+}
+
 /// Generated C, broken to 80 columns and ending in exactly one newline.
 pub(crate) fn normalise(text: String) -> Result<String, SeriesError> {
     Ok(format!("{}\n", c::fit(&text).trim_end()))
 }
 
-fn wrapper_function(t: &Templates, site: &Site) -> Result<Option<String>, SeriesError> {
+/// The wrapper of a site that has one, passing on what the hook's function takes when
+/// its body reads `uses`.
+fn wrapper_function(
+    t: &Templates,
+    site: &Site,
+    uses: &Uses,
+) -> Result<Option<String>, SeriesError> {
     let Entry::Wrapper {
         name,
-        export,
+        global,
         summary,
         param_docs,
         params,
-        args,
     } = &site.entry
     else {
         return Ok(None);
     };
     let doc: Vec<&str> = site.doc.lines().collect();
+    let args: Vec<&str> = site.params(&uses.params).iter().map(|p| p.1).collect();
     t.render(
         "functions/dev_wrapper.c.tera",
         &ctx(&[
             ("name", name),
-            ("export", export),
+            ("global", global),
+            ("export", &site.exported()),
             ("summary", summary),
             ("param_docs", param_docs),
             ("doc", &doc),
             ("fallible", &site.fallible),
             ("ret_type", &ret_type(site)),
             ("params", params),
-            ("args", args),
+            ("args", &args.join(", ")),
             ("inner", &site.function),
             ("group_param", &params.starts_with("struct iommu_group")),
         ]),
@@ -137,7 +185,7 @@ pub(crate) fn introduce(
         text: hook_function(t, site, body, uses)?,
         blank: true,
     });
-    if let Some(w) = wrapper_function(t, site)? {
+    if let Some(w) = wrapper_function(t, site, uses)? {
         core.push(Edit::InsertAfter {
             file: IOMMU_C.into(),
             after: f(site.callee()),
@@ -169,7 +217,7 @@ pub(crate) fn introduce(
     }
     if let Entry::Wrapper {
         name,
-        export: true,
+        global: true,
         params,
         ..
     } = &site.entry

@@ -4,11 +4,11 @@
 
 use crate::edit::Edit;
 use crate::error::SeriesError;
-use crate::functions::{hook_function, introduce};
+use crate::functions::{introduce, replace};
 use crate::hooks::Rendered;
 use crate::need::{self, Need};
 use crate::patch::{commit_paragraphs, link_url, obsolete_archive, policy_subject};
-use crate::sites::{Entry, Site, Subsystem, IOMMU_C};
+use crate::sites::{Entry, Site, Subsystem};
 use crate::templates::Templates;
 use std::collections::{BTreeMap, BTreeSet};
 use switchyard_dsl::ir::Policy;
@@ -128,12 +128,7 @@ pub(crate) fn plan(
             edits.extend(core);
             add_callers(&mut late, &r.site, callers);
         } else {
-            edits.push(Edit::ReplaceFunction {
-                file: IOMMU_C.into(),
-                name: r.site.function.into(),
-                text: hook_function(t, &r.site, &r.new, &r.new_uses)?,
-                comment: true,
-            });
+            edits.extend(replace(t, &r.site, &r.new, &r.new_uses, &r.old_uses)?);
         }
     }
     let sites: Vec<&Site> = rendered.iter().map(|r| &r.site).collect();

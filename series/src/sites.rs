@@ -62,16 +62,17 @@ pub(crate) enum Entry {
     /// Called from a site that already holds `group->mutex`.
     Locked,
     /// A wrapper taking the mutex of `dev->iommu_group` (or of the group parameter) calls
-    /// the body function; `export` makes it an exported API declared in iommu.h.
+    /// the body function with the parameters the body reads; `global` makes it an API of
+    /// the IOMMU core declared in iommu.h, which is exported only when a caller can be a
+    /// module ([`Site::exported`]).
     Wrapper {
         name: &'static str,
-        export: bool,
+        global: bool,
         summary: &'static str,
         /// Kernel-doc of each parameter.
         param_docs: &'static [(&'static str, &'static str)],
-        /// The wrapper's parameters in C, and the arguments it passes on.
+        /// The wrapper's parameters in C.
         params: &'static str,
-        args: &'static str,
     },
 }
 
@@ -84,6 +85,11 @@ pub(crate) struct Glue {
     pub(crate) old: &'static str,
     /// The template (under `glue/`) that replaces it; `fn` is the function to call.
     pub(crate) template: &'static str,
+    /// The file's object can be built as a module: its Makefile adds it under a tristate
+    /// Kconfig symbol (vfio_iommu_type1.o under VFIO_IOMMU_TYPE1), so a global function
+    /// it calls must be exported. pci-driver.o (PCI), platform.o (obj-y) and amba's bus.o
+    /// (ARM_AMBA) are built in whenever they are built.
+    pub(crate) module: bool,
 }
 
 /// A hook's place in the tree.
@@ -117,6 +123,41 @@ impl Site {
             Entry::Wrapper { name, .. } => name,
         }
     }
+
+    /// Whether the wrapper is exported: it is global and one of its callers can be a
+    /// module. A function only built-in code calls is not exported, as 6.12 does not
+    /// export iommu_device_use_default_domain(), whose callers are the buses.
+    pub(crate) fn exported(&self) -> bool {
+        matches!(self.entry, Entry::Wrapper { global: true, .. })
+            && self.glue.iter().any(|g| g.module)
+    }
+
+    /// The parameters of the hook's function, as (C declaration, name), given the names
+    /// its body reads: every one when the glue calls it directly (the glue's arguments
+    /// are fixed), and behind a wrapper the group and what the body reads, so that no
+    /// parameter goes unused.
+    pub(crate) fn params(
+        &self,
+        read: &std::collections::BTreeSet<String>,
+    ) -> Vec<(&'static str, &'static str)> {
+        split_params(self.params)
+            .into_iter()
+            .filter(|(_, name)| {
+                matches!(self.entry, Entry::Locked) || *name == "group" || read.contains(*name)
+            })
+            .collect()
+    }
+}
+
+/// `struct iommu_group *group, bool managed` as its declarations with their names.
+pub(crate) fn split_params(params: &'static str) -> Vec<(&'static str, &'static str)> {
+    params
+        .split(", ")
+        .map(|decl| {
+            let name = decl.rsplit([' ', '*']).next().unwrap_or(decl);
+            (decl, name)
+        })
+        .collect()
 }
 
 /// Why a hook has no site on this base.
@@ -179,6 +220,7 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
                 function: "iommu_setup_default_domain",
                 old: "\t\tret = __iommu_group_set_domain_internal(\n\t\t\tgroup, dom, IOMMU_SET_DOMAIN_MUST_SUCCEED);\n",
                 template: "glue/first_attach.c.tera",
+                module: false,
             }],
         },
         Hook::DmaConfigure => Site {
@@ -195,11 +237,10 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
             doc: "A driver is about to probe @dev; @managed is its driver_managed_dma.",
             entry: Entry::Wrapper {
                 name: "iommu_device_dma_configure",
-                export: true,
+                global: true,
                 summary: "Prepare a device's group for a driver",
                 param_docs: DMA_CONFIGURE_DOCS,
                 params: "struct device *dev, bool managed",
-                args: "group, dev, managed",
             },
             prototype: false,
             glue: vec![
@@ -208,18 +249,21 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
                     function: "pci_dma_configure",
                     old: "\tif (!ret && !driver->driver_managed_dma) {\n\t\tret = iommu_device_use_default_domain(dev);\n",
                     template: "glue/pci_dma_configure.c.tera",
+                    module: false,
                 },
                 Glue {
                     file: "drivers/base/platform.c",
                     function: "platform_dma_configure",
                     old: "\tif (ret || drv->driver_managed_dma)\n\t\treturn ret;\n\n\tret = iommu_device_use_default_domain(dev);\n",
                     template: "glue/platform_dma_configure.c.tera",
+                    module: false,
                 },
                 Glue {
                     file: "drivers/amba/bus.c",
                     function: "amba_dma_configure",
                     old: "\tif (!ret && !drv->driver_managed_dma) {\n\t\tret = iommu_device_use_default_domain(dev);\n",
                     template: "glue/amba_dma_configure.c.tera",
+                    module: false,
                 },
             ],
         },
@@ -234,11 +278,10 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
             doc: "The driver of @dev was removed; @managed is its driver_managed_dma.",
             entry: Entry::Wrapper {
                 name: "iommu_device_dma_cleanup",
-                export: true,
+                global: true,
                 summary: "Undo iommu_device_dma_configure()",
                 param_docs: DMA_CLEANUP_DOCS,
                 params: "struct device *dev, bool managed",
-                args: "group, dev, managed",
             },
             prototype: false,
             glue: vec![
@@ -247,18 +290,21 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
                     function: "pci_dma_cleanup",
                     old: "\tif (!driver->driver_managed_dma)\n\t\tiommu_device_unuse_default_domain(dev);\n",
                     template: "glue/pci_dma_cleanup.c.tera",
+                    module: false,
                 },
                 Glue {
                     file: "drivers/base/platform.c",
                     function: "platform_dma_cleanup",
                     old: "\tif (!drv->driver_managed_dma)\n\t\tiommu_device_unuse_default_domain(dev);\n",
                     template: "glue/platform_dma_cleanup.c.tera",
+                    module: false,
                 },
                 Glue {
                     file: "drivers/amba/bus.c",
                     function: "amba_dma_cleanup",
                     old: "\tif (!drv->driver_managed_dma)\n\t\tiommu_device_unuse_default_domain(dev);\n",
                     template: "glue/amba_dma_cleanup.c.tera",
+                    module: false,
                 },
             ],
         },
@@ -318,7 +364,7 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
                 },
                 entry: Entry::Wrapper {
                     name: wrapper,
-                    export: false,
+                    global: false,
                     summary: match action {
                         NotifyAction::BindDriver => "BUS_NOTIFY_BIND_DRIVER",
                         NotifyAction::BoundDriver => "BUS_NOTIFY_BOUND_DRIVER",
@@ -328,7 +374,6 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
                     },
                     param_docs: DEV_DOCS,
                     params: "struct device *dev",
-                    args: "group, dev",
                 },
                 prototype: true,
                 glue: vec![Glue {
@@ -336,6 +381,7 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
                     function: "iommu_bus_notifier",
                     old: "\t} else if (action == BUS_NOTIFY_REMOVED_DEVICE) {\n",
                     template: "glue/bus_notifier.c.tera",
+                    module: false,
                 }],
             }
         }
@@ -356,6 +402,7 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
                 function: "__iommu_take_dma_ownership",
                 old: "\tif ((group->domain && group->domain != group->default_domain) ||\n\t    !xa_empty(&group->pasid_array))\n\t\treturn -EBUSY;\n\n\tret = __iommu_group_alloc_blocking_domain(group);\n\tif (ret)\n\t\treturn ret;\n\tret = __iommu_group_set_domain(group, group->blocking_domain);\n\tif (ret)\n\t\treturn ret;\n",
                 template: "glue/take_ownership.c.tera",
+                module: false,
             }],
         },
         Hook::Release => Site {
@@ -374,6 +421,7 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
                 function: "__iommu_release_dma_ownership",
                 old: "\t__iommu_group_set_domain_nofail(group, group->default_domain);\n",
                 template: "glue/release_ownership.c.tera",
+                module: false,
             }],
         },
         Hook::DetachUser => Site {
@@ -392,6 +440,7 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
                 function: "__iommu_group_set_core_domain",
                 old: "\tstruct iommu_domain *new_domain;\n\n\tif (group->owner)\n\t\tnew_domain = group->blocking_domain;\n\telse\n\t\tnew_domain = group->default_domain;\n\n\t__iommu_group_set_domain_nofail(group, new_domain);\n",
                 template: "glue/core_domain.c.tera",
+                module: false,
             }],
         },
         Hook::MsiCookie => Site {
@@ -409,11 +458,10 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
                   now on reach the doorbell through it.",
             entry: Entry::Wrapper {
                 name: "iommu_group_msi_cookie_ready",
-                export: true,
+                global: true,
                 summary: "The owner's domain has its MSI cookie",
                 param_docs: GROUP_DOCS,
                 params: "struct iommu_group *group",
-                args: "group",
             },
             prototype: false,
             glue: vec![Glue {
@@ -421,6 +469,7 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
                 function: "vfio_iommu_type1_attach_group",
                 old: "\t\tret = iommu_get_msi_cookie(domain->domain, resv_msi_base);\n\t\tif (ret && ret != -ENODEV)\n\t\t\tgoto out_detach;\n",
                 template: "glue/vfio_msi_cookie.c.tera",
+                module: true,
             }],
         },
         Hook::DefaultType => Site {
@@ -444,6 +493,7 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
                 function: "iommu_group_store_type",
                 old: "\t/* Otherwise, ensure that device exists and no driver is bound. */\n\tif (list_empty(&group->devices) || group->owner_cnt) {\n\t\tret = -EPERM;\n\t\tgoto out_unlock;\n\t}\n\n\tret = iommu_setup_default_domain(group, req_type);\n\tif (ret)\n\t\tgoto out_unlock;\n",
                 template: "glue/store_type.c.tera",
+                module: false,
             }],
         },
         Hook::AttachUser => return None,

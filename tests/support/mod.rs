@@ -111,6 +111,7 @@ pub fn shared_clone(name: &str, bare: bool) -> PathBuf {
             .success();
     if !usable {
         let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(cache()).expect("creating the series cache");
         let mut args = vec!["clone", "-q", "--shared", "--no-checkout"];
         if bare {
             args.push("--bare");

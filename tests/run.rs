@@ -100,6 +100,7 @@ fn status_quo_then_the_fix_each_as_the_model_predicts_and_qemu_failures_are_clea
     a_switch_loses_the_other_endpoints_aer_at_its_root_port();
     status_quo_replays_its_msi_delivered_counterexample();
     vfio_hard_fail_runs_from_its_generated_series();
+    vfio_hard_fail_replays_its_vfio_usable_counterexample();
     a_policy_without_c_is_refused_by_the_generator();
     qemu_failures_are_reported_and_leave_no_qemu();
 }
@@ -196,6 +197,26 @@ fn status_quo_replays_its_msi_delivered_counterexample() {
             .starts_with("AER lost"),
         "{steps:?}"
     );
+}
+
+/// `--trace vfio-usable` on the fix's kernel: the checker's shortest attempt at an open
+/// (bind vfio-pci, then the claim, refused while the port's live vectors carry a doorbell
+/// IOVA) is refused by the kernel with the same errno.
+fn vfio_hard_fail_replays_its_vfio_usable_counterexample() {
+    let report = run_args(&[
+        "vfio-hard-fail",
+        "-s",
+        "arm-port-vfio",
+        "--trace",
+        "vfio-usable",
+    ]);
+    assert_eq!(report["trace"], "vfio-usable");
+    let steps = report["steps"].as_array().unwrap();
+    let moves: Vec<&str> = steps.iter().map(|s| s["move"].as_str().unwrap()).collect();
+    assert_eq!(moves, ["boot", "bind(nic, vfio_pci)", "vfio_claim(g0)"]);
+    assert!(steps.iter().all(|s| s["agree"] == true), "{steps:?}");
+    let refused = steps[2]["observed"].as_str().unwrap();
+    assert!(refused.starts_with("fails: EBUSY"), "{steps:?}");
 }
 
 /// The fix, without a branch given: the run generates the policy's series, applies it

@@ -425,6 +425,19 @@ pub(crate) fn default_cache() -> PathBuf {
 /// lock: a second process waits for the first one's import and then uses it).
 ///
 /// A tree that is being imported into or branched by another switchyard is waited for.
+/// Where a cache keeps its own import of the tarball.
+pub(crate) fn cache_import(cache: &Path) -> PathBuf {
+    cache.join("linux-6.12")
+}
+
+/// Whether `dir` is `cache`'s own import (the same directory, however it is named).
+pub(crate) fn is_cache_import(dir: &Path, cache: &Path) -> bool {
+    match (dir.canonicalize(), cache_import(cache).canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 pub(crate) fn kernel_tree(
     tree: Option<PathBuf>,
     cache: &Path,
@@ -433,7 +446,7 @@ pub(crate) fn kernel_tree(
     let (dir, ours) = match (tree, std::env::var_os("SWITCHYARD_TREE")) {
         (Some(t), _) => (t, false),
         (None, Some(d)) => (PathBuf::from(d), true),
-        (None, None) => (cache.join("linux-6.12"), true),
+        (None, None) => (cache_import(cache), true),
     };
     let importing = |d: &Path| {
         matches!(

@@ -953,10 +953,10 @@ fn checkout(
         }
     }
     progress.update(&format!("writing {short} to {}", src.display()));
-    // The cache's own import lends its work tree's files to a source directory that
-    // starts empty (the base's): see `worktree::Donor`. A tree of the user's never does.
-    let own = |d: &Path| d.canonicalize().ok();
-    let donor = (own(kt.dir()).is_some() && own(kt.dir()) == own(&cache.join("linux-6.12")))
+    // The cache's own import lends its work tree's files to every file written here that
+    // it holds unchanged (all of them for the base's directory): see `worktree::Donor`.
+    // A tree of the user's never does.
+    let donor = crate::kernel::is_cache_import(kt.dir(), cache)
         .then(|| worktree::Donor::of(kt.repo()))
         .flatten();
     let m = worktree::materialize_from(kt.repo(), kernel.commit, &src, donor.as_ref())?;

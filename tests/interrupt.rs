@@ -19,7 +19,6 @@ mod support;
 use process::{settle, start, Running};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use switchyard_harness::git2;
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -88,32 +87,7 @@ fn a_run_signalled_at_each_stage_stops_everything_and_the_next_one_carries_on() 
     // The other stages on the suite's cache, with no branch of vfio-hard-fail and no
     // build of the base yet.
     let cache = support::kernel_cache();
-    let repo = git2::Repository::open(&support::base().import).unwrap();
-    let names: Vec<String> = repo
-        .branches(Some(git2::BranchType::Local))
-        .unwrap()
-        .map(|b| b.unwrap().0.name().unwrap().unwrap().to_string())
-        .filter(|n| n.starts_with("switchyard/vfio-hard-fail-v"))
-        .collect();
-    for n in names {
-        repo.find_branch(&n, git2::BranchType::Local)
-            .unwrap()
-            .delete()
-            .unwrap();
-    }
-    for dir in ["build", "src", "series"] {
-        for e in std::fs::read_dir(cache.join(dir))
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let ours = name == "base" || name.starts_with("switchyard-vfio-hard-fail-");
-            if ours && e.path().is_dir() {
-                std::fs::remove_dir_all(e.path()).unwrap();
-            }
-        }
-    }
+    support::forget_policy(&cache, "vfio-hard-fail", true);
     let run = |policy: &str| run_in(&cache, policy);
 
     // Stopped while it generates vfio-hard-fail's series.

@@ -8,6 +8,9 @@
 //! The tests share one cache (one import, one branch per policy), so each holds
 //! [`CACHE`] while it runs: one kernel build at a time.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -228,28 +231,7 @@ fn vfio_hard_fail_runs_from_its_generated_series() {
     let cache = cache();
     let repo = git2::Repository::open(cache.join("linux-6.12")).unwrap();
     // Nothing of an earlier test run: no branch, no directories of one.
-    let branches: Vec<git2::Branch> = repo
-        .branches(Some(git2::BranchType::Local))
-        .unwrap()
-        .map(|b| b.unwrap().0)
-        .collect();
-    for mut b in branches {
-        if b.name()
-            .unwrap()
-            .unwrap_or("")
-            .starts_with("switchyard/vfio-hard-fail-v")
-        {
-            b.delete().unwrap();
-        }
-    }
-    for v in ["v1", "v2"] {
-        for d in ["src", "build", "series"] {
-            let dir = cache.join(d).join(format!("switchyard-vfio-hard-fail-{v}"));
-            if dir.exists() {
-                std::fs::remove_dir_all(&dir).unwrap();
-            }
-        }
-    }
+    support::forget_policy(&cache, "vfio-hard-fail", false);
     // Someone's own work under the name the run would use first.
     let base = repo
         .find_reference("refs/switchyard/base")

@@ -9,6 +9,8 @@
 
 #[path = "support/process.rs"]
 mod process;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -29,37 +31,10 @@ fn branches(repo: &git2::Repository) -> Vec<String> {
         .collect()
 }
 
-/// Removes what an earlier run left of vfio-hard-fail on arm64: its branches, its
-/// source, build, series and run directories.
-fn forget_the_policy(cache: &Path) {
-    if let Ok(repo) = git2::Repository::open(cache.join("linux-6.12")) {
-        for name in branches(&repo) {
-            let mut b = repo.find_branch(&name, git2::BranchType::Local).unwrap();
-            b.delete().unwrap();
-        }
-    }
-    for dir in ["src", "build", "series", "run"] {
-        let Ok(entries) = std::fs::read_dir(cache.join(dir)) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with("switchyard-vfio-hard-fail-") {
-                let p = e.path();
-                if p.is_dir() {
-                    std::fs::remove_dir_all(&p).unwrap();
-                } else {
-                    std::fs::remove_file(&p).unwrap();
-                }
-            }
-        }
-    }
-}
-
 #[test]
 fn two_runs_of_one_policy_at_once_share_the_cache_and_both_succeed() {
     let cache = cache();
-    forget_the_policy(&cache);
+    support::forget_policy(&cache, "vfio-hard-fail", false);
     let c = cache.to_str().unwrap();
     let args = [
         "run",

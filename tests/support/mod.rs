@@ -185,3 +185,44 @@ pub fn renamed_tree() -> &'static Path {
         dir
     })
 }
+
+/// Removes what earlier runs left of `policy` on arm64 in the booting tests' `cache`: the
+/// import's branches `switchyard/POLICY-v*` and the source, build, series and run
+/// directories (and lock files) named `switchyard-POLICY-*`, and with `with_base` the
+/// base's source and build directories too, so that the next run starts from nothing.
+pub fn forget_policy(cache: &Path, policy: &str, with_base: bool) {
+    let branch = format!("switchyard/{policy}-v");
+    if let Ok(repo) = git2::Repository::open(cache.join("linux-6.12")) {
+        let names: Vec<String> = repo
+            .branches(Some(git2::BranchType::Local))
+            .unwrap()
+            .map(|b| b.unwrap().0.name().unwrap().unwrap().to_string())
+            .filter(|n| n.starts_with(&branch))
+            .collect();
+        for n in names {
+            repo.find_branch(&n, git2::BranchType::Local)
+                .unwrap()
+                .delete()
+                .unwrap();
+        }
+    }
+    let ours = format!("switchyard-{policy}-");
+    for dir in ["src", "build", "series", "run"] {
+        let Ok(entries) = std::fs::read_dir(cache.join(dir)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let base = with_base && dir != "series" && dir != "run" && name == "base";
+            if !(name.starts_with(&ours) || base) {
+                continue;
+            }
+            let p = e.path();
+            if p.is_dir() {
+                std::fs::remove_dir_all(&p).unwrap();
+            } else {
+                std::fs::remove_file(&p).unwrap();
+            }
+        }
+    }
+}

@@ -1118,10 +1118,10 @@ fn the_gate_finds_the_old_output(work: &Path, build: &Path, g: &Generated) -> Ve
     );
     let path = work.join("drivers/iommu/iommu.c");
     let text = std::fs::read_to_string(&path).expect("iommu.c");
-    let wrapper = "\nint iommu_device_dma_configure(struct device *dev, bool managed)\n{\n";
+    let wrapper = "\nint iommu_prepare_default_domain(struct device *dev, bool managed)\n{\n";
     let start = text
         .find(wrapper)
-        .expect("the series defines iommu_device_dma_configure()");
+        .expect("the series defines iommu_prepare_default_domain()");
     let end = start + text[start..].find("\n}\n").expect("its end") + 3;
     // The wrapper with the sparse-only slip, and exported.
     let wrapper = replace_once(
@@ -1130,20 +1130,21 @@ fn the_gate_finds_the_old_output(work: &Path, build: &Path, g: &Generated) -> Ve
         "\tif (group == 0)\n\t\treturn 0;\n",
     );
     let old = format!(
-        "{}{wrapper}EXPORT_SYMBOL_GPL(iommu_device_dma_configure);\n{}",
+        "{}{wrapper}EXPORT_SYMBOL_GPL(iommu_prepare_default_domain);\n{}",
         &text[..start],
         &text[end..]
     );
     let old = replace_once(
         &old,
-        "static int __iommu_device_dma_configure(struct iommu_group *group, bool managed)\n",
-        "static int __iommu_device_dma_configure(struct iommu_group *group,\n\
-         \t\t\t\t\tstruct device *dev, bool managed)\n",
+        "static int __iommu_prepare_default_domain(struct iommu_group *group,\n\
+         \t\t\t\t\t  bool managed)\n",
+        "static int __iommu_prepare_default_domain(struct iommu_group *group,\n\
+         \t\t\t\t\t  struct device *dev, bool managed)\n",
     );
     let old = replace_once(
         &old,
-        "\tret = __iommu_device_dma_configure(group, managed);\n",
-        "\tret = __iommu_device_dma_configure(group, dev, managed);\n",
+        "\tret = __iommu_prepare_default_domain(group, managed);\n",
+        "\tret = __iommu_prepare_default_domain(group, dev, managed);\n",
     );
     std::fs::write(&path, old).expect("writing iommu.c");
     git_ok(work, &["commit", "-q", "-a", "-m", "iommu: the old output"]);
@@ -1171,7 +1172,7 @@ fn the_gate_finds_the_old_output(work: &Path, build: &Path, g: &Generated) -> Ve
         ),
         (
             "the export only built-in code uses",
-            "iommu_device_dma_configure is exported, but no code that can be a module uses it: \
+            "iommu_prepare_default_domain is exported, but no code that can be a module uses it: \
              drivers/amba/bus.c \\(CONFIG_ARM_AMBA is bool\\), drivers/base/platform.c \\(obj-y \\+= \
              platform.o in drivers/base/Makefile\\), drivers/pci/pci-driver.c \\(CONFIG_PCI is bool\\)",
         ),

@@ -267,7 +267,7 @@ pub(crate) fn introduce(
             file: g.file.into(),
             function: g.function.into(),
             old: g.old.into(),
-            new: t.render(g.template, &c)?,
+            new: c::fit(&t.render(g.template, &c)?),
         };
         if g.file == IOMMU_C {
             core.push(edit);

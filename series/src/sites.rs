@@ -225,7 +225,7 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
         },
         Hook::DmaConfigure => Site {
             hook,
-            function: "__iommu_device_dma_configure",
+            function: "__iommu_prepare_default_domain",
             params: "struct iommu_group *group, struct device *dev, bool managed",
             locals: &[],
             fallible: true,
@@ -236,7 +236,7 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
             },
             doc: "A driver is about to probe @dev; @managed is its driver_managed_dma.",
             entry: Entry::Wrapper {
-                name: "iommu_device_dma_configure",
+                name: "iommu_prepare_default_domain",
                 global: true,
                 summary: "Prepare a device's group for a driver",
                 param_docs: DMA_CONFIGURE_DOCS,
@@ -269,7 +269,7 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
         },
         Hook::DmaCleanup => Site {
             hook,
-            function: "__iommu_device_dma_cleanup",
+            function: "__iommu_unprepare_default_domain",
             params: "struct iommu_group *group, struct device *dev, bool managed",
             locals: &[],
             fallible: false,
@@ -277,9 +277,9 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
             facts: Facts::default(),
             doc: "The driver of @dev was removed; @managed is its driver_managed_dma.",
             entry: Entry::Wrapper {
-                name: "iommu_device_dma_cleanup",
+                name: "iommu_unprepare_default_domain",
                 global: true,
-                summary: "Undo iommu_device_dma_configure()",
+                summary: "Undo iommu_prepare_default_domain()",
                 param_docs: DMA_CLEANUP_DOCS,
                 params: "struct device *dev, bool managed",
             },

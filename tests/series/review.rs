@@ -383,11 +383,11 @@ fn only_what_points_at_added_lines_is_found() {
 
 #[test]
 fn added_exports_and_makefile_lines_are_read() {
-    let diff = "+}\n+EXPORT_SYMBOL_GPL(iommu_device_dma_configure);\n EXPORT_SYMBOL(old);\n\
+    let diff = "+}\n+EXPORT_SYMBOL_GPL(iommu_prepare_default_domain);\n EXPORT_SYMBOL(old);\n\
                 -EXPORT_SYMBOL(gone);\n+EXPORT_SYMBOL_NS_GPL(ns_sym, IOMMUFD);\n";
     assert_eq!(
         exports_added(diff),
-        ["iommu_device_dma_configure", "ns_sym"]
+        ["iommu_prepare_default_domain", "ns_sym"]
     );
     let makefile = "obj-$(CONFIG_PCI)\t\t+= access.o bus.o \\\n\t\t\t   pci-driver.o\n\
                     vfio-y += vfio_main.o \\\n\t  group.o\nccflags-y := -I$(src)\n";

@@ -12,11 +12,28 @@ policy! {
     /// that follows attaches the identity domain. A group with several devices, or with a
     /// driver bound, changes its domain at once as before: the deferral is for singleton
     /// groups only.
+    ///
+    /// The bind then attaches the group's default domain from whatever domain the group is
+    /// in, not only from the parking one: after an unbind the group is still in its old
+    /// DMA domain, and a deferred identity domain left there would have the driver's DMA
+    /// set up for direct mapping against a translating domain.
     name = "identity-at-bind";
     extends = "park-empty-dma";
     subject = "iommu: Defer a requested identity domain to driver bind";
     suggested_by = "Jason Gunthorpe <jgg@nvidia.com>";
     link = "https://lkml.iu.edu/hypermail/linux/kernel/2602.2/05845.html";
+
+    /// A bind attaches the default domain wherever an unowned group is: parked, or left
+    /// in the domain that was its default before a deferred identity request. This
+    /// replaces the parent's unparking, which it covers.
+    on dma_configure(dev, managed) {
+        if group(dev).owner_cnt == 0 && group(dev).domain != Default {
+            set_domain(group(dev), Default)?;
+        }
+        if !managed {
+            use_default_domain(dev)?;
+        }
+    }
 
     /// Record the type; attach it now only where the deferral does not apply.
     on default_type(g, ty) {

@@ -12,6 +12,9 @@ policy! {
     /// disabled while no driver has accepted the device. Binding any driver moves the group
     /// to its default domain.
     ///
+    /// Only arm-smmu-v3 honours the flag so far: VT-d and AMD enable ATS in every paging
+    /// domain they attach, so there a parked device can still issue translated requests.
+    ///
     /// Until a driver requests vectors the domain is no better than the blocking domain for
     /// MSI, and it does not stop translated DMA to what a driver maps.
     name = "park-empty-dma";

@@ -445,10 +445,14 @@ impl<'s> Machine<'s> {
     /// domains (`dmar_domain_attach_device()` -> `iommu_enable_pci_caps()`) and identity
     /// (`identity_domain_attach_dev()`, scalable mode only); blocked disables it
     /// (`blocking_domain_attach_dev()` -> `device_block_translation()`). The parking domain
-    /// keeps ATS off by its flag on both.
+    /// carries the series' `forbid_ats` flag, which arm-smmu-v3 honours
+    /// (`arm_smmu_attach_prepare()` as the series patches it); VT-d's
+    /// `dmar_domain_attach_device()` calls `iommu_enable_pci_caps()` for every paging
+    /// domain and does not read it, so on VT-d a parked device has ATS.
     pub(crate) fn domain_allows_ats(&self, g: GroupId, dom: Dom) -> bool {
         match dom {
-            Dom::Blocked | Dom::EmptyDma => false,
+            Dom::Blocked => false,
+            Dom::EmptyDma => self.scenario.iommu() == Iommu::Vtd,
             Dom::User { .. } => true,
             Dom::Identity | Dom::Default { .. } => {
                 !self.is_identity(g, dom) || self.scenario.iommu() == Iommu::Vtd
@@ -478,7 +482,7 @@ impl<'s> Machine<'s> {
                 }
             }
             Dom::Identity => "identity".into(),
-            Dom::EmptyDma => "parking (empty DMA, ATS off)".into(),
+            Dom::EmptyDma => "parking (empty DMA, forbid_ats)".into(),
             Dom::User { gen } => format!("user #{gen}"),
         }
     }

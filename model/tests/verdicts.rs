@@ -354,27 +354,26 @@ fn msi_reroute_loses_aer_when_it_re_requests_before_the_cookie() {
 #[test]
 fn identity_at_bind_keeps_an_unbound_device_out_of_identity() {
     // 6.12's iommu_group_store_type() attaches the identity domain at once; the policy
-    // records it and leaves the group parked until the bind. What still exposes the
-    // device is the unbind, after which the group stays in its DMA domain with ATS on
-    // (VT-d enables ATS for paging domains), which this policy does not change.
-    // On x86 the device is probed into its DMA domain at boot, with ATS on: the boot
-    // alone violates it in 6.12.
-    let r = report("status-quo", "singleton-identity");
-    assert_eq!(trace(&r, Property::UnboundIsolated), [] as [&str; 0]);
-    let r = report("park-empty-dma", "singleton-identity");
-    assert_eq!(
-        trace(&r, Property::UnboundIsolated),
-        ["write_type(g0, Identity)"]
-    );
-    let r = report("identity-at-bind", "singleton-identity");
-    assert_eq!(
-        trace(&r, Property::UnboundIsolated),
-        ["bind(nic, e1000e)", "unbind(nic)"]
-    );
-    assert_eq!(
-        r.verdict(Property::UnboundIsolated).reason.as_deref(),
-        Some("nic has no driver but ATS is on")
-    );
+    // records it and leaves the group parked until the bind (the scenario's script:
+    // write identity, then bind).
+    let s = load_scenario("singleton-identity").unwrap();
+    let quo = script(&load_policy("status-quo").unwrap(), &s);
+    assert_eq!(quo[0], "ok [g0: default #1 (identity)]");
+    let deferred = script(&load_policy("identity-at-bind").unwrap(), &s);
+    assert_eq!(deferred[0], "ok [g0: parking (empty DMA, forbid_ats)]");
+    assert_eq!(deferred[1], "ok [g0: default #1 (identity)]");
+    // The parking domain's forbid_ats is honoured by arm-smmu-v3 only: VT-d enables ATS
+    // in every paging domain it attaches, so on this x86 scenario the parked device has
+    // ATS from boot, under park-empty-dma as under identity-at-bind.
+    for p in ["park-empty-dma", "identity-at-bind"] {
+        let r = report(p, "singleton-identity");
+        assert_eq!(trace(&r, Property::UnboundIsolated), [] as [&str; 0], "{p}");
+        assert_eq!(
+            r.verdict(Property::UnboundIsolated).reason.as_deref(),
+            Some("nic has no driver but ATS is on"),
+            "{p}"
+        );
+    }
 }
 
 #[test]
@@ -533,8 +532,9 @@ fn identity_on_an_untrusted_group_fails_einval_for_every_policy() {
 
 #[test]
 fn smmuv3_identity_has_no_ats_and_vtd_identity_has() {
-    // identity_domain_attach_dev() in scalable mode: ATS for identity too.
-    let r = report("park-empty-dma", "singleton-identity");
+    // identity_domain_attach_dev() in scalable mode: ATS for identity too (from the
+    // blocking domain, which has none).
+    let r = report("park-blocked", "singleton-identity");
     assert_eq!(
         trace(&r, Property::UnboundIsolated),
         ["write_type(g0, Identity)"]

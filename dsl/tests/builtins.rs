@@ -22,6 +22,7 @@ const SCENARIOS: &[&str] = &[
     "arm-port-vfio",
     "arm-switch-vfio",
     "cxl-ats-required",
+    "hot-unplug",
     "rmr-require-direct",
     "singleton-identity",
     "singleton-managed-irq",
@@ -31,7 +32,7 @@ const SCENARIOS: &[&str] = &[
 ];
 
 #[test]
-fn the_nine_policies_and_nine_scenarios_are_built_in() {
+fn the_nine_policies_and_ten_scenarios_are_built_in() {
     let p: Vec<&str> = builtins(SourceKind::Policy).map(|b| b.name).collect();
     let s: Vec<&str> = builtins(SourceKind::Scenario).map(|b| b.name).collect();
     assert_eq!(p, POLICIES);

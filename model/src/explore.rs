@@ -159,7 +159,7 @@ pub fn check(hooks: &dyn PolicyHooks, scenario: &Scenario, opts: Options) -> Rep
         })
         .collect();
 
-    let (init, _) = boot(scenario, hooks, false);
+    let (init, _, boot_warning) = boot(scenario, hooks, false);
     let mut index: HashMap<State, u32> = HashMap::new();
     let mut links: Vec<Link> = vec![Link {
         parent: u32::MAX,
@@ -187,7 +187,8 @@ pub fn check(hooks: &dyn PolicyHooks, scenario: &Scenario, opts: Options) -> Rep
         };
 
     {
-        let m = Machine::new(scenario, init.clone());
+        let mut m = Machine::new(scenario, init.clone());
+        m.warning = boot_warning;
         check_state(&m, 0, &mut found);
         for &p in &applicable {
             if let Some(why) = boot_violation(&m, p) {
@@ -379,7 +380,7 @@ pub fn check(hooks: &dyn PolicyHooks, scenario: &Scenario, opts: Options) -> Rep
 /// Replays moves (indices into the scenario's moves) from boot, recording each step.
 pub(crate) fn replay(hooks: &dyn PolicyHooks, scenario: &Scenario, path: &[u16]) -> Vec<Step> {
     let moves = transitions(scenario);
-    let (state, events) = boot(scenario, hooks, true);
+    let (state, events, _) = boot(scenario, hooks, true);
     let before = describe(&Machine::new(scenario, Machine::empty_state(scenario)));
     let mut m = Machine::new(scenario, state);
     let mut steps = vec![Step {
@@ -529,7 +530,7 @@ impl ScriptStep {
 }
 
 pub fn run_script(hooks: &dyn PolicyHooks, scenario: &Scenario) -> Vec<ScriptStep> {
-    let (state, _) = boot(scenario, hooks, false);
+    let (state, _, _) = boot(scenario, hooks, false);
     let mut m = Machine::new(scenario, state);
     let mut out = Vec::new();
     for (i, step) in scenario.script.iter().enumerate() {
@@ -684,7 +685,7 @@ pub fn replay_script(scenario: &Scenario, verdict: &Verdict) -> Result<Vec<Move>
 /// Each device's group right after boot, as sysfs shows it (`iommu_group`): the group's
 /// name, or `None` for a device absent or not yet probed into its group.
 pub fn boot_groups(hooks: &dyn PolicyHooks, scenario: &Scenario) -> Vec<(String, Option<String>)> {
-    let (state, _) = boot(scenario, hooks, false);
+    let (state, _, _) = boot(scenario, hooks, false);
     let m = Machine::new(scenario, state);
     scenario
         .devices

@@ -154,6 +154,8 @@ pub struct Machine<'s> {
     /// Kept only while `logging` is on (when a trace is replayed), so exploring stays cheap.
     pub(crate) log: Vec<String>,
     pub(crate) logging: bool,
+    /// The first WARN the kernel hit during the current move, for `no-warn`.
+    pub(crate) warning: Option<String>,
     group_of: Vec<GroupId>,
 }
 
@@ -175,6 +177,7 @@ impl<'s> Machine<'s> {
             state,
             log: Vec::new(),
             logging: false,
+            warning: None,
             group_of,
         }
     }
@@ -204,6 +207,12 @@ impl<'s> Machine<'s> {
         if self.logging {
             self.log.push(text.into());
         }
+    }
+
+    /// The kernel WARNs: noted in the trace, and kept (the first of a move) for `no-warn`.
+    pub(crate) fn warn(&mut self, text: String) {
+        self.note(text.clone());
+        self.warning.get_or_insert(text);
     }
 
     pub(crate) fn dev_name(&self, d: DevId) -> &'s str {

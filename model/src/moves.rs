@@ -154,8 +154,8 @@ fn dev(d: DevId) -> [Value; 1] {
 /// Runs a hook that cannot fail: an error only stops it (the kernel warns).
 fn run_void(m: &mut Machine, hooks: &dyn PolicyHooks, hook: Hook, args: &[Value]) {
     if let Err(e) = hooks.run(m, hook, args) {
-        m.note(format!(
-            "{hook}: stopped with {e} (the kernel warns and goes on)"
+        m.warn(format!(
+            "{hook}: stopped with {e} (WARN_ON() in the kernel, which goes on)"
         ));
     }
 }
@@ -171,7 +171,7 @@ pub(crate) fn boot(
     scenario: &Scenario,
     hooks: &dyn PolicyHooks,
     logging: bool,
-) -> (State, Vec<String>) {
+) -> (State, Vec<String>, Option<String>) {
     let mut m = Machine::new(scenario, Machine::empty_state(scenario));
     m.logging = logging;
     for (d, spec) in scenario.devices.iter().enumerate() {
@@ -184,7 +184,7 @@ pub(crate) fn boot(
             bind_builtin(&mut m, hooks, d);
         }
     }
-    (m.state, m.log)
+    (m.state, m.log, m.warning)
 }
 
 /// A device with a built-in driver gets it as soon as it is there (`device_add()` ->
@@ -533,7 +533,7 @@ fn free_group(m: &mut Machine, g: GroupId) {
             .domain
             .map_or("no domain".to_string(), |x| m.dom_label(g, x));
         let cnt = gs.owner_cnt;
-        m.note(format!(
+        m.warn(format!(
             "{}: WARN in __iommu_group_free_device(): last device gone with the group in {dom}, owner_cnt {cnt}",
             m.group_name(g)
         ));

@@ -20,10 +20,11 @@ pub enum Property {
     DmaApiWorks,
     UserIsolated,
     VfioUsable,
+    NoWarn,
 }
 
 impl Property {
-    pub const ALL: [Property; 8] = [
+    pub const ALL: [Property; 9] = [
         Property::MsiDelivered,
         Property::NoSilentLoss,
         Property::UnboundIsolated,
@@ -32,6 +33,7 @@ impl Property {
         Property::DmaApiWorks,
         Property::UserIsolated,
         Property::VfioUsable,
+        Property::NoWarn,
     ];
 
     pub fn name(self) -> &'static str {
@@ -44,6 +46,7 @@ impl Property {
             Property::DmaApiWorks => "dma-api-works",
             Property::UserIsolated => "user-isolated",
             Property::VfioUsable => "vfio-usable",
+            Property::NoWarn => "no-warn",
         }
     }
 
@@ -58,6 +61,7 @@ impl Property {
             Property::DmaApiWorks => "A bound DMA-API driver's group is in its default domain with the driver counted, while no user owns it (I11).",
             Property::UserIsolated => "While a user owns a group, it is only ever in the blocking domain or the user's own domain (I12, I13).",
             Property::VfioUsable => "A user can open the group through VFIO: some reachable state has the open completed, the group owned and in the user's domain with its MSI cookie.",
+            Property::NoWarn => "No move, and not boot, makes the kernel WARN: a hook that cannot fail does not fail (its error is a WARN_ON()), and a group's last device leaves with ownership released and the group in its default domain (__iommu_group_free_device()).",
         }
     }
 
@@ -76,6 +80,7 @@ impl Property {
             Property::UserIsolated | Property::VfioUsable => {
                 has_move(&|m| matches!(m, Move::VfioOpen { .. }))
             }
+            Property::NoWarn => true,
         }
     }
 }
@@ -197,7 +202,10 @@ pub(crate) fn state_violation(m: &Machine, p: Property) -> Option<String> {
                 _ => None,
             }
         }),
-        Property::MsiDelivered | Property::NoSilentLoss | Property::VfioUsable => None,
+        Property::MsiDelivered
+        | Property::NoSilentLoss
+        | Property::VfioUsable
+        | Property::NoWarn => None,
     }
 }
 
@@ -249,6 +257,7 @@ pub(crate) fn step_violation(
                 })
             })
         }
+        Property::NoWarn => m.warning.clone(),
         _ => None,
     }
 }
@@ -257,6 +266,9 @@ pub(crate) fn step_violation(
 /// driver that bound at boot with vectors that cannot reach their doorbell broke them
 /// silently (`no-silent-loss`), as a bind move would.
 pub(crate) fn boot_violation(m: &Machine, p: Property) -> Option<String> {
+    if p == Property::NoWarn {
+        return m.warning.clone();
+    }
     if p != Property::NoSilentLoss {
         return None;
     }

@@ -425,6 +425,38 @@ fn identity_at_bind_rebinds_into_the_identity_domain_its_dma_ops_were_set_up_for
 }
 
 #[test]
+fn a_parked_group_warns_when_its_last_device_is_hot_removed() {
+    // __iommu_group_free_device() WARNs when a group's last device leaves and the group
+    // is not in its default domain. 6.12 leaves an unbound group there; every policy that
+    // parks a new group does not, so a device added and removed again without a driver
+    // (or, with notifier-switch, after its driver left) hits the WARN.
+    assert_eq!(
+        status("status-quo", "hot-unplug", Property::NoWarn),
+        Status::Holds
+    );
+    for p in [
+        "park-blocked",
+        "notifier-switch",
+        "prepare-default-domain",
+        "irq-only-driver-flag",
+        "park-empty-dma",
+        "identity-at-bind",
+    ] {
+        let r = report(p, "hot-unplug");
+        assert_eq!(
+            trace(&r, Property::NoWarn),
+            ["add(nic)", "remove(nic)"],
+            "{p}"
+        );
+        let why = r.verdict(Property::NoWarn).reason.clone().unwrap();
+        assert!(
+            why.starts_with("g1: WARN in __iommu_group_free_device(): last device gone"),
+            "{p}: {why}"
+        );
+    }
+}
+
+#[test]
 fn rmr_devices_cannot_be_given_to_vfio_in_6_12() {
     // __iommu_device_set_domain() refuses the blocking domain for require_direct.
     let r = report("status-quo", "rmr-require-direct");

@@ -1,50 +1,71 @@
 policy! {
-    /// Free the other members' MSI vectors around a group's domain switch and request
-    /// them again once the new domain can reach the doorbell, in both directions (thread P8).
+    /// Re-target the MSI vectors of a group's other members at each domain the group is
+    /// switched to, holding them masked while no domain can reach the doorbell (thread P8).
     ///
-    /// A vector's message holds the doorbell IOVA of the domain that was attached when the
-    /// vector was allocated (iommu_dma_prepare_msi()), and nothing carries that mapping
-    /// into the domain of a VFIO user, whose IOVAs differ.
+    /// A vector's message holds the doorbell IOVA that the MSI cookie of the domain
+    /// attached at allocation mapped (iommu_dma_prepare_msi()). When VFIO moves the group
+    /// to its blocking domain and then to the user's domain, nothing carries that mapping
+    /// along: a PCIe port that stays bound to pcieport loses its next AER interrupt, its
+    /// Root Error Status stays set, and AER never signals again. Freeing and requesting
+    /// the vectors again would need the driver, which cannot be called under the group
+    /// mutex, and re-probing the port's AER service would clear the status it must report.
     ///
-    /// Tear the port driver's vectors down when VFIO takes the group and set them up again
-    /// once the user's domain has its MSI cookie, and do the same when the group goes back.
-    /// Vectors are freed only once the switch succeeded, so a refused claim leaves them as
-    /// they were.
+    /// Do it below the driver instead. Mask the vectors when the group leaves a domain
+    /// that maps their doorbell for one that does not, so that an error raised meanwhile
+    /// waits in the vector's pending bit. Once the new domain can reach the doorbell (the
+    /// user's domain when it has its MSI cookie, the default domain when the group is
+    /// given back, a new default domain after a type change), map the doorbell there again,
+    /// rewrite each message as an affinity change does, unmask, and replay each vector
+    /// once, so that an interrupt lost in the moment before the mask is still serviced.
+    /// AER, PME and hotplug handlers find nothing to do on a replay with nothing pending.
     name = "msi-reroute";
     extends = "status-quo";
-    subject = "iommu: Re-request co-grouped MSIs across an ownership change";
+    subject = "iommu: Re-target co-grouped MSIs across a domain switch";
     suggested_by = "Robin Murphy <robin.murphy@arm.com>";
     link = "https://lkml.iu.edu/hypermail/linux/kernel/2602.2/05845.html";
 
-    /// Leaving the default domain: the vectors point at its doorbell mapping.
+    /// The blocking domain reaches no doorbell: hold the other members' messages.
     on claim(g) {
         inherit()?;
         for d in g.devices {
-            free_irqs(d);
+            mask_msis(d);
         }
     }
 
-    /// Only now does the user's domain map the doorbell (type1 attaches first).
+    /// The user's domain maps the doorbell now (type1 attaches before the cookie).
     on msi_cookie(g) {
-        inherit()?;
         for d in g.devices {
-            request_irqs(d)?;
+            retarget_msis(d);
         }
     }
 
-    /// Leaving the user's domain: its cookie goes with it.
+    /// Back in the blocking domain while owned; in the default domain otherwise.
     on detach_user(g) {
-        for d in g.devices {
-            free_irqs(d);
-        }
         inherit()?;
+        if g.owned {
+            for d in g.devices {
+                mask_msis(d);
+            }
+        } else {
+            for d in g.devices {
+                retarget_msis(d);
+            }
+        }
     }
 
-    /// Back in the default domain, whose cookie maps the doorbell again.
+    /// Back in the default domain, whose cookie still maps the doorbell.
     on release(g) {
         inherit()?;
         for d in g.devices {
-            request_irqs(d)?;
+            retarget_msis(d);
+        }
+    }
+
+    /// A new default domain: its cookie maps the doorbell at a new IOVA.
+    on default_type(g, ty) {
+        inherit()?;
+        for d in g.devices {
+            retarget_msis(d);
         }
     }
 }

@@ -290,7 +290,10 @@ fn predicted(step: &ScriptStep, target: &Target) -> (&'static str, String) {
             ),
             Irq::Lost { .. } => ("lost", "AER lost (IOMMU fault)".into()),
             Irq::Unsignalled => ("silent", "AER not signalled (status still pending)".into()),
-            Irq::Masked => ("silent", "AER not signalled (vectors freed)".into()),
+            Irq::Held => (
+                "silent",
+                "AER held (vectors masked: no interrupt, no fault)".into(),
+            ),
             Irq::Unreported => ("silent", "AER not reported (no driver)".into()),
         },
     }

@@ -105,6 +105,7 @@ fn status_quo_then_the_fix_each_as_the_model_predicts_and_qemu_failures_are_clea
     vfio_hard_fail_runs_from_its_generated_series();
     vfio_hard_fail_replays_its_vfio_usable_counterexample();
     a_policy_without_c_is_refused_by_the_generator();
+    msi_reroute_keeps_aer_through_the_open_and_inside_it();
     qemu_failures_are_reported_and_leave_no_qemu();
 }
 
@@ -335,14 +336,25 @@ fn vfio_hard_fail_runs_from_its_generated_series() {
     assert_eq!(mtime(&ours.join("arch/arm64/boot/Image")), image);
 }
 
-/// msi-reroute needs a kernel capability 6.12 lacks: the generator says so, exit 2, before
-/// anything is imported or built (the cache it was given is not even created).
+/// A policy whose construct has no C on 6.12 (ATS is the IOMMU driver's on attach): the
+/// generator says so, exit 2, before anything is imported or built (the cache it was given
+/// is not even created).
 fn a_policy_without_c_is_refused_by_the_generator() {
-    let fresh = Path::new(env!("CARGO_TARGET_TMPDIR")).join("refused-cache");
-    let _ = std::fs::remove_dir_all(&fresh);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("refused");
+    let fresh = dir.join("cache");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("ats-at-bind.policy.rs");
+    std::fs::write(
+        &policy,
+        "policy! {\n    /// Turns ATS on when a driver binds.\n    name = \"ats-at-bind\";\n    \
+         extends = \"status-quo\";\n\n    /// ATS on once the driver is there.\n    \
+         on bus_notify(BoundDriver, dev) {\n        ats(dev, On)?;\n    }\n}\n",
+    )
+    .unwrap();
     let o = switchyard(&[
         "run",
-        "msi-reroute",
+        policy.to_str().unwrap(),
         "-s",
         "arm-port-vfio",
         "--cache",
@@ -356,6 +368,28 @@ fn a_policy_without_c_is_refused_by_the_generator() {
         stderr.contains("switchyard::series::not_expressible"),
         "{stderr}"
     );
+}
+
+/// msi-reroute from its generated series: AER delivered before VFIO, while the user owns
+/// the group and after it closes, and the open succeeds; then an error raised between
+/// the claim and VFIO_SET_IOMMU is held by the mask (no interrupt, no SMMU event) and
+/// serviced at the re-target, so the next error signals.
+fn msi_reroute_keeps_aer_through_the_open_and_inside_it() {
+    let report = run_json("msi-reroute");
+    let seen = observed(&report);
+    assert_eq!(seen[1], "AER delivered", "{seen:?}");
+    assert_eq!(seen[3], "ok", "{seen:?}");
+    assert_eq!(seen[4], "AER delivered", "{seen:?}");
+    assert_eq!(seen[6], "AER delivered", "{seen:?}");
+    assert_eq!(report["agree"], true);
+    let report = run_on("msi-reroute", "arm-port-window");
+    let seen = observed(&report);
+    assert_eq!(seen[2], "ok", "{seen:?}");
+    assert_eq!(seen[3], "AER not signalled, no SMMU event", "{seen:?}");
+    assert_eq!(seen[4], "ok", "{seen:?}");
+    assert_eq!(seen[5], "AER delivered", "{seen:?}");
+    assert_eq!(seen[7], "AER delivered", "{seen:?}");
+    assert_eq!(report["agree"], true);
 }
 
 /// The status-quo kernel, made to fail in every way a run can: each reports, and no QEMU

@@ -96,11 +96,11 @@ mod tests {
         let out = expanded(quote! {
             /// Uses an unknown action.
             name = "bad";
-            on claim(g) { free_irq(g); }
+            on claim(g) { mask_msi(g); }
         });
         assert!(out.contains("compile_error"), "{out}");
-        assert!(out.contains("unknown action `free_irq`"), "{out}");
-        assert!(out.contains("did you mean `free_irqs`"), "{out}");
+        assert!(out.contains("unknown action `mask_msi`"), "{out}");
+        assert!(out.contains("did you mean `mask_msis`"), "{out}");
 
         let out = expanded(quote! {
             /// Extends a file a macro cannot see.

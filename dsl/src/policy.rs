@@ -528,7 +528,7 @@ impl BodyCx<'_> {
                     )
                     .label("method-call syntax is not used")
                     .help(format!(
-                        "actions are called as functions, e.g. `free_irqs(dev);`; actions: {}",
+                        "actions are called as functions, e.g. `mask_msis(dev);`; actions: {}",
                         list(ACTIONS.iter().map(|a| a.name))
                     )),
                 );
@@ -597,7 +597,7 @@ impl BodyCx<'_> {
             self.unsupported(
                 name_span,
                 "expected an action name",
-                "actions are called by name, e.g. `free_irqs(dev);`",
+                "actions are called by name, e.g. `mask_msis(dev);`",
             );
             return None;
         };

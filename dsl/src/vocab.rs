@@ -401,8 +401,8 @@ pub enum Action {
     SetDefaultType,
     UseDefaultDomain,
     UnuseDefaultDomain,
-    FreeIrqs,
-    RequestIrqs,
+    MaskMsis,
+    RetargetMsis,
     Ats,
     Fail,
     Inherit,
@@ -457,23 +457,31 @@ pub static ACTIONS: &[ActionSpec] = &[
         doc: "Drop the device's DMA-API use (`owner_cnt -= 1`).",
     },
     ActionSpec {
-        action: Action::FreeIrqs,
-        name: "free_irqs",
+        action: Action::MaskMsis,
+        name: "mask_msis",
         params: &[Kind::Device],
         fallible: false,
-        kernel: "pci_free_irq_vectors() through the bound driver (e.g. pcie_port_device_remove())",
-        doc: "Free the bound driver's MSI vectors, remembering that it wants them back. No effect \
-              on a device without live vectors.",
+        kernel: "irq_chip mask of each vector (pci_msi_mask_irq(): MSI-X vector control, MSI \
+                 mask bits), kernel/irq/msi.c",
+        doc: "Mask the device's live MSI vectors at the device, for a switch to a domain that \
+              cannot reach their doorbell (the blocking domain, a user's domain before its MSI \
+              cookie): an interrupt raised meanwhile waits in the vector's pending bit. \
+              `retarget_msis` unmasks them. No effect on a device without live vectors.",
     },
     ActionSpec {
-        action: Action::RequestIrqs,
-        name: "request_irqs",
+        action: Action::RetargetMsis,
+        name: "retarget_msis",
         params: &[Kind::Device],
-        fallible: true,
-        kernel: "pci_alloc_irq_vectors() -> its_irq_domain_alloc() -> iommu_dma_prepare_msi()",
-        doc: "Re-request the vectors `free_irqs` freed. Each message is composed against the \
-              group's current domain: its MSI cookie's doorbell IOVA, or the physical doorbell \
-              when the domain has no cookie. No effect on a device with nothing to re-request.",
+        fallible: false,
+        kernel: "iommu_dma_prepare_msi() and the vector's irq_compose_msi_msg() / \
+                 irq_write_msi_msg(), as msi_domain_set_affinity() rewrites a message; \
+                 irq_set_irqchip_state(IRQCHIP_STATE_PENDING) to replay",
+        doc: "Re-target the device's live MSI vectors at the group's current domain: each \
+              doorbell is prepared again (the domain's MSI cookie maps it; without a cookie the \
+              message carries the physical doorbell), the message is rewritten, the vectors \
+              `mask_msis` masked are unmasked, and each vector is replayed once, so that an \
+              interrupt held or lost during the switch is serviced. A vector that cannot be \
+              kept is warned about, not failed. No effect on a device without live vectors.",
     },
     ActionSpec {
         action: Action::Ats,

@@ -20,6 +20,7 @@ const POLICIES: &[&str] = &[
 
 const SCENARIOS: &[&str] = &[
     "arm-port-vfio",
+    "arm-port-window",
     "arm-switch-vfio",
     "cxl-ats-required",
     "hot-unplug",
@@ -32,7 +33,7 @@ const SCENARIOS: &[&str] = &[
 ];
 
 #[test]
-fn the_nine_policies_and_ten_scenarios_are_built_in() {
+fn the_nine_policies_and_eleven_scenarios_are_built_in() {
     let p: Vec<&str> = builtins(SourceKind::Policy).map(|b| b.name).collect();
     let s: Vec<&str> = builtins(SourceKind::Scenario).map(|b| b.name).collect();
     assert_eq!(p, POLICIES);

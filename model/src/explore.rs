@@ -449,9 +449,10 @@ pub(crate) fn describe(m: &Machine) -> Vec<(String, String)> {
         let g = m.group_of(d);
         let msi = match ds.msi {
             crate::machine::Msi::None => "none".to_string(),
-            crate::machine::Msi::Freed => "freed".to_string(),
             crate::machine::Msi::Live(a) => {
-                let reach = if m.reaches_doorbell(d, a) {
+                let reach = if ds.msi_masked {
+                    "masked, a message waits in its pending bit"
+                } else if m.reaches_doorbell(d, a) {
                     "reaches the doorbell"
                 } else {
                     "does NOT reach the doorbell"

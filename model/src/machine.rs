@@ -51,8 +51,6 @@ pub(crate) enum Msi {
     None,
     /// Allocated, with the message address each was composed with.
     Live(MsiAddr),
-    /// Freed by `free_irqs`; the driver wants them back (`request_irqs`).
-    Freed,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -64,6 +62,9 @@ pub(crate) struct DevState {
     /// Index into the scenario's drivers.
     pub(crate) driver: Option<u8>,
     pub(crate) msi: Msi,
+    /// The live vectors are masked at the device (`mask_msis`): a message it raises
+    /// waits in the vector's pending bit until `retarget_msis` unmasks it.
+    pub(crate) msi_masked: bool,
     pub(crate) ats_on: bool,
     /// Counted as a DMA-API user (`iommu_device_use_default_domain()` succeeded).
     pub(crate) dma_user: bool,
@@ -193,6 +194,7 @@ impl<'s> Machine<'s> {
                     probed: false,
                     driver: None,
                     msi: Msi::None,
+                    msi_masked: false,
                     ats_on: false,
                     dma_user: false,
                     aer_pending: false,
@@ -552,21 +554,83 @@ impl<'s> Machine<'s> {
         self.state.devices[d].dma_user = false;
     }
 
-    /// `free_irqs(dev)`: the bound driver frees its vectors (`pci_free_irq_vectors()`).
-    pub fn free_irqs(&mut self, d: DevId) {
+    /// `mask_msis(dev)`: each live vector masked at the device under its interrupt
+    /// descriptor's lock (`mask_irq()` -> the MSI chip's `irq_mask`, `pci_msi_mask_irq()`:
+    /// the MSI-X vector control bit or the MSI mask bit), so a message the device raises
+    /// waits in the vector's pending bit. Vectors the driver disabled are left alone.
+    pub fn mask_msis(&mut self, d: DevId) {
         if let Msi::Live(_) = self.state.devices[d].msi {
-            self.state.devices[d].msi = Msi::Freed;
-            self.note(format!("{}: MSI vectors freed", self.dev_name(d)));
+            if !self.state.devices[d].msi_masked {
+                self.state.devices[d].msi_masked = true;
+                self.note(format!("{}: MSI vectors masked", self.dev_name(d)));
+            }
         }
     }
 
-    /// `request_irqs(dev)`: re-allocates vectors `free_irqs` freed, composed against the
-    /// current domain (`its_irq_domain_alloc()` -> `iommu_dma_prepare_msi()`).
-    pub fn request_irqs(&mut self, d: DevId) -> Result<(), Errno> {
-        if self.state.devices[d].msi == Msi::Freed {
+    /// `retarget_msis(dev)`: each live vector's doorbell prepared again in the group's
+    /// current domain (`iommu_dma_prepare_msi()` with the doorbell it recorded at
+    /// allocation: mapped by the domain's MSI cookie, or the physical address where the
+    /// domain has none), the message recomposed and written (`irq_chip_compose_msi_msg()`,
+    /// the chip's `irq_write_msi_msg`, as `msi_domain_set_affinity()` does), the vector
+    /// unmasked, and replayed once (`irq_set_irqchip_state(IRQCHIP_STATE_PENDING)`). A
+    /// message held by the mask goes out unmasked; an AER lost or held meanwhile is
+    /// serviced by the replay: on the GICv3 ITS the replay makes the LPI pending at the
+    /// ITS itself, not through the IOMMU, and `aer_irq()` clears the Root Error Status it
+    /// finds set (it returns IRQ_NONE when none is). On x86 nothing calls
+    /// `iommu_dma_prepare_msi()` (no doorbell recorded, the message stays as it is) and
+    /// no chip replays; a held message goes out on the unmask, and none is ever lost.
+    pub fn retarget_msis(&mut self, d: DevId) {
+        let Msi::Live(_) = self.state.devices[d].msi else {
+            return;
+        };
+        let was_masked = self.state.devices[d].msi_masked;
+        self.state.devices[d].msi_masked = false;
+        if self.scenario.msi_translated {
             self.allocate_vectors(d);
+        } else if was_masked {
+            self.note(format!("{}: MSI vectors unmasked", self.dev_name(d)));
         }
-        Ok(())
+        if self.state.devices[d].aer_pending && self.aer_listening(d) {
+            let how = if self.scenario.msi_translated {
+                "replayed at the ITS"
+            } else {
+                "sent on the unmask"
+            };
+            self.state.devices[d].aer_pending = false;
+            self.note(format!(
+                "{}: pending AER {how}; aer_irq() services it",
+                self.dev_name(d)
+            ));
+        }
+    }
+
+    /// Whether the device's bound driver signals errors over MSI (pcieport on a root
+    /// port).
+    pub(crate) fn aer_listening(&self, d: DevId) -> bool {
+        self.state.devices[d]
+            .driver
+            .is_some_and(|drv| self.scenario.drivers[usize::from(drv)].msi)
+    }
+
+    /// Whether a bound driver's live vectors work: unmasked and able to reach their
+    /// doorbell, or masked while the group is between two steps of a VFIO open or close
+    /// (holding a message is then what keeps it). Masked vectors of a group at rest hold
+    /// their messages with nothing left to unmask them.
+    pub(crate) fn vectors_work(&self, d: DevId) -> bool {
+        let Msi::Live(addr) = self.state.devices[d].msi else {
+            return true;
+        };
+        if self.state.devices[d].msi_masked {
+            self.switching(self.group_of(d))
+        } else {
+            self.reaches_doorbell(d, addr)
+        }
+    }
+
+    /// The group is between the steps of a VFIO open or close: claimed and not yet open,
+    /// or detached and not yet released.
+    pub(crate) fn switching(&self, g: GroupId) -> bool {
+        !matches!(self.state.groups[g].vfio, VfioStep::Closed | VfioStep::Open)
     }
 
     /// Allocates a device's vectors against the group's current domain. A switch's
@@ -581,6 +645,7 @@ impl<'s> Machine<'s> {
         }
         let addr = self.compose(d);
         self.state.devices[d].msi = Msi::Live(addr);
+        self.state.devices[d].msi_masked = false;
         let g = self.group_of(d);
         let text = match addr {
             MsiAddr::Direct => "not translated".to_string(),

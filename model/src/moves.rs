@@ -112,8 +112,9 @@ pub enum Irq {
     /// An earlier error is still unserviced: the sticky status kept the port from
     /// signalling at all.
     Unsignalled,
-    /// The driver's vectors are freed: nothing was sent; the status stays set.
-    Masked,
+    /// The port's vectors are masked (`mask_msis`): the message waits in the vector's
+    /// pending bit and the status stays set until they are unmasked.
+    Held,
     /// No driver with interrupts is bound: AER reporting is not enabled.
     Unreported,
 }
@@ -140,7 +141,7 @@ impl fmt::Display for Outcome {
                 Irq::Unsignalled => {
                     f.write_str("AER not signalled: an earlier error is still pending")
                 }
-                Irq::Masked => f.write_str("AER left pending: vectors freed"),
+                Irq::Held => f.write_str("AER held: vectors masked, message pending"),
                 Irq::Unreported => f.write_str("AER not reported: no driver with interrupts"),
             },
         }
@@ -286,6 +287,7 @@ pub(crate) fn apply(m: &mut Machine, hooks: &dyn PolicyHooks, mv: Mv) -> Outcome
             ds.present = false;
             ds.probed = false;
             ds.msi = Msi::None;
+            ds.msi_masked = false;
             ds.ats_on = false;
             ds.aer_pending = false;
             let g = m.group_of(d);
@@ -405,6 +407,7 @@ fn unbind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     }
     if m.state.devices[d].msi != Msi::None {
         m.state.devices[d].msi = Msi::None;
+        m.state.devices[d].msi_masked = false;
         m.note(format!(
             "{}: MSI vectors freed by the driver's remove",
             m.dev_name(d)
@@ -599,11 +602,17 @@ fn raise_aer(m: &mut Machine, d: DevId) -> Irq {
         ));
     }
     let d = r;
-    let listening = m.state.devices[d]
-        .driver
-        .is_some_and(|drv| m.scenario.drivers[usize::from(drv)].msi);
-    if !listening {
+    if !m.aer_listening(d) {
         return Irq::Unreported;
+    }
+    // A masked vector holds the message, and later errors join the one recorded.
+    if m.state.devices[d].msi_masked {
+        m.state.devices[d].aer_pending = true;
+        m.note(format!(
+            "{}: AER message held by the mask; Root Error Status set",
+            m.dev_name(d)
+        ));
+        return Irq::Held;
     }
     if m.state.devices[d].aer_pending {
         return Irq::Unsignalled;
@@ -628,9 +637,7 @@ fn raise_aer(m: &mut Machine, d: DevId) -> Irq {
                 Irq::Lost { domain, addr }
             }
         }
-        Msi::Freed | Msi::None => {
-            m.state.devices[d].aer_pending = true;
-            Irq::Masked
-        }
+        // pcieport's AER service needs vectors; without them it is not enabled.
+        Msi::None => Irq::Unreported,
     }
 }

@@ -21,6 +21,8 @@ pub(crate) enum Anchor {
     /// The line documenting `@param` in the kernel-doc comment of `item`
     /// (`struct device_driver`).
     KernelDocParam { item: String, param: String },
+    /// The line `#include <header>`.
+    Include(String),
 }
 
 impl fmt::Display for Anchor {
@@ -29,6 +31,7 @@ impl fmt::Display for Anchor {
             Anchor::Function(n) => write!(f, "function {n}()"),
             Anchor::Prototype(n) => write!(f, "prototype of {n}()"),
             Anchor::InlineStub(n) => write!(f, "static inline {n}()"),
+            Anchor::Include(h) => write!(f, "#include <{h}>"),
             Anchor::Member { strukt, member } => write!(f, "member `{member}` of {strukt}"),
             Anchor::KernelDocParam { item, param } => {
                 write!(f, "kernel-doc line of @{param} in the comment of {item}")
@@ -211,6 +214,19 @@ pub(crate) fn find(src: &str, anchor: &Anchor) -> Result<Range<usize>, NotFound>
         found,
     };
     match anchor {
+        Anchor::Include(header) => {
+            let line = format!("#include <{header}>\n");
+            let hits: Vec<usize> = src
+                .match_indices(&line)
+                .filter(|(i, _)| *i == 0 || src.as_bytes()[i - 1] == b'\n')
+                .map(|(i, _)| i)
+                .collect();
+            match hits.as_slice() {
+                [one] => Ok(*one..*one + line.len()),
+                [] => Err(nf("no such line".into())),
+                many => Err(nf(format!("{} such lines", many.len()))),
+            }
+        }
         Anchor::Function(name) | Anchor::Prototype(name) | Anchor::InlineStub(name) => {
             let all = decls(src, name);
             let want: Vec<&Decl> = all
@@ -266,7 +282,9 @@ pub(crate) fn find(src: &str, anchor: &Anchor) -> Result<Range<usize>, NotFound>
                 let l = &src[stop..];
                 let line_end = l.find('\n').map_or(l.len(), |n| n + 1);
                 let line = &l[..line_end];
-                if line.starts_with(" * @") || line.trim() == "*" || !line.starts_with(" *\t") {
+                // Continued on lines indented with a tab or with spaces.
+                let continued = line.starts_with(" *\t") || line.starts_with(" *  ");
+                if line.starts_with(" * @") || line.trim() == "*" || !continued {
                     break;
                 }
                 stop += line_end;

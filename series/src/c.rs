@@ -82,28 +82,6 @@ pub(crate) struct Ctx {
 
 const GROUP: &str = "group";
 
-/// Why `free_irqs()` and `request_irqs()` have no C rendering on 6.12.
-///
-/// Both ask a bound driver to give up its MSI vectors and to request them again, from a
-/// hook that runs with `group->mutex` held. 6.12 offers nothing for that, and nothing can
-/// be added honestly at these sites:
-///
-/// - the driver must stay bound while it is called, which takes `device_lock()`; but
-///   `really_probe()` and `device_release_driver()` hold `device_lock()` while they take
-///   `group->mutex` (in `dma_configure` and `dma_cleanup`), so taking it under the mutex
-///   inverts that order and can deadlock against a concurrent bind or unbind;
-/// - no PCI or driver-core callback exists to free and re-request vectors; and in the
-///   driver that needs it, pcieport, the vectors are allocated by the port driver but
-///   requested by its AER, PME, hotplug and DPC service drivers, so the only existing way
-///   to re-request them is to re-probe those services. Re-probing AER clears the Root
-///   Error Status (`aer_enable_rootport()`), which the model keeps set across
-///   `request_irqs()`: the C would not mean what the model checked.
-const DRIVER_MSI: &str = "a bound driver cannot be made to free and re-request its MSI \
-     vectors under group->mutex: keeping it bound takes device_lock(), which the driver core \
-     holds while taking group->mutex in dma_configure/dma_cleanup (a lock inversion); 6.12 \
-     has no callback for it; and pcieport's vectors are requested by its service drivers, \
-     whose re-probe would clear the AER Root Error Status that the model keeps set";
-
 /// `set_default_type(g, ty)?` directly followed by `set_domain(g, Default)?`: the type.
 fn new_default_attached<'e>(first: &'e Stmt, next: Option<&Stmt>) -> Option<&'e Expr> {
     let Stmt::Call {
@@ -448,7 +426,20 @@ impl Ctx {
                     "__iommu_device_unuse_default_domain(group);",
                 )])
             }
-            Action::FreeIrqs | Action::RequestIrqs => Err(unsupported(DRIVER_MSI)),
+            // Below the driver, in the MSI layer: see Need::MsiRetarget.
+            Action::MaskMsis | Action::RetargetMsis => {
+                let Some(Expr::Var { name, .. }) = args.first() else {
+                    return Err(unsupported("the device must be a variable"));
+                };
+                let dev = self.device(name)?;
+                self.uses.needs.insert(Need::MsiRetarget);
+                let f = if action == Action::MaskMsis {
+                    "msi_device_mask_vectors"
+                } else {
+                    "msi_device_retarget_vectors"
+                };
+                Ok(vec![CStmt::line(format!("{f}({dev});"))])
+            }
             Action::SetDefaultType => {
                 let ty = args.get(1).ok_or_else(|| unsupported("no domain type"))?;
                 if self.first_attach {
@@ -1214,11 +1205,25 @@ mod tests {
         }
     }
 
+    /// Holding and re-targeting vectors is the MSI layer's, called for each member.
     #[test]
-    fn freeing_and_requesting_vectors_is_refused_with_the_reason() {
-        let (body, _) = render("msi-reroute", Hook::Claim);
-        let e = body.unwrap_err();
-        assert_eq!(e.construct, "free_irqs(d)");
-        assert_eq!(e.reason, DRIVER_MSI);
+    fn vectors_are_held_and_retargeted_for_each_member_in_the_msi_layer() {
+        let (body, uses) = render("msi-reroute", Hook::Claim);
+        let body = body.expect("renders");
+        assert!(
+            body.contains("for_each_group_device(group, gdev)"),
+            "{body}"
+        );
+        assert!(
+            body.contains("msi_device_mask_vectors(gdev->dev);"),
+            "{body}"
+        );
+        assert!(uses.needs.contains(&Need::MsiRetarget));
+        let (body, _) = render("msi-reroute", Hook::Release);
+        let body = body.expect("renders");
+        assert!(
+            body.contains("msi_device_retarget_vectors(gdev->dev);"),
+            "{body}"
+        );
     }
 }

@@ -51,6 +51,9 @@ needs! {
     ParkingDomain,
     /// `iommu_group_replace_default_domain()`: a new default domain, not attached.
     ReplaceDefaultDomain,
+    /// `msi_device_mask_vectors()` and `msi_device_retarget_vectors()` in the MSI layer,
+    /// on the doorbell `iommu_dma_prepare_msi()` records in each MSI descriptor.
+    MsiRetarget,
 }
 
 /// Everything the series adds for one [`Need`].
@@ -114,12 +117,16 @@ pub(crate) enum At {
     Prototype(&'static str),
     /// The inline stub of a function.
     InlineStub(&'static str),
+    /// An `#include <...>` line.
+    Include(&'static str),
 }
 
 const DMA_IOMMU_C: &str = "drivers/iommu/dma-iommu.c";
 const DMA_IOMMU_H: &str = "drivers/iommu/dma-iommu.h";
 const SMMU_V3_C: &str = "drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c";
 const DRIVER_H: &str = "include/linux/device/driver.h";
+const MSI_H: &str = "include/linux/msi.h";
+const IRQ_MSI_C: &str = "kernel/irq/msi.c";
 
 impl Need {
     /// The row of this need.
@@ -320,6 +327,56 @@ impl Need {
                 }],
                 preps: &[],
             },
+            // The doorbell recorded at preparation, then the MSI layer's two helpers.
+            Need::MsiRetarget => &NeedSpec {
+                helper: None,
+                note: None,
+                group_domain: None,
+                state: &[],
+                preps: &[
+                    Prep {
+                        commit: "commit/msi_doorbell.txt.tera",
+                        edits: &[
+                            Change::InsertAfter {
+                                file: MSI_H,
+                                after: At::KernelDocParam("struct msi_desc", "iommu_msi_shift"),
+                                template: "prep/msi_doorbell_doc.h.tera",
+                            },
+                            Change::InsertAfter {
+                                file: MSI_H,
+                                after: At::Member("msi_desc", "iommu_msi_shift"),
+                                template: "prep/msi_doorbell.h.tera",
+                            },
+                            Change::ReplaceStatement {
+                                file: DMA_IOMMU_C,
+                                function: "iommu_dma_prepare_msi",
+                                old: "\tstatic DEFINE_MUTEX(msi_prepare_lock); /* see below */\n\n",
+                                template: "prep/msi_doorbell_record.c.tera",
+                            },
+                        ],
+                    },
+                    Prep {
+                        commit: "commit/msi_retarget.txt.tera",
+                        edits: &[
+                            Change::InsertAfter {
+                                file: IRQ_MSI_C,
+                                after: At::Include("linux/device.h"),
+                                template: "prep/msi_retarget_include.c.tera",
+                            },
+                            Change::InsertBefore {
+                                file: IRQ_MSI_C,
+                                function: "msi_domain_activate",
+                                template: "prep/msi_retarget.c.tera",
+                            },
+                            Change::InsertAfter {
+                                file: MSI_H,
+                                after: At::InlineStub("msi_desc_set_iommu_msi_iova"),
+                                template: "prep/msi_retarget.h.tera",
+                            },
+                        ],
+                    },
+                ],
+            },
         }
     }
 }
@@ -337,6 +394,7 @@ impl At {
             },
             At::Prototype(f) => Anchor::Prototype(f.into()),
             At::InlineStub(f) => Anchor::InlineStub(f.into()),
+            At::Include(h) => Anchor::Include(h.into()),
         }
     }
 }

@@ -42,6 +42,7 @@ impl Subsystem {
     /// The subject prefix maintainers of the file use.
     pub(crate) fn prefix(self, path: &str) -> &'static str {
         match self {
+            Subsystem::Iommu if path.contains("iommu/iommufd") => "iommufd",
             Subsystem::Iommu => "iommu",
             Subsystem::DriverCore if path.contains("platform") => "driver core: platform",
             Subsystem::DriverCore => "driver core",
@@ -467,8 +468,14 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
             glue: vec![Glue {
                 file: "drivers/vfio/vfio_iommu_type1.c",
                 function: "vfio_iommu_type1_attach_group",
-                old: "\t\tret = iommu_get_msi_cookie(domain->domain, resv_msi_base);\n\t\tif (ret && ret != -ENODEV)\n\t\t\tgoto out_detach;\n",
+                old: "\tif (resv_msi) {\n\t\tret = iommu_get_msi_cookie(domain->domain, resv_msi_base);\n\t\tif (ret && ret != -ENODEV)\n\t\t\tgoto out_detach;\n\t}\n",
                 template: "glue/vfio_msi_cookie.c.tera",
+                module: true,
+            }, Glue {
+                file: "drivers/iommu/iommufd/device.c",
+                function: "iommufd_hwpt_attach_device",
+                old: "\tif (rc)\n\t\tgoto out_disable_iopf;\n\n\treturn 0;\n\nout_disable_iopf:\n",
+                template: "glue/iommufd_msi_cookie.c.tera",
                 module: true,
             }],
         },

@@ -6,7 +6,7 @@ policy! {
     on claim(g) {
         inherit()?;
         for d in g.devices {
-            free_irqs(d)?;
+            mask_msis(d)?;
         }
     }
 }

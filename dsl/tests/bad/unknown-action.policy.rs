@@ -4,7 +4,7 @@ policy! {
     name = "typo-action";
 
     on claim(g) {
-        free_irq(g);
+        mask_msi(g);
         inherit()?;
     }
 }

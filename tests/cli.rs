@@ -394,17 +394,8 @@ fn bench_prints_figures() {
 /// touched).
 #[test]
 fn confirm_reports_cases_it_cannot_replay_with_their_reason() {
-    // ATS is the IOMMU driver's on attach in 6.12: `ats()` has no C there.
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("confirm-no-c");
-    std::fs::create_dir_all(&dir).unwrap();
-    let policy = dir.join("ats-at-bind.policy.rs");
-    std::fs::write(
-        &policy,
-        "policy! {\n    /// Turns ATS on when a driver binds.\n    name = \"ats-at-bind\";\n    \
-         extends = \"status-quo\";\n\n    /// ATS on once the driver is there.\n    \
-         on bus_notify(BoundDriver, dev) {\n        ats(dev, On)?;\n    }\n}\n",
-    )
-    .unwrap();
+    let policy = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ats-at-bind.policy.rs");
     let o = run(&[
         "confirm",
         policy.to_str().unwrap(),

@@ -340,18 +340,9 @@ fn vfio_hard_fail_runs_from_its_generated_series() {
 /// generator says so, exit 2, before anything is imported or built (the cache it was given
 /// is not even created).
 fn a_policy_without_c_is_refused_by_the_generator() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("refused");
-    let fresh = dir.join("cache");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let policy = dir.join("ats-at-bind.policy.rs");
-    std::fs::write(
-        &policy,
-        "policy! {\n    /// Turns ATS on when a driver binds.\n    name = \"ats-at-bind\";\n    \
-         extends = \"status-quo\";\n\n    /// ATS on once the driver is there.\n    \
-         on bus_notify(BoundDriver, dev) {\n        ats(dev, On)?;\n    }\n}\n",
-    )
-    .unwrap();
+    let fresh = Path::new(env!("CARGO_TARGET_TMPDIR")).join("refused-cache");
+    let _ = std::fs::remove_dir_all(&fresh);
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ats-at-bind.policy.rs");
     let o = switchyard(&[
         "run",
         policy.to_str().unwrap(),

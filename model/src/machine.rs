@@ -604,6 +604,13 @@ impl<'s> Machine<'s> {
         }
     }
 
+    /// The root port that records and signals an error `d` reports (`d` itself for a
+    /// root port).
+    pub(crate) fn root_port_of(&self, d: DevId) -> Option<DevId> {
+        let rp = self.scenario.root_port(&self.scenario.devices[d].name)?;
+        self.scenario.devices.iter().position(|x| x.name == rp.name)
+    }
+
     /// Whether the device's bound driver signals errors over MSI (pcieport on a root
     /// port).
     pub(crate) fn aer_listening(&self, d: DevId) -> bool {

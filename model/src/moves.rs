@@ -588,11 +588,8 @@ fn vfio_release(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) {
 /// status stays set until the handler runs). A root port raising its own error is the
 /// case where the two are one device.
 fn raise_aer(m: &mut Machine, d: DevId) -> Irq {
-    let name = &m.scenario.devices[d].name;
     let r = m
-        .scenario
-        .root_port(name)
-        .and_then(|rp| m.scenario.devices.iter().position(|x| x.name == rp.name))
+        .root_port_of(d)
         .expect("a checked scenario raises AER only below a root port");
     if r != d {
         m.note(format!(

@@ -290,10 +290,7 @@ pub(crate) fn boot_violation(m: &Machine, p: Property) -> Option<String> {
 /// For `msi-delivered`: the error raised at `d` went to a root port whose vectors are
 /// masked while its group is between two steps of a VFIO open or close.
 fn held_for_switch(m: &Machine, d: usize) -> bool {
-    let name = &m.scenario.devices[d].name;
-    m.scenario
-        .root_port(name)
-        .and_then(|rp| m.scenario.devices.iter().position(|x| x.name == rp.name))
+    m.root_port_of(d)
         .is_some_and(|r| m.switching(m.group_of(r)))
 }
 

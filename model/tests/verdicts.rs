@@ -1,7 +1,7 @@
 //! Model verdicts: each test names the property, the scenario, and the trace (or outcome)
 //! it expects. The expectations come from the thread's reasoning, checked against 6.12.
 
-use switchyard_dsl::{load_policy, load_scenario, load_str, Loaded};
+use switchyard_dsl::{builtin, load_policy, load_scenario, load_str, Loaded, SourceKind};
 use switchyard_model::{
     check, replay_script, run_script, Interpreter, Options, Property, Report, Status,
 };
@@ -372,30 +372,15 @@ fn msi_reroute_loses_aer_of_a_port_driver_bound_while_the_group_is_switching() {
     // its vectors in the blocking domain (the physical doorbell), unmasked, before the
     // user's domain exists. No predicate tells the BOUND_DRIVER notifier that the group
     // is mid-switch on arm64 and not at rest on x86, so the policy does not mask there.
-    let s = scenario(
-        r#"scenario! {
-            /// arm-port-vfio with the port unbound and bound again.
-            name = "arm-port-rebind";
-            platform = Arm64Smmuv3;
-            vfio_backend = Type1;
-            /// pcieport.
-            driver pcieport { managed_dma, msi, irq_only }
-            /// vfio-pci.
-            driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
-            /// The port.
-            device port { root_port, no_acs, aer, driver = pcieport }
-            /// The endpoint.
-            device nic { parent = port }
-            moves {
-                bind(nic, vfio_pci);
-                vfio_open(g0);
-                vfio_close(g0);
-                raise_aer(port) <= 3;
-                unbind(port);
-                bind(port, pcieport);
-            }
-        }"#,
-    );
+    let text = builtin(SourceKind::Scenario, "arm-port-vfio")
+        .unwrap()
+        .text
+        .replace("\"arm-port-vfio\"", "\"arm-port-rebind\"")
+        .replace(
+            "raise_aer(port) <= 3;",
+            "raise_aer(port) <= 3;\n        unbind(port);\n        bind(port, pcieport);",
+        );
+    let s = scenario(&text);
     let p = load_policy("msi-reroute").unwrap();
     let r = check(&Interpreter { policy: &p }, &s, Options::default());
     assert_eq!(

@@ -50,14 +50,14 @@ fn hooks_doc(sites: &[&Site]) -> Vec<BTreeMap<&'static str, String>> {
             m.insert("function", format!("{}()", s.function));
             m.insert("callee", format!("{}()", s.callee()));
             m.insert("kernel", s.hook.spec().kernel.to_string());
-            m.insert(
-                "glue",
-                s.glue
-                    .iter()
-                    .map(|g| format!("{}()", g.function))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            );
+            let mut glue: Vec<String> = Vec::new();
+            for g in &s.glue {
+                let f = format!("{}()", g.function);
+                if !glue.contains(&f) {
+                    glue.push(f);
+                }
+            }
+            m.insert("glue", glue.join(", "));
             m
         })
         .collect()
@@ -194,12 +194,13 @@ fn caller_patch(
     c.insert("prefix", sub.prefix(file));
     c.insert("file", file);
     c.insert("hooks", &hooks_doc(sites));
-    let glue: Vec<String> = sites
-        .iter()
-        .flat_map(|s| s.glue.iter())
-        .filter(|g| g.file == file)
-        .map(|g| format!("{}()", g.function))
-        .collect();
+    let mut glue: Vec<String> = Vec::new();
+    for g in sites.iter().flat_map(|s| s.glue.iter()) {
+        let f = format!("{}()", g.function);
+        if g.file == file && !glue.contains(&f) {
+            glue.push(f);
+        }
+    }
     let callees: Vec<String> = sites.iter().map(|s| format!("{}()", s.callee())).collect();
     c.insert("glue_here", &english_list(&glue));
     c.insert("glue_count", &glue.len());

@@ -472,6 +472,13 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
                 template: "glue/vfio_msi_cookie.c.tera",
                 module: true,
             }, Glue {
+                // A group joining a domain the container already has, whose cookie exists.
+                file: "drivers/vfio/vfio_iommu_type1.c",
+                function: "vfio_iommu_type1_attach_group",
+                old: "\t\t\tif (!iommu_attach_group(d->domain,\n\t\t\t\t\t\tgroup->iommu_group)) {\n\t\t\t\tlist_add(&group->next, &d->group_list);\n",
+                template: "glue/vfio_msi_cookie_reused.c.tera",
+                module: true,
+            }, Glue {
                 file: "drivers/iommu/iommufd/device.c",
                 function: "iommufd_hwpt_attach_device",
                 old: "\tif (rc)\n\t\tgoto out_disable_iopf;\n\n\treturn 0;\n\nout_disable_iopf:\n",

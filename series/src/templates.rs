@@ -58,6 +58,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "glue/amba_dma_configure.c.tera",
     "glue/amba_dma_cleanup.c.tera",
     "glue/vfio_msi_cookie.c.tera",
+    "glue/vfio_msi_cookie_reused.c.tera",
     "glue/iommufd_msi_cookie.c.tera",
     "glue/store_type.c.tera",
     "glue/header_decl.h.tera",

@@ -312,6 +312,34 @@ fn msi_reroute_keeps_every_property_through_an_interleaved_vfio_open_and_close()
 }
 
 #[test]
+fn msi_reroute_keeps_aer_through_an_iommufd_open_as_through_type1() {
+    // iommufd installs the cookie before the attach, so the open is claim and attach, and
+    // the cookie hook runs right after the attach (iommufd_hwpt_attach_device()).
+    let text = builtin(SourceKind::Scenario, "arm-port-vfio")
+        .unwrap()
+        .text
+        .replace("\"arm-port-vfio\"", "\"arm-port-iommufd\"")
+        .replace("vfio_backend = Type1;", "vfio_backend = Iommufd;");
+    let s = scenario(&text);
+    for (policy, holds) in [("status-quo", false), ("msi-reroute", true)] {
+        let p = load_policy(policy).unwrap();
+        let r = check(&Interpreter { policy: &p }, &s, Options::default());
+        for prop in [Property::MsiDelivered, Property::NoSilentLoss] {
+            assert_eq!(
+                r.verdict(prop).status == Status::Holds,
+                holds,
+                "{policy}: {prop}"
+            );
+        }
+        assert_eq!(
+            r.verdict(Property::VfioUsable).status,
+            Status::Holds,
+            "{policy}"
+        );
+    }
+}
+
+#[test]
 fn msi_reroute_holds_an_aer_raised_inside_the_open_and_services_it_at_the_cookie() {
     // arm-port-window raises between the claim and VFIO_SET_IOMMU: status-quo loses it
     // and the sticky status keeps the port silent; msi-reroute holds it in the masked

@@ -1,37 +1,62 @@
-//! `switchyard bench`: the checker's speed and memory per state.
+//! `switchyard bench`: the checker's speed and memory per state, at scale, and beside SPIN.
 
 use crate::check::scenarios;
 use crate::cli::Format;
 use crate::error::CliError;
+use serde::Serialize;
 use std::io::Write;
-use switchyard::dsl;
-use switchyard_model::{self as model, Interpreter};
+use std::time::Instant;
+use switchyard::dsl::{self, Policy, Scenario};
+use switchyard_model::{self as model, Interpreter, Report};
+
+/// What `bench` was asked for.
+pub(crate) struct Bench<'a> {
+    pub(crate) policy: &'a str,
+    pub(crate) scenario: Option<&'a str>,
+    pub(crate) seconds: f64,
+    pub(crate) copies: Option<usize>,
+    pub(crate) scale: Option<(usize, usize)>,
+    pub(crate) opts: model::Options,
+}
 
 /// Runs `bench`.
-pub(crate) fn bench(
-    format: Format,
-    out: &mut dyn Write,
-    policy: &str,
-    scenario: Option<&str>,
-    seconds: f64,
-) -> Result<(), CliError> {
-    let policy = dsl::load_policy(policy)?;
+pub(crate) fn bench(format: Format, out: &mut dyn Write, b: &Bench) -> Result<(), CliError> {
+    let policy = dsl::load_policy(b.policy)?;
     let hooks = Interpreter { policy: &policy };
-    let opts = model::Options::default();
-    let scenario = match scenario {
+    let base = match b.scenario {
         Some(s) => dsl::load_scenario(s)?,
         None => {
             let all = scenarios(&[])?;
             all.into_iter()
-                .max_by_key(|s| model::check(&hooks, s, opts).stats.states)
+                .max_by_key(|s| model::check(&hooks, s, b.opts.unreduced()).stats.states)
                 .expect("there are built-in scenarios")
         }
     };
-    let start = std::time::Instant::now();
+    if let Some((lo, hi)) = b.scale {
+        return scale(format, out, &policy, &base, lo, hi, b);
+    }
+    let scenario = match b.copies {
+        Some(k) => base.grown(k),
+        None => base,
+    };
+    throughput(format, out, &policy, &scenario, b)
+}
+
+/// Explorations of one scenario, again and again for `seconds`.
+fn throughput(
+    format: Format,
+    out: &mut dyn Write,
+    policy: &Policy,
+    scenario: &Scenario,
+    b: &Bench,
+) -> Result<(), CliError> {
+    let hooks = Interpreter { policy };
+    reset_peak();
+    let start = Instant::now();
     let (mut runs, mut states, mut transitions) = (0u64, 0u64, 0u64);
     let mut last = None;
-    while runs == 0 || start.elapsed().as_secs_f64() < seconds {
-        let r = model::check(&hooks, &scenario, opts);
+    while runs == 0 || start.elapsed().as_secs_f64() < b.seconds {
+        let r = model::check(&hooks, scenario, b.opts);
         runs += 1;
         states += r.stats.states as u64;
         transitions += r.stats.transitions as u64;
@@ -39,7 +64,7 @@ pub(crate) fn bench(
     }
     let secs = start.elapsed().as_secs_f64();
     let stats = last.expect("ran at least once");
-    #[derive(serde::Serialize)]
+    #[derive(Serialize)]
     struct Figures<'a> {
         policy: &'a str,
         scenario: &'a str,
@@ -49,6 +74,7 @@ pub(crate) fn bench(
         states_per_second: f64,
         transitions_per_second: f64,
         bytes_per_state: usize,
+        peak_rss_bytes: Option<u64>,
     }
     let f = Figures {
         policy: &policy.name,
@@ -59,16 +85,205 @@ pub(crate) fn bench(
         states_per_second: states as f64 / secs,
         transitions_per_second: transitions as f64 / secs,
         bytes_per_state: stats.bytes_per_state,
+        peak_rss_bytes: peak_rss(),
     };
     format.emit(out, &f, |o| {
         writeln!(
             o,
-            "policy {} on {} ({} states, {} transitions per exploration)",
-            f.policy, f.scenario, stats.states, stats.transitions
+            "policy {} on {} ({} states, {} transitions per exploration{})",
+            f.policy,
+            f.scenario,
+            stats.states,
+            stats.transitions,
+            search_kind(&stats)
         )?;
         writeln!(o, "{} explorations in {:.2} s", f.runs, f.seconds)?;
         writeln!(o, "states per second:      {:.0}", f.states_per_second)?;
         writeln!(o, "transitions per second: {:.0}", f.transitions_per_second)?;
-        writeln!(o, "bytes per stored state: {}", f.bytes_per_state)
+        writeln!(
+            o,
+            "bytes per stored state: {} (the search's own count)",
+            f.bytes_per_state
+        )?;
+        if let Some(p) = f.peak_rss_bytes {
+            writeln!(o, "peak RSS:               {}", mib(p))?;
+        }
+        Ok(())
     })
+}
+
+/// How a report's states were searched, for a heading.
+fn search_kind(s: &model::explore::Stats) -> String {
+    match &s.reduction {
+        Some(r) => format!(
+            "; {} components, {} explored, {} states in the whole search",
+            r.components,
+            r.explored,
+            big(r.full_states)
+        ),
+        None => String::new(),
+    }
+}
+
+/// One row of the scaling table.
+#[derive(Serialize)]
+struct Row {
+    copies: usize,
+    groups: usize,
+    /// The whole search's states and transitions (with reduction: the components'
+    /// combined).
+    states: f64,
+    transitions: f64,
+    /// States stored.
+    explored: usize,
+    complete: bool,
+    seconds: f64,
+    peak_rss_bytes: Option<u64>,
+    /// Peak RSS over the states stored.
+    rss_bytes_per_state: Option<f64>,
+    violated: Vec<String>,
+}
+
+/// The scenario grown to each number of copies from `lo` to `hi`, checked once each.
+fn scale(
+    format: Format,
+    out: &mut dyn Write,
+    policy: &Policy,
+    base: &Scenario,
+    lo: usize,
+    hi: usize,
+    b: &Bench,
+) -> Result<(), CliError> {
+    let hooks = Interpreter { policy };
+    let mut rows = Vec::new();
+    for k in lo..=hi {
+        let s = base.grown(k);
+        reset_peak();
+        let start = Instant::now();
+        let r = model::check(&hooks, &s, b.opts);
+        let seconds = start.elapsed().as_secs_f64();
+        let peak = peak_rss();
+        rows.push(row(k, &s, &r, seconds, peak));
+        // Rows come as they are measured: a large one takes a while.
+        if format == Format::Text {
+            let first = k == lo;
+            Format::Text.emit(out, &(), |o| {
+                if first {
+                    writeln!(
+                        o,
+                        "policy {} on {} grown to {lo}..={hi} copies ({})",
+                        policy.name,
+                        base.name,
+                        if b.opts.reduce {
+                            "in components, identical ones once"
+                        } else {
+                            "the whole search"
+                        }
+                    )?;
+                    writeln!(
+                        o,
+                        "{:>6} {:>6} {:>14} {:>14} {:>10} {:>10} {:>10} {:>8}  violated",
+                        "copies",
+                        "groups",
+                        "states",
+                        "transitions",
+                        "explored",
+                        "time",
+                        "peak RSS",
+                        "B/state"
+                    )?;
+                }
+                print_row(o, rows.last().expect("pushed"))?;
+                o.flush()
+            })?;
+        }
+    }
+    if format == Format::Json {
+        format.emit(out, &rows, |_| Ok(()))?;
+    }
+    Ok(())
+}
+
+fn row(k: usize, s: &Scenario, r: &Report, seconds: f64, peak: Option<u64>) -> Row {
+    let (states, transitions) = match &r.stats.reduction {
+        Some(red) => (red.full_states, red.full_transitions),
+        None => (r.stats.states as f64, r.stats.transitions as f64),
+    };
+    Row {
+        copies: k,
+        groups: s.groups.len(),
+        states,
+        transitions,
+        explored: r.stats.states,
+        complete: r.stats.complete,
+        seconds,
+        peak_rss_bytes: peak,
+        rss_bytes_per_state: peak.map(|p| p as f64 / r.stats.states.max(1) as f64),
+        violated: r
+            .verdicts
+            .iter()
+            .filter(|v| v.status == model::Status::Violated)
+            .map(|v| v.property.to_string())
+            .collect(),
+    }
+}
+
+fn print_row(out: &mut dyn Write, r: &Row) -> std::io::Result<()> {
+    let states = if r.complete {
+        big(r.states)
+    } else {
+        format!("> {} (budget)", big(r.states))
+    };
+    writeln!(
+        out,
+        "{:>6} {:>6} {:>14} {:>14} {:>10} {:>10} {:>10} {:>8}  {}",
+        r.copies,
+        r.groups,
+        states,
+        big(r.transitions),
+        r.explored,
+        duration(r.seconds),
+        r.peak_rss_bytes.map_or("-".to_string(), mib),
+        r.rss_bytes_per_state
+            .map_or("-".to_string(), |b| format!("{b:.1}")),
+        if r.violated.is_empty() {
+            "none".to_string()
+        } else {
+            r.violated.join(", ")
+        }
+    )
+}
+
+/// Resets the process's peak RSS to its current RSS (Linux: `/proc/self/clear_refs`).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The process's peak RSS since the last reset (`VmHWM`), where the kernel says it.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+fn duration(s: f64) -> String {
+    if s < 1.0 {
+        format!("{:.1} ms", s * 1000.0)
+    } else {
+        format!("{s:.2} s")
+    }
+}
+
+/// A count, exact while it fits, else in scientific notation.
+fn big(n: f64) -> String {
+    if n < 1e15 {
+        format!("{n:.0}")
+    } else {
+        format!("{n:.3e}")
+    }
 }

@@ -27,12 +27,11 @@ pub(crate) fn check(
     out: &mut dyn Write,
     policy: &str,
     names: &[String],
-    max_states: usize,
+    opts: model::Options,
     with_script: bool,
 ) -> Result<bool, CliError> {
     let policy = dsl::load_policy(policy)?;
     let hooks = Interpreter { policy: &policy };
-    let opts = model::Options { max_states };
     let scenarios = scenarios(names)?;
     let reports: Vec<model::Report> = scenarios
         .iter()

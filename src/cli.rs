@@ -2,7 +2,7 @@
 
 use crate::error::CliError;
 use crate::kernel;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 use switchyard_model as model;
@@ -47,9 +47,8 @@ pub(crate) enum Command {
         /// Scenarios to check (built-in names or paths); every built-in when none.
         #[arg(long = "scenario", short = 's')]
         scenarios: Vec<String>,
-        /// Stop exploring a scenario after this many distinct states (inconclusive).
-        #[arg(long, default_value_t = model::explore::DEFAULT_MAX_STATES)]
-        max_states: usize,
+        #[command(flatten)]
+        search: SearchArgs,
         /// Also print each scenario's fixed script with the outcome of every step.
         #[arg(long)]
         script: bool,
@@ -64,9 +63,8 @@ pub(crate) enum Command {
         /// Scenarios to compare on; every built-in when none.
         #[arg(long = "scenario", short = 's')]
         scenarios: Vec<String>,
-        /// Stop exploring a scenario after this many distinct states (inconclusive).
-        #[arg(long, default_value_t = model::explore::DEFAULT_MAX_STATES)]
-        max_states: usize,
+        #[command(flatten)]
+        search: SearchArgs,
     },
     /// Build the policy's kernel, boot it in QEMU (arm64, SMMUv3, GICv3 ITS), replay the
     /// scenario's fixed script, and compare each step with the model's prediction. Exits 1
@@ -111,8 +109,9 @@ pub(crate) enum Command {
         #[command(flatten)]
         kernel: KernelArgs,
     },
-    /// Measure the checker: states per second and bytes per stored state, on the built-in
-    /// scenario with the most states (or the one given).
+    /// Measure the checker: states per second, time to verdict and memory per stored
+    /// state, on the built-in scenario with the most states (or the one given); with
+    /// --scale, on the scenario grown to each number of copies.
     Bench {
         /// The policy to explore with.
         #[arg(default_value = "status-quo")]
@@ -120,9 +119,18 @@ pub(crate) enum Command {
         /// The scenario; default: the built-in with the most reachable states.
         #[arg(long, short = 's')]
         scenario: Option<String>,
-        /// How long to keep exploring, in seconds.
+        /// How long to keep exploring, in seconds (without --scale).
         #[arg(long, default_value_t = 2.0)]
         seconds: f64,
+        /// The scenario this many times over (each copy its own groups), e.g. `4`.
+        #[arg(long, conflicts_with = "scale")]
+        copies: Option<usize>,
+        /// One row per number of copies in the range, e.g. `1..=16`: states,
+        /// transitions, time to verdict, peak memory.
+        #[arg(long, value_parser = parse_range)]
+        scale: Option<(usize, usize)>,
+        #[command(flatten)]
+        search: SearchArgs,
     },
     /// Generate artifacts from a policy.
     #[command(subcommand)]
@@ -346,4 +354,58 @@ impl KernelArgs {
             raise_wait: std::time::Duration::from_secs(self.raise_wait),
         }
     }
+}
+
+/// How the checker searches: shared by `check`, `diff` and `bench`.
+#[derive(Args, Clone, Copy, Debug)]
+pub(crate) struct SearchArgs {
+    /// Stop exploring a scenario (each component of it) after this many distinct states:
+    /// inconclusive.
+    #[arg(long, default_value_t = model::explore::DEFAULT_MAX_STATES)]
+    pub(crate) max_states: usize,
+    /// Explore every interleaving of every group's moves, instead of checking groups that
+    /// nothing joins apart and identical ones once (same verdicts and trace lengths).
+    #[arg(long)]
+    pub(crate) whole: bool,
+    /// Store a 64-bit hash of each state instead of the state; prints the probability
+    /// that two states were taken for one.
+    #[arg(long)]
+    pub(crate) hash_compact: bool,
+    /// Threads expanding states; default: one per core.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) threads: usize,
+}
+
+impl SearchArgs {
+    pub(crate) fn options(self) -> model::Options {
+        model::Options {
+            max_states: self.max_states,
+            reduce: !self.whole,
+            hash_compact: self.hash_compact,
+            threads: self.threads,
+        }
+    }
+}
+
+/// `A..=B` (both included), `A..B` (B left out, as in Rust), or `N` alone: the first and
+/// last number of copies.
+fn parse_range(text: &str) -> Result<(usize, usize), String> {
+    let num = |t: &str| {
+        t.trim()
+            .parse::<usize>()
+            .map_err(|_| format!("`{t}` is not a number of copies"))
+    };
+    let (a, b) = match text.split_once("..") {
+        Some((a, b)) => match b.strip_prefix('=') {
+            Some(b) => (num(a)?, num(b)?),
+            None => (num(a)?, num(b)?.saturating_sub(1)),
+        },
+        None => (num(text)?, num(text)?),
+    };
+    if a == 0 || b < a {
+        return Err(format!(
+            "`{text}`: give numbers of copies from 1, the smaller first (e.g. 1..=16)"
+        ));
+    }
+    Ok((a, b))
 }

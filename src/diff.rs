@@ -128,10 +128,10 @@ pub(crate) fn diff(
     a: &str,
     b: &str,
     names: &[String],
-    max_states: usize,
+    opts: model::Options,
 ) -> Result<(), CliError> {
     let (pa, pb) = (dsl::load_policy(a)?, dsl::load_policy(b)?);
     let scenarios = scenarios(names)?;
-    let d = PolicyDiff::compute(&pa, &pb, &scenarios, model::Options { max_states });
+    let d = PolicyDiff::compute(&pa, &pb, &scenarios, opts);
     format.emit(out, &d, |o| report::diff(o, &d))
 }

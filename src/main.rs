@@ -58,10 +58,15 @@ fn main() -> ExitCode {
         Command::Check {
             policy,
             scenarios,
-            max_states,
+            search,
             script,
         } => match check::check(
-            cli.format, &mut out, &policy, &scenarios, max_states, script,
+            cli.format,
+            &mut out,
+            &policy,
+            &scenarios,
+            search.options(),
+            script,
         ) {
             Ok(true) => return ExitCode::from(1),
             Ok(false) => Ok(()),
@@ -71,8 +76,8 @@ fn main() -> ExitCode {
             a,
             b,
             scenarios,
-            max_states,
-        } => diff::diff(cli.format, &mut out, &a, &b, &scenarios, max_states),
+            search,
+        } => diff::diff(cli.format, &mut out, &a, &b, &scenarios, search.options()),
         Command::Run {
             policy,
             scenario,
@@ -111,7 +116,21 @@ fn main() -> ExitCode {
             policy,
             scenario,
             seconds,
-        } => bench::bench(cli.format, &mut out, &policy, scenario.as_deref(), seconds),
+            copies,
+            scale,
+            search,
+        } => bench::bench(
+            cli.format,
+            &mut out,
+            &bench::Bench {
+                policy: &policy,
+                scenario: scenario.as_deref(),
+                seconds,
+                copies,
+                scale,
+                opts: search.options(),
+            },
+        ),
         Command::Gen(GenCmd::Model {
             policy,
             output,

@@ -48,11 +48,29 @@ pub(crate) fn check(
         } else {
             " (budget reached: inconclusive)"
         };
-        write!(
-            out,
-            "{}: {} states, {} transitions, depth {}{done}",
-            r.scenario, s.states, s.transitions, s.depth
-        )?;
+        match &s.reduction {
+            None => write!(
+                out,
+                "{}: {} states, {} transitions, depth {}{done}",
+                r.scenario, s.states, s.transitions, s.depth
+            )?,
+            Some(red) => write!(
+                out,
+                "{}: {:.0} states, {:.0} transitions, depth {} ({} components, {} explored: \
+                 {} states, {} transitions){done}",
+                r.scenario,
+                red.full_states,
+                red.full_transitions,
+                red.full_depth,
+                red.components,
+                red.explored,
+                s.states,
+                s.transitions
+            )?,
+        }
+        if let Some(p) = s.omission_probability {
+            write!(out, ", hash compaction: P(a state missed) <= {p:.1e}")?;
+        }
         if timing.0 {
             write!(out, ", {:.1} ms", s.micros as f64 / 1000.0)?;
         }

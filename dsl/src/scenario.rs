@@ -151,6 +151,44 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The scenario `copies` times over, for measuring the checker: every device, group
+    /// and move again in copy k (from 1) as `NAME_k`, drivers shared, no script. Each copy
+    /// is its own PCIe tree below its own root port, so its groups are those of the
+    /// original; copies keep the original's PCI addresses, so the result is for the
+    /// model, not for a machine.
+    pub fn grown(&self, copies: usize) -> Scenario {
+        let named = |n: &str, k: usize| {
+            if k == 0 {
+                n.to_string()
+            } else {
+                format!("{n}_{k}")
+            }
+        };
+        let mut s = self.clone();
+        s.name = format!("{}x{copies}", self.name);
+        s.script.clear();
+        s.devices.clear();
+        s.groups.clear();
+        s.moves.clear();
+        for k in 0..copies {
+            s.devices.extend(self.devices.iter().map(|d| Device {
+                name: named(&d.name, k),
+                group: named(&d.group, k),
+                parent: d.parent.as_deref().map(|p| named(p, k)),
+                ..d.clone()
+            }));
+            s.groups.extend(self.groups.iter().map(|g| Group {
+                name: named(&g.name, k),
+                devices: g.devices.iter().map(|d| named(d, k)).collect(),
+            }));
+            s.moves.extend(self.moves.iter().map(|m| MoveDecl {
+                mv: m.mv.rename(|d| named(d, k), |g| named(g, k)),
+                bound: m.bound,
+            }));
+        }
+        s
+    }
+
     pub fn summary(&self) -> String {
         summary(&self.doc)
     }
@@ -316,6 +354,39 @@ pub enum Move {
     RaiseAer { device: String },
     /// A user writes the group's sysfs `type` file.
     WriteType { group: String, ty: DomainType },
+}
+
+impl Move {
+    /// The same move with its device and group names passed through `dev` and `group`
+    /// (driver names and types are kept).
+    pub fn rename(&self, dev: impl Fn(&str) -> String, group: impl Fn(&str) -> String) -> Move {
+        match self {
+            Move::Add { device } => Move::Add {
+                device: dev(device),
+            },
+            Move::Remove { device } => Move::Remove {
+                device: dev(device),
+            },
+            Move::Bind { device, driver } => Move::Bind {
+                device: dev(device),
+                driver: driver.clone(),
+            },
+            Move::Unbind { device } => Move::Unbind {
+                device: dev(device),
+            },
+            Move::VfioOpen { group: g } => Move::VfioOpen { group: group(g) },
+            Move::VfioClaim { group: g } => Move::VfioClaim { group: group(g) },
+            Move::VfioAttach { group: g } => Move::VfioAttach { group: group(g) },
+            Move::VfioClose { group: g } => Move::VfioClose { group: group(g) },
+            Move::RaiseAer { device } => Move::RaiseAer {
+                device: dev(device),
+            },
+            Move::WriteType { group: g, ty } => Move::WriteType {
+                group: group(g),
+                ty: *ty,
+            },
+        }
+    }
 }
 
 impl fmt::Display for Move {

@@ -174,7 +174,16 @@ fn model(text: &str, max_states: usize, f: &mut Features) {
         },
     };
     let hooks = Interpreter { policy: &policy };
-    let report = check(&hooks, &scenario, Options { max_states });
+    // One thread: the fuzzer runs a target per core already.
+    let report = check(
+        &hooks,
+        &scenario,
+        Options {
+            max_states,
+            threads: 1,
+            ..Options::default()
+        },
+    );
     for v in &report.verdicts {
         f.add(v.property.name(), v.status.label());
         if v.status == Status::Violated {

@@ -1,28 +1,55 @@
 //! The exhaustive checker: breadth-first over a scenario's moves within their bounds, each
 //! distinct state stored once, so the first violation found for a property has a shortest
 //! trace. A state budget ends the search with "inconclusive", never with memory exhaustion.
+//! States are stored packed ([`crate::store`]) and expanded by every core; a scenario is
+//! checked in independent components unless told otherwise ([`crate::reduce`]).
 
 use crate::interp::PolicyHooks;
 use crate::machine::{GroupId, Machine, State, VfioStep};
 use crate::moves::{apply, boot, enabled, Mv, Outcome};
 use crate::props::{boot_violation, state_violation, step_violation, user_has, Property};
+use crate::store::{Codec, Local, Overflow, Seen};
 use serde::Serialize;
-use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::Instant;
 use switchyard_dsl::scenario::{Move, Scenario, VfioBackend};
 
-/// Explores at most this many distinct states unless told otherwise.
+/// Explores at most this many distinct states unless told otherwise (per component, when
+/// the scenario is checked in components).
 pub const DEFAULT_MAX_STATES: usize = 2_000_000;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
     pub max_states: usize,
+    /// Check groups that no move or property joins apart, and each class of identical
+    /// ones once ([`crate::reduce`]); the verdicts and the trace lengths are those of the
+    /// whole search.
+    pub reduce: bool,
+    /// Keep a 64-bit hash of each state instead of the state (hash compaction): less
+    /// memory, at the printed probability that two states were taken for one.
+    pub hash_compact: bool,
+    /// Threads that expand states; 0: one per core. The result does not depend on it.
+    pub threads: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             max_states: DEFAULT_MAX_STATES,
+            reduce: true,
+            hash_compact: false,
+            threads: 0,
+        }
+    }
+}
+
+impl Options {
+    /// The whole search, as it was before any reduction: every interleaving of every
+    /// group's moves.
+    pub fn unreduced(self) -> Options {
+        Options {
+            reduce: false,
+            ..self
         }
     }
 }
@@ -72,19 +99,43 @@ pub struct Verdict {
     pub trace: Vec<Step>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Stats {
+    /// Distinct states stored (with reduction: in the components explored).
     pub states: usize,
     pub transitions: usize,
     pub depth: usize,
     /// Whether every reachable state was explored.
     pub complete: bool,
-    /// Approximate memory per stored state, in bytes.
+    /// Memory the stored states took at the end, per state, in bytes: the packed states,
+    /// the table that finds them, the links that rebuild traces, the slot contents.
     pub bytes_per_state: usize,
+    /// How the scenario was cut, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reduction: Option<Reduction>,
+    /// With hash compaction: the probability that two distinct states were taken for one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub omission_probability: Option<f64>,
     /// Wall time; not part of snapshots.
     #[serde(skip)]
     pub micros: u128,
 }
+
+/// What checking in components saved.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reduction {
+    /// Independent components (sets of groups no move or property joins).
+    pub components: usize,
+    /// Components explored: one per class of identical ones.
+    pub explored: usize,
+    /// States and transitions of the whole search: the product of the components'.
+    pub full_states: f64,
+    pub full_transitions: f64,
+    /// The whole search's depth: the components' depths added up.
+    pub full_depth: usize,
+}
+
+impl Eq for Stats {}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
@@ -104,14 +155,6 @@ impl Report {
             .find(|v| v.property == p)
             .expect("every property has a verdict")
     }
-}
-
-/// Where a state came from: its parent's index and the move (index into the scenario's
-/// moves) that led here.
-#[derive(Clone, Copy)]
-struct Link {
-    parent: u32,
-    mv: u16,
 }
 
 /// A transition the checker tries, and the scenario move whose bound it counts against:
@@ -140,240 +183,538 @@ pub(crate) fn transitions(s: &Scenario) -> Vec<Transition> {
     out
 }
 
-/// Checks a policy against a scenario.
+/// Checks a policy against a scenario: in components when `opts.reduce`
+/// ([`crate::reduce::check`]), otherwise the whole search.
 pub fn check(hooks: &dyn PolicyHooks, scenario: &Scenario, opts: Options) -> Report {
+    if opts.reduce {
+        return crate::reduce::check(hooks, scenario, opts);
+    }
     let start = Instant::now();
-    let moves = transitions(scenario);
-    let applicable: Vec<Property> = Property::ALL
-        .into_iter()
-        .filter(|p| p.applies(scenario))
-        .collect();
-    let vfio_groups: Vec<usize> = moves
-        .iter()
-        .filter_map(|t| {
-            if let Mv::VfioClaim(g) = t.mv {
-                Some(g)
-            } else {
-                None
-            }
-        })
-        .collect();
-
-    let (init, _, boot_warning) = boot(scenario, hooks, false);
-    let mut index: HashMap<State, u32> = HashMap::new();
-    let mut links: Vec<Link> = vec![Link {
-        parent: u32::MAX,
-        mv: u16::MAX,
-    }];
-    let mut depth_of: Vec<u16> = vec![0];
-    let mut queue: VecDeque<(State, u32)> = VecDeque::new();
-    // First violation per property: (state index before the move, the move), or the state
-    // itself (move None) for state properties.
-    let mut found: HashMap<Property, (u32, Option<u16>, String)> = HashMap::new();
-    let mut opened: Vec<bool> = vec![false; vfio_groups.len()];
-    let mut failed_open: Option<(u32, u16, String)> = None;
-    let mut transitions = 0usize;
-    let mut complete = true;
-
-    let check_state =
-        |m: &Machine, idx: u32, found: &mut HashMap<Property, (u32, Option<u16>, String)>| {
-            for &p in &applicable {
-                if let std::collections::hash_map::Entry::Vacant(e) = found.entry(p) {
-                    if let Some(why) = state_violation(m, p) {
-                        e.insert((idx, None, why));
-                    }
-                }
-            }
-        };
-
-    {
-        let mut m = Machine::new(scenario, init.clone());
-        m.warning = boot_warning;
-        check_state(&m, 0, &mut found);
-        for &p in &applicable {
-            if let Some(why) = boot_violation(&m, p) {
-                found.entry(p).or_insert((0, None, why));
-            }
-        }
-        for (i, &g) in vfio_groups.iter().enumerate() {
-            opened[i] |= user_has(&m, g);
-        }
-    }
-    index.insert(init.clone(), 0);
-    queue.push_back((init, 0));
-
-    let mut max_depth = 0usize;
-    'search: while let Some((state, idx)) = queue.pop_front() {
-        let depth = usize::from(depth_of[idx as usize]);
-        max_depth = max_depth.max(depth);
-        for (mi, t) in moves.iter().enumerate() {
-            let mv = t.mv;
-            if t.bound
-                .is_some_and(|b| state.used[b] >= scenario.moves[b].bound as u8)
-            {
-                continue;
-            }
-            let mut m = Machine::new(scenario, state.clone());
-            if !enabled(&m, mv) {
-                continue;
-            }
-            if let Some(b) = t.bound {
-                m.state.used[b] += 1;
-            }
-            let outcome = apply(&mut m, hooks, mv);
-            transitions += 1;
-            for &p in &applicable {
-                if let std::collections::hash_map::Entry::Vacant(e) = found.entry(p) {
-                    if let Some(why) = step_violation(&state, &m, mv, &outcome, p) {
-                        e.insert((idx, Some(mi as u16), why));
-                    }
-                }
-            }
-            if let (
-                Mv::VfioClaim(_) | Mv::VfioAttach(_) | Mv::VfioCookie(_),
-                Outcome::Failed { errno },
-            ) = (mv, &outcome)
-            {
-                if failed_open.is_none() {
-                    failed_open = Some((
-                        idx,
-                        mi as u16,
-                        format!("{} fails with {errno}", mv.label(scenario)),
-                    ));
-                }
-            }
-            if index.contains_key(&m.state) {
-                continue;
-            }
-            if index.len() >= opts.max_states {
-                complete = false;
-                break 'search;
-            }
-            let new_idx = links.len() as u32;
-            check_state(&m, new_idx, &mut found);
-            for (i, &g) in vfio_groups.iter().enumerate() {
-                opened[i] |= user_has(&m, g);
-            }
-            links.push(Link {
-                parent: idx,
-                mv: mi as u16,
-            });
-            depth_of.push(depth_of[idx as usize] + 1);
-            index.insert(m.state.clone(), new_idx);
-            queue.push_back((m.state, new_idx));
-        }
-    }
-
-    // Rebuild every state on a trace by replaying from boot: the map is keyed by state,
-    // not by index, and a replay also yields the events.
-    let path_to = |mut idx: u32| -> Vec<u16> {
-        let mut path = Vec::new();
-        while idx != 0 {
-            let l = links[idx as usize];
-            path.push(l.mv);
-            idx = l.parent;
-        }
-        path.reverse();
-        path
-    };
-
-    let mut verdicts = Vec::new();
-    for p in Property::ALL {
-        let v = if !applicable.contains(&p) {
-            Verdict {
-                property: p,
-                status: Status::NotApplicable,
-                reason: None,
-                trace: vec![],
-            }
-        } else if p == Property::VfioUsable {
-            if opened.iter().all(|o| *o) {
-                Verdict {
-                    property: p,
-                    status: Status::Holds,
-                    reason: None,
-                    trace: vec![],
-                }
-            } else if !complete {
-                Verdict {
-                    property: p,
-                    status: Status::Inconclusive,
-                    reason: None,
-                    trace: vec![],
-                }
-            } else {
-                let (reason, trace) = match &failed_open {
-                    Some((idx, mi, why)) => {
-                        let mut path = path_to(*idx);
-                        path.push(*mi);
-                        (
-                            format!(
-                                "no reachable state has the group open; shortest attempt: {why}"
-                            ),
-                            replay(hooks, scenario, &path),
-                        )
-                    }
-                    None => (
-                        "no reachable state lets a user open the group".to_string(),
-                        vec![],
-                    ),
-                };
-                Verdict {
-                    property: p,
-                    status: Status::Violated,
-                    reason: Some(reason),
-                    trace,
-                }
-            }
-        } else if let Some((idx, mv, why)) = found.get(&p) {
-            let mut path = path_to(*idx);
-            if let Some(mi) = mv {
-                path.push(*mi);
-            }
-            Verdict {
-                property: p,
-                status: Status::Violated,
-                reason: Some(why.clone()),
-                trace: replay(hooks, scenario, &path),
-            }
-        } else if complete {
-            Verdict {
-                property: p,
-                status: Status::Holds,
-                reason: None,
-                trace: vec![],
-            }
-        } else {
-            Verdict {
-                property: p,
-                status: Status::Inconclusive,
-                reason: None,
-                trace: vec![],
-            }
-        };
-        verdicts.push(v);
-    }
-
-    let sample = Machine::empty_state(scenario);
-    let bytes_per_state = std::mem::size_of::<State>() * 2
-        + sample.devices.len() * std::mem::size_of::<crate::machine::DevState>()
-        + sample.groups.len() * std::mem::size_of::<crate::machine::GroupState>()
-        + sample.used.len()
-        + std::mem::size_of::<u32>()
-        + std::mem::size_of::<Link>()
-        + std::mem::size_of::<u16>();
+    let applicable = applicable(scenario);
+    let raw = search(hooks, scenario, &applicable, opts);
+    let verdicts = verdicts(hooks, scenario, &applicable, &raw.findings);
     Report {
         policy: hooks.policy_name().to_string(),
         scenario: scenario.name.clone(),
         verdicts,
         stats: Stats {
-            states: index.len(),
-            transitions,
-            depth: max_depth,
-            complete,
-            bytes_per_state,
+            states: raw.states,
+            transitions: raw.transitions,
+            depth: raw.depth,
+            complete: raw.findings.complete,
+            bytes_per_state: raw.bytes_per_state,
+            reduction: None,
+            omission_probability: opts
+                .hash_compact
+                .then(|| crate::store::omission_probability(raw.states)),
             micros: start.elapsed().as_micros(),
         },
+    }
+}
+
+/// The properties the scenario can exercise.
+pub(crate) fn applicable(scenario: &Scenario) -> Vec<Property> {
+    Property::ALL
+        .into_iter()
+        .filter(|p| p.applies(scenario))
+        .collect()
+}
+
+/// What a search found, as paths of transitions from boot: enough to give every verdict.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Findings {
+    /// The first violation of each property: the path to the state, or to and through the
+    /// violating move; and why.
+    pub(crate) found: Vec<(Property, Vec<Mv>, String)>,
+    /// Per group a user opens (`vfio_claim` moves, in transition order): the group, and
+    /// whether some reachable state has it open.
+    pub(crate) opened: Vec<(GroupId, bool)>,
+    /// The first open step that failed, through that step.
+    pub(crate) failed_open: Option<(Vec<Mv>, String)>,
+    pub(crate) complete: bool,
+}
+
+/// A search's findings and its figures.
+pub(crate) struct Raw {
+    pub(crate) findings: Findings,
+    pub(crate) states: usize,
+    pub(crate) transitions: usize,
+    pub(crate) depth: usize,
+    pub(crate) bytes_per_state: usize,
+}
+
+/// The verdicts findings give, with each trace replayed on `scenario` from boot.
+pub(crate) fn verdicts(
+    hooks: &dyn PolicyHooks,
+    scenario: &Scenario,
+    applicable: &[Property],
+    f: &Findings,
+) -> Vec<Verdict> {
+    let moves = transitions(scenario);
+    let index = |path: &[Mv]| -> Vec<u16> {
+        path.iter()
+            .map(|mv| {
+                moves
+                    .iter()
+                    .position(|t| t.mv == *mv)
+                    .expect("a finding's moves are the scenario's transitions")
+                    as u16
+            })
+            .collect()
+    };
+    let verdict = |p, status, reason: Option<String>, trace| Verdict {
+        property: p,
+        status,
+        reason,
+        trace,
+    };
+    Property::ALL
+        .into_iter()
+        .map(|p| {
+            if !applicable.contains(&p) {
+                verdict(p, Status::NotApplicable, None, vec![])
+            } else if p == Property::VfioUsable {
+                if f.opened.iter().all(|o| o.1) {
+                    verdict(p, Status::Holds, None, vec![])
+                } else if !f.complete {
+                    verdict(p, Status::Inconclusive, None, vec![])
+                } else {
+                    match &f.failed_open {
+                        Some((path, why)) => verdict(
+                            p,
+                            Status::Violated,
+                            Some(format!(
+                                "no reachable state has the group open; shortest attempt: {why}"
+                            )),
+                            replay(hooks, scenario, &index(path)),
+                        ),
+                        None => verdict(
+                            p,
+                            Status::Violated,
+                            Some("no reachable state lets a user open the group".to_string()),
+                            vec![],
+                        ),
+                    }
+                }
+            } else if let Some((_, path, why)) = f.found.iter().find(|x| x.0 == p) {
+                verdict(
+                    p,
+                    Status::Violated,
+                    Some(why.clone()),
+                    replay(hooks, scenario, &index(path)),
+                )
+            } else if f.complete {
+                verdict(p, Status::Holds, None, vec![])
+            } else {
+                verdict(p, Status::Inconclusive, None, vec![])
+            }
+        })
+        .collect()
+}
+
+/// What a worker saw of one transition it tried: the step's findings, and the state it
+/// led to unless that was stored already when the chunk began.
+struct Tried {
+    parent: u32,
+    mv: u16,
+    /// Step properties this move violates (among those not yet found).
+    step: Vec<(Property, String)>,
+    failed_open: Option<String>,
+    /// The successor, unless it was stored before the chunk: its slot ids (those not yet
+    /// interned as `NEW | index into the worker's locals`), the state properties it
+    /// violates and the user's groups it has open (among those not yet found).
+    next: Option<Next>,
+}
+
+struct Next {
+    /// Where its slot ids start in the share's `ids`.
+    at: usize,
+    state: Vec<(Property, String)>,
+    opened: Vec<usize>,
+}
+
+const NEW: u32 = 1 << 31;
+
+/// What one worker hands back for its share of a chunk, in order.
+struct Share {
+    tried: Vec<Tried>,
+    /// The successors' slot ids, end to end.
+    ids: Vec<u32>,
+    locals: Vec<(usize, Local)>,
+}
+
+/// The breadth-first search over `scenario`'s transitions, judging `applicable`.
+///
+/// States are kept packed ([`crate::store`]); each level of the search is expanded in
+/// chunks, a chunk's states shared out among the worker threads, which only read what
+/// is stored. Their results are then taken in the order a single thread would have made
+/// them — states, then moves, in index order — so the states' numbering, the first
+/// violation of each property and so every trace are the same with any number of
+/// threads.
+pub(crate) fn search(
+    hooks: &dyn PolicyHooks,
+    scenario: &Scenario,
+    applicable: &[Property],
+    opts: Options,
+) -> Raw {
+    let mut width = 1;
+    loop {
+        match search_with(hooks, scenario, applicable, opts, width) {
+            Ok(raw) => return raw,
+            // A slot had more distinct contents than its ids hold: again, wider.
+            Err(Overflow) => width *= 2,
+        }
+    }
+}
+
+fn search_with(
+    hooks: &dyn PolicyHooks,
+    scenario: &Scenario,
+    applicable: &[Property],
+    opts: Options,
+    width: usize,
+) -> Result<Raw, Overflow> {
+    let moves = transitions(scenario);
+    let layout = Machine::layout(scenario);
+    let vfio_groups: Vec<GroupId> = moves
+        .iter()
+        .filter_map(|t| match t.mv {
+            Mv::VfioClaim(g) => Some(g),
+            _ => None,
+        })
+        .collect();
+    // Each move's counter lives in the slot of the first group it acts on.
+    let mover: Vec<GroupId> = scenario
+        .moves
+        .iter()
+        .map(|m| Mv::resolve(scenario, &m.mv)[0].groups(&layout, scenario)[0])
+        .collect();
+    let mut codec = Codec::new(scenario.groups.len(), &layout, &mover, width);
+    // Slot i is group i's.
+    let touched: Vec<Vec<usize>> = moves
+        .iter()
+        .map(|t| t.mv.groups(&layout, scenario))
+        .collect();
+    let mut seen = Seen::new(codec.key_len(), opts.hash_compact);
+
+    let (init, _, boot_warning) = boot(scenario, hooks, false);
+    let mut parents: Vec<u32> = vec![u32::MAX];
+    let mut via: Vec<u16> = vec![u16::MAX];
+    let mut found: Vec<(Property, u32, Option<u16>, String)> = Vec::new();
+    let mut opened: Vec<bool> = vec![false; vfio_groups.len()];
+    let mut failed_open: Option<(u32, u16, String)> = None;
+    let mut transitions = 0usize;
+    let mut complete = true;
+
+    {
+        let mut m = Machine::with_layout(scenario, init.clone(), layout.clone());
+        m.warning = boot_warning;
+        for &p in applicable {
+            if let Some(why) = state_violation(&m, p).or_else(|| boot_violation(&m, p)) {
+                found.push((p, 0, None, why));
+            }
+        }
+        for (i, &g) in vfio_groups.iter().enumerate() {
+            opened[i] |= user_has(&m, g);
+        }
+        let mut ids = Vec::new();
+        for i in 0..codec.slots.len() {
+            let l = codec.local(i, &init);
+            ids.push(codec.intern(i, l)?);
+        }
+        let mut key = Vec::new();
+        codec.pack(&ids, &mut key);
+        seen.insert_new(&key, 0);
+    }
+
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    // Big enough to keep the workers busy between two merges, small enough that a
+    // chunk's results stay a small part of the memory the states take.
+    const CHUNK: usize = 4096;
+    let mut level = (0usize, 1usize);
+    let mut depth = 0usize;
+    let mut key = Vec::with_capacity(codec.key_len());
+    'search: while level.0 < level.1 {
+        let mut at = level.0;
+        while at < level.1 {
+            let end = (at + CHUNK).min(level.1);
+            let not_found: Vec<Property> = applicable
+                .iter()
+                .copied()
+                .filter(|p| !found.iter().any(|f| f.0 == *p))
+                .collect();
+            let closed: Vec<usize> = (0..vfio_groups.len()).filter(|&i| !opened[i]).collect();
+            let want_failed = failed_open.is_none();
+            let ctx = Worker {
+                hooks,
+                scenario,
+                moves: &moves,
+                layout: &layout,
+                codec: &codec,
+                seen: &seen,
+                template: &init,
+                touched: &touched,
+                not_found: &not_found,
+                closed: &closed,
+                vfio_groups: &vfio_groups,
+                want_failed,
+            };
+            let shares: Vec<Share> = if threads <= 1 || end - at < 64 {
+                vec![ctx.expand(at..end)]
+            } else {
+                let per = (end - at).div_ceil(threads);
+                std::thread::scope(|sc| {
+                    let handles: Vec<_> = (0..threads)
+                        .map(|t| {
+                            let lo = (at + t * per).min(end);
+                            let hi = (lo + per).min(end);
+                            let ctx = &ctx;
+                            sc.spawn(move || ctx.expand(lo..hi))
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().expect("a worker does not panic"))
+                        .collect()
+                })
+            };
+            // Merge, in the order one thread would have gone.
+            for mut share in shares {
+                let mut interned: Vec<Option<u32>> = vec![None; share.locals.len()];
+                for t in share.tried {
+                    transitions += 1;
+                    for (p, why) in t.step {
+                        if !found.iter().any(|f| f.0 == p) {
+                            found.push((p, t.parent, Some(t.mv), why));
+                        }
+                    }
+                    if let Some(why) = t.failed_open {
+                        failed_open.get_or_insert((t.parent, t.mv, why));
+                    }
+                    let Some(next) = t.next else {
+                        continue;
+                    };
+                    let ids = &mut share.ids[next.at..next.at + codec.slots.len()];
+                    for id in ids.iter_mut() {
+                        if *id & NEW != 0 {
+                            let k = (*id & !NEW) as usize;
+                            *id = match interned[k] {
+                                Some(x) => x,
+                                None => {
+                                    let (slot, l) = &share.locals[k];
+                                    let x = codec.intern(*slot, l.clone())?;
+                                    interned[k] = Some(x);
+                                    x
+                                }
+                            };
+                        }
+                    }
+                    key.clear();
+                    codec.pack(ids, &mut key);
+                    if seen.contains(&key) {
+                        continue;
+                    }
+                    if seen.len() >= opts.max_states {
+                        complete = false;
+                        break 'search;
+                    }
+                    let idx = parents.len();
+                    seen.insert_new(&key, idx);
+                    parents.push(t.parent);
+                    via.push(t.mv);
+                    for (p, why) in next.state {
+                        if !found.iter().any(|f| f.0 == p) {
+                            found.push((p, idx as u32, None, why));
+                        }
+                    }
+                    for i in next.opened {
+                        opened[i] = true;
+                    }
+                }
+            }
+            at = end;
+            seen.forget_before(at);
+        }
+        level = (level.1, parents.len());
+        if level.0 < level.1 {
+            depth += 1;
+        }
+    }
+
+    let path_to = |mut idx: u32| -> Vec<Mv> {
+        let mut path = Vec::new();
+        while idx != 0 {
+            path.push(moves[usize::from(via[idx as usize])].mv);
+            idx = parents[idx as usize];
+        }
+        path.reverse();
+        path
+    };
+    let through = |idx: u32, mv: Option<u16>| {
+        let mut p = path_to(idx);
+        p.extend(mv.map(|m| moves[usize::from(m)].mv));
+        p
+    };
+    let states = parents.len();
+    let bytes = seen.bytes()
+        + codec.bytes()
+        + parents.capacity() * std::mem::size_of::<u32>()
+        + via.capacity() * std::mem::size_of::<u16>();
+    Ok(Raw {
+        findings: Findings {
+            found: found
+                .into_iter()
+                .map(|(p, idx, mv, why)| (p, through(idx, mv), why))
+                .collect(),
+            opened: vfio_groups.iter().copied().zip(opened).collect(),
+            failed_open: failed_open.map(|(idx, mv, why)| (through(idx, Some(mv)), why)),
+            complete,
+        },
+        states,
+        transitions,
+        depth,
+        bytes_per_state: bytes / states.max(1),
+    })
+}
+
+/// What every worker reads: nothing it can change.
+struct Worker<'a, 's> {
+    hooks: &'a dyn PolicyHooks,
+    scenario: &'s Scenario,
+    moves: &'a [Transition],
+    layout: &'a Arc<[GroupId]>,
+    codec: &'a Codec,
+    seen: &'a Seen,
+    template: &'a State,
+    /// Per transition, the slots it can change.
+    touched: &'a [Vec<usize>],
+    not_found: &'a [Property],
+    closed: &'a [usize],
+    vfio_groups: &'a [GroupId],
+    want_failed: bool,
+}
+
+impl Worker<'_, '_> {
+    /// Tries every transition of the stored states in `range`.
+    fn expand(&self, range: std::ops::Range<usize>) -> Share {
+        let mut share = Share {
+            tried: Vec::new(),
+            ids: Vec::new(),
+            locals: Vec::new(),
+        };
+        let mut scratch = self.codec.local(0, self.template);
+        let mut ids = Vec::new();
+        let mut key = Vec::with_capacity(self.codec.key_len());
+        let state_props: Vec<Property> = self
+            .not_found
+            .iter()
+            .copied()
+            .filter(|&p| p.is_state())
+            .collect();
+        let step_props: Vec<Property> = self
+            .not_found
+            .iter()
+            .copied()
+            .filter(|&p| !p.is_state())
+            .collect();
+        // One machine for the state being expanded, one for each move tried from it:
+        // refilled, not made anew, so a transition costs no allocation of its own.
+        let mut before =
+            Machine::with_layout(self.scenario, self.template.clone(), self.layout.clone());
+        let mut m = Machine::with_layout(self.scenario, self.template.clone(), self.layout.clone());
+        for idx in range {
+            self.codec.unpack(self.seen.key(idx), &mut ids);
+            self.codec.decode_into(&ids, &mut before.state);
+            let state = &before.state;
+            for (mi, t) in self.moves.iter().enumerate() {
+                let mv = t.mv;
+                if t.bound
+                    .is_some_and(|b| state.used[b] >= self.scenario.moves[b].bound as u8)
+                {
+                    continue;
+                }
+                m.state.clone_from(state);
+                m.warning = None;
+                if !enabled(&m, mv) {
+                    continue;
+                }
+                if let Some(b) = t.bound {
+                    m.state.used[b] += 1;
+                }
+                let outcome = apply(&mut m, self.hooks, mv);
+                let step = step_props
+                    .iter()
+                    .filter_map(|&p| step_violation(&before, &m, mv, &outcome, p).map(|w| (p, w)))
+                    .collect();
+                let failed_open = match (mv, &outcome) {
+                    (
+                        Mv::VfioClaim(_) | Mv::VfioAttach(_) | Mv::VfioCookie(_),
+                        Outcome::Failed { errno },
+                    ) if self.want_failed => {
+                        Some(format!("{} fails with {errno}", mv.label(self.scenario)))
+                    }
+                    _ => None,
+                };
+                // The successor's slot ids: only the slots of the groups the move acts on
+                // can have changed, and those often have not.
+                let at = share.ids.len();
+                share.ids.extend_from_slice(&ids);
+                let mut all_known = true;
+                for &i in &self.touched[mi] {
+                    if self.codec.same(i, &m.state, ids[i]) {
+                        continue;
+                    }
+                    self.codec.local_into(i, &m.state, &mut scratch);
+                    share.ids[at + i] = match self.codec.interners[i].get(&scratch) {
+                        Some(x) => x,
+                        None => {
+                            all_known = false;
+                            share.locals.push((i, scratch.clone()));
+                            NEW | (share.locals.len() - 1) as u32
+                        }
+                    };
+                }
+                debug_assert!(
+                    (0..ids.len())
+                        .all(|i| self.touched[mi].contains(&i)
+                            || self.codec.same(i, &m.state, ids[i])),
+                    "{} changed a group it does not act on",
+                    mv.label(self.scenario)
+                );
+                let stored = all_known && {
+                    key.clear();
+                    self.codec.pack(&share.ids[at..], &mut key);
+                    self.seen.contains(&key)
+                };
+                if stored {
+                    share.ids.truncate(at);
+                }
+                let next = (!stored).then(|| Next {
+                    at,
+                    state: state_props
+                        .iter()
+                        .filter_map(|&p| state_violation(&m, p).map(|w| (p, w)))
+                        .collect(),
+                    opened: self
+                        .closed
+                        .iter()
+                        .copied()
+                        .filter(|&i| user_has(&m, self.vfio_groups[i]))
+                        .collect(),
+                });
+                share.tried.push(Tried {
+                    parent: idx as u32,
+                    mv: mi as u16,
+                    step,
+                    failed_open,
+                    next,
+                });
+            }
+        }
+        share
     }
 }
 

@@ -66,8 +66,8 @@ impl Value {
     }
 }
 
-/// A policy's hooks, however they are run.
-pub trait PolicyHooks {
+/// A policy's hooks, however they are run. Shared by the checker's worker threads.
+pub trait PolicyHooks: Sync {
     fn policy_name(&self) -> &str;
     /// Runs the policy's body for `hook` with the hook's arguments (after the notifier
     /// action for `bus_notify`): devices, groups, `managed` as a truth value, `ty` as a

@@ -7,6 +7,8 @@
 //! - [`moves`]: the environment — each scenario move as 6.12's sequence of hooks;
 //! - `props`: the properties ([`Property`]), one documented function each;
 //! - [`explore`]: breadth-first exploration, shortest traces, the fixed script;
+//! - [`store`]: the packed states the explorer keeps, exact or hash-compacted;
+//! - [`reduce`]: a scenario checked in independent components, identical ones once;
 //! - [`codegen`]: the model as a standalone crate, its hooks written from the IR.
 
 pub mod codegen;
@@ -16,6 +18,8 @@ pub mod machine;
 mod meaning;
 pub mod moves;
 mod props;
+pub mod reduce;
+pub mod store;
 
 pub use explore::{
     boot_groups, check, replay_script, run_script, NotReplayable, Options, Report, ScriptStep,

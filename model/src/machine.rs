@@ -7,6 +7,19 @@
 //! doc names the Linux 6.12 code it models.
 
 use serde::Serialize;
+use std::sync::Arc;
+
+/// `note!(m, "...", args)`: a line for the trace of the move `m` is making, formatted only
+/// when a trace is being recorded (the checker's millions of moves record none).
+macro_rules! note {
+    ($m:expr, $($arg:tt)*) => {
+        if $m.logging {
+            let text = format!($($arg)*);
+            $m.log.push(text);
+        }
+    };
+}
+pub(crate) use note;
 use switchyard_dsl::scenario::{Iommu, Scenario};
 use switchyard_dsl::vocab::{AtsState, CfgOption, DomainLit, DomainType, Errno};
 
@@ -157,12 +170,19 @@ pub struct Machine<'s> {
     pub(crate) logging: bool,
     /// The first WARN the kernel hit during the current move, for `no-warn`.
     pub(crate) warning: Option<String>,
-    group_of: Vec<GroupId>,
+    /// Each device's group, computed once per scenario and shared by every machine the
+    /// checker makes (one per transition it tries).
+    pub(crate) group_of: Arc<[GroupId]>,
 }
 
 impl<'s> Machine<'s> {
     pub(crate) fn new(scenario: &'s Scenario, state: State) -> Self {
-        let group_of = scenario
+        Machine::with_layout(scenario, state, Machine::layout(scenario))
+    }
+
+    /// Each device's group, by index: what [`Machine::with_layout`] takes.
+    pub(crate) fn layout(scenario: &Scenario) -> Arc<[GroupId]> {
+        scenario
             .devices
             .iter()
             .map(|d| {
@@ -172,7 +192,15 @@ impl<'s> Machine<'s> {
                     .position(|g| g.name == d.group)
                     .expect("a checked scenario's devices are in declared groups")
             })
-            .collect();
+            .collect()
+    }
+
+    /// A machine whose device-to-group layout was computed once (by [`Machine::layout`]).
+    pub(crate) fn with_layout(
+        scenario: &'s Scenario,
+        state: State,
+        group_of: Arc<[GroupId]>,
+    ) -> Self {
         Machine {
             scenario,
             state,
@@ -408,11 +436,12 @@ impl<'s> Machine<'s> {
                 .into_iter()
                 .find(|&d| self.require_direct(d))
             {
-                self.note(format!(
+                note!(
+                    self,
                     "{}: refused the blocking domain: {} requires direct mappings (EINVAL)",
                     self.group_name(g),
                     self.dev_name(d)
-                ));
+                );
                 return Err(Errno::EINVAL);
             }
         }
@@ -432,7 +461,7 @@ impl<'s> Machine<'s> {
             self.state.devices[d].ats_on = ats_allowed && spec.ats && !spec.untrusted;
         }
         let label = self.dom_label(g, target);
-        self.note(format!("{}: domain -> {label}", self.group_name(g)));
+        note!(self, "{}: domain -> {label}", self.group_name(g));
     }
 
     /// Whether a domain object is an identity domain: a separate one, or the current default
@@ -507,11 +536,9 @@ impl<'s> Machine<'s> {
     pub fn set_default_type(&mut self, g: GroupId, ty: DomainType) -> Result<(), Errno> {
         if ty == DomainType::Identity {
             if let Some(d) = self.members(g).into_iter().find(|&d| self.untrusted(d)) {
-                self.note(format!(
-                    "{}: identity refused: {} is untrusted (iommu_get_default_domain_type() -> EINVAL)",
+                note!(self, "{}: identity refused: {} is untrusted (iommu_get_default_domain_type() -> EINVAL)",
                     self.group_name(g),
-                    self.dev_name(d)
-                ));
+                    self.dev_name(d));
                 return Err(Errno::EINVAL);
             }
         }
@@ -521,10 +548,7 @@ impl<'s> Machine<'s> {
         }
         gs.default_type = ty;
         gs.default_gen = gs.default_gen.saturating_add(1);
-        self.note(format!(
-            "{}: default domain type -> {ty}",
-            self.group_name(g)
-        ));
+        note!(self, "{}: default domain type -> {ty}", self.group_name(g));
         Ok(())
     }
 
@@ -535,10 +559,11 @@ impl<'s> Machine<'s> {
         let g = self.group_of(d);
         let gs = &self.state.groups[g];
         if gs.owner_cnt > 0 && (!self.domain_is(g, DomainLit::Default) || gs.owned) {
-            self.note(format!(
+            note!(
+                self,
                 "{}: iommu_device_use_default_domain() -> EBUSY",
                 self.dev_name(d)
-            ));
+            );
             return Err(Errno::EBUSY);
         }
         self.state.groups[g].owner_cnt += 1;
@@ -562,7 +587,7 @@ impl<'s> Machine<'s> {
         if let Msi::Live(_) = self.state.devices[d].msi {
             if !self.state.devices[d].msi_masked {
                 self.state.devices[d].msi_masked = true;
-                self.note(format!("{}: MSI vectors masked", self.dev_name(d)));
+                note!(self, "{}: MSI vectors masked", self.dev_name(d));
             }
         }
     }
@@ -588,7 +613,7 @@ impl<'s> Machine<'s> {
         if self.scenario.msi_translated {
             self.allocate_vectors(d);
         } else if was_masked {
-            self.note(format!("{}: MSI vectors unmasked", self.dev_name(d)));
+            note!(self, "{}: MSI vectors unmasked", self.dev_name(d));
         }
         if self.state.devices[d].aer_pending && self.aer_listening(d) {
             let how = if self.scenario.msi_translated {
@@ -597,10 +622,11 @@ impl<'s> Machine<'s> {
                 "sent on the unmask"
             };
             self.state.devices[d].aer_pending = false;
-            self.note(format!(
+            note!(
+                self,
                 "{}: pending AER {how}; aer_irq() services it",
                 self.dev_name(d)
-            ));
+            );
         }
     }
 
@@ -659,7 +685,7 @@ impl<'s> Machine<'s> {
             MsiAddr::Physical => "physical doorbell (no MSI cookie)".to_string(),
             MsiAddr::Iova(dom) => format!("doorbell IOVA in {}", self.dom_label(g, dom)),
         };
-        self.note(format!("{}: MSI composed: {text}", self.dev_name(d)));
+        note!(self, "{}: MSI composed: {text}", self.dev_name(d));
     }
 
     /// The message address for a vector prepared now: `iommu_dma_prepare_msi()` maps the

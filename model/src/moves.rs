@@ -2,7 +2,7 @@
 //! what can be observed of it. The hooks are the policy's; the sequences are Linux 6.12's.
 
 use crate::interp::{PolicyHooks, Value};
-use crate::machine::{DevId, GroupId, GroupState, Machine, Msi, MsiAddr, State, VfioStep};
+use crate::machine::{note, DevId, GroupId, GroupState, Machine, Msi, MsiAddr, State, VfioStep};
 use serde::Serialize;
 use std::fmt;
 use switchyard_dsl::scenario::{Move, PciKind, Scenario, VfioBackend};
@@ -77,6 +77,35 @@ impl Mv {
             }
             Move::RaiseAer { device } => vec![Mv::RaiseAer(dev(device))],
             Move::WriteType { group, ty } => vec![Mv::WriteType(grp(group), *ty)],
+        }
+    }
+
+    /// The groups the transition reads or changes, the one it acts on first: a device's
+    /// group; for an error raised below a root port, the port's group too (the port
+    /// signals it, [`raise_aer`]). The policy's hooks reach no further: a hook is given a
+    /// device or a group and the language reaches only that device's group and its
+    /// members. Checking in components ([`crate::reduce`]) rests on this.
+    pub(crate) fn groups(self, layout: &[GroupId], s: &Scenario) -> Vec<GroupId> {
+        match self {
+            Mv::Add(d) | Mv::Remove(d) | Mv::Bind(d, _) | Mv::Unbind(d) => vec![layout[d]],
+            Mv::RaiseAer(d) => {
+                let mut v = vec![layout[d]];
+                if let Some(r) = s
+                    .root_port(&s.devices[d].name)
+                    .and_then(|r| s.devices.iter().position(|x| x.name == r.name))
+                {
+                    if layout[r] != layout[d] {
+                        v.push(layout[r]);
+                    }
+                }
+                v
+            }
+            Mv::VfioClaim(g)
+            | Mv::VfioAttach(g)
+            | Mv::VfioCookie(g)
+            | Mv::VfioDetach(g)
+            | Mv::VfioRelease(g)
+            | Mv::WriteType(g, _) => vec![g],
         }
     }
 
@@ -201,11 +230,12 @@ fn bind_builtin(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
         .position(|x| x.name == *name)
         .expect("checked scenario: a device's built-in driver is declared") as u8;
     if let Outcome::Failed { errno } = bind(m, hooks, d, drv) {
-        m.note(format!(
+        note!(
+            m,
             "{}: the built-in {} did not bind ({errno})",
             m.dev_name(d),
             m.scenario.drivers[usize::from(drv)].kernel_name
-        ));
+        );
     }
 }
 
@@ -225,7 +255,7 @@ fn add_device(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
 /// (the policy's `probe` hook decides the first member's).
 fn iommu_probe(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     m.state.devices[d].probed = true;
-    m.note(format!("{}: probed", m.dev_name(d)));
+    note!(m, "{}: probed", m.dev_name(d));
     let g = m.group_of(d);
     if let Some(dom) = m.state.groups[g].domain {
         // __iommu_probe_device(): a new member joins the group's current domain.
@@ -233,7 +263,7 @@ fn iommu_probe(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
         m.state.devices[d].ats_on = m.domain_allows_ats(g, dom) && spec.ats && !spec.untrusted;
     }
     if let Err(e) = hooks.run(m, Hook::Probe, &dev(d)) {
-        m.note(format!("{}: probe failed with {e}", m.dev_name(d)));
+        note!(m, "{}: probe failed with {e}", m.dev_name(d));
     }
 }
 
@@ -294,7 +324,7 @@ pub(crate) fn apply(m: &mut Machine, hooks: &dyn PolicyHooks, mv: Mv) -> Outcome
             if was_member && m.members(g).is_empty() {
                 free_group(m, g);
             }
-            m.note(format!("{}: removed", m.dev_name(d)));
+            note!(m, "{}: removed", m.dev_name(d));
             Outcome::Ok
         }
         Mv::Bind(d, drv) => bind(m, hooks, d, drv),
@@ -334,7 +364,7 @@ pub(crate) fn apply(m: &mut Machine, hooks: &dyn PolicyHooks, mv: Mv) -> Outcome
 fn bind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Outcome {
     let spec = &m.scenario.drivers[usize::from(drv)];
     m.state.devices[d].driver = Some(drv);
-    m.note(format!("{}: binding {}", m.dev_name(d), spec.kernel_name));
+    note!(m, "{}: binding {}", m.dev_name(d), spec.kernel_name);
     // `pci_dma_configure()`: where the platform configures the IOMMU here, the first bind
     // probes the device into its group before `iommu_device_use_default_domain()`.
     if !m.state.devices[d].probed {
@@ -346,10 +376,11 @@ fn bind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Outcome 
         &[Value::Device(d), Value::Bool(spec.managed_dma)],
     ) {
         m.state.devices[d].driver = None;
-        m.note(format!(
+        note!(
+            m,
             "{}: dma_configure failed with {errno}; not bound",
             m.dev_name(d)
-        ));
+        );
         return Outcome::Failed { errno };
     }
     notify(m, hooks, NotifyAction::BindDriver, d);
@@ -379,11 +410,12 @@ fn probe_refused(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) ->
         return None;
     }
     let errno = Errno::EINVAL;
-    m.note(format!(
+    note!(
+        m,
         "{}: probe with driver {} failed with error -22 (not a normal header type)",
         m.dev_name(d),
         spec.kernel_name
-    ));
+    );
     notify(m, hooks, NotifyAction::DriverNotBound, d);
     run_void(
         m,
@@ -392,7 +424,7 @@ fn probe_refused(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) ->
         &[Value::Device(d), Value::Bool(spec.managed_dma)],
     );
     m.state.devices[d].driver = None;
-    m.note(format!("{}: not bound", m.dev_name(d)));
+    note!(m, "{}: not bound", m.dev_name(d));
     Some(Outcome::Failed { errno })
 }
 
@@ -408,10 +440,11 @@ fn unbind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     if m.state.devices[d].msi != Msi::None {
         m.state.devices[d].msi = Msi::None;
         m.state.devices[d].msi_masked = false;
-        m.note(format!(
+        note!(
+            m,
             "{}: MSI vectors freed by the driver's remove",
             m.dev_name(d)
-        ));
+        );
     }
     run_void(
         m,
@@ -420,7 +453,7 @@ fn unbind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
         &[Value::Device(d), Value::Bool(managed)],
     );
     m.state.devices[d].driver = None;
-    m.note(format!("{}: unbound", m.dev_name(d)));
+    note!(m, "{}: unbound", m.dev_name(d));
     notify(m, hooks, NotifyAction::UnboundDriver, d);
 }
 
@@ -432,14 +465,14 @@ fn unbind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
 fn vfio_claim(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) -> Outcome {
     let gv = [Value::Group(g)];
     if let Err(errno) = hooks.run(m, Hook::Claim, &gv) {
-        m.note(format!("{}: claim refused with {errno}", m.group_name(g)));
+        note!(m, "{}: claim refused with {errno}", m.group_name(g));
         return Outcome::Failed { errno };
     }
     let gs = &mut m.state.groups[g];
     gs.owned = true;
     gs.owner_cnt += 1;
     gs.vfio = VfioStep::Claimed;
-    m.note(format!("{}: owned by the user", m.group_name(g)));
+    note!(m, "{}: owned by the user", m.group_name(g));
     Outcome::Ok
 }
 
@@ -456,7 +489,7 @@ fn vfio_attach(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) -> Outcome 
     gs.user_gen = gs.user_gen.saturating_add(1);
     gs.user_cookie = iommufd;
     if let Err(errno) = hooks.run(m, Hook::AttachUser, &gv) {
-        m.note(format!("{}: attach refused with {errno}", m.group_name(g)));
+        note!(m, "{}: attach refused with {errno}", m.group_name(g));
         m.state.groups[g].user_cookie = false;
         return Outcome::Failed { errno };
     }
@@ -471,10 +504,11 @@ fn vfio_attach(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) -> Outcome 
 /// then the policy's `msi_cookie` hook.
 fn vfio_cookie(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) -> Outcome {
     m.state.groups[g].user_cookie = true;
-    m.note(format!(
+    note!(
+        m,
         "{}: MSI cookie installed in the user's domain",
         m.group_name(g)
-    ));
+    );
     finish_open(m, hooks, g)
 }
 
@@ -483,10 +517,7 @@ fn vfio_cookie(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) -> Outcome 
 fn finish_open(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) -> Outcome {
     let gv = [Value::Group(g)];
     if let Err(errno) = hooks.run(m, Hook::MsiCookie, &gv) {
-        m.note(format!(
-            "{}: msi_cookie failed with {errno}",
-            m.group_name(g)
-        ));
+        note!(m, "{}: msi_cookie failed with {errno}", m.group_name(g));
         run_void(m, hooks, Hook::DetachUser, &gv);
         let gs = &mut m.state.groups[g];
         gs.user_cookie = false;
@@ -494,7 +525,7 @@ fn finish_open(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) -> Outcome 
         return Outcome::Failed { errno };
     }
     m.state.groups[g].vfio = VfioStep::Open;
-    m.note(format!("{}: open", m.group_name(g)));
+    note!(m, "{}: open", m.group_name(g));
     Outcome::Ok
 }
 
@@ -515,11 +546,12 @@ fn vfio_remove(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     if other_vfio || !m.state.groups[g].owned {
         return;
     }
-    m.note(format!(
+    note!(
+        m,
         "{}: last VFIO device of {} removed; its container is detached",
         m.dev_name(d),
         m.group_name(g)
-    ));
+    );
     vfio_detach_container(m, hooks, g);
 }
 
@@ -578,7 +610,7 @@ fn vfio_release(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) {
     gs.owner_cnt = 0;
     gs.user_cookie = false;
     gs.vfio = VfioStep::Closed;
-    m.note(format!("{}: released by the user", m.group_name(g)));
+    note!(m, "{}: released by the user", m.group_name(g));
 }
 
 /// The device detects an error and reports it upstream (`ERR_COR`); its root port
@@ -592,11 +624,12 @@ fn raise_aer(m: &mut Machine, d: DevId) -> Irq {
         .root_port_of(d)
         .expect("a checked scenario raises AER only below a root port");
     if r != d {
-        m.note(format!(
+        note!(
+            m,
             "{}: error reported to root port {}",
             m.dev_name(d),
             m.dev_name(r)
-        ));
+        );
     }
     let d = r;
     if !m.aer_listening(d) {
@@ -605,10 +638,11 @@ fn raise_aer(m: &mut Machine, d: DevId) -> Irq {
     // A masked vector holds the message, and later errors join the one recorded.
     if m.state.devices[d].msi_masked {
         m.state.devices[d].aer_pending = true;
-        m.note(format!(
+        note!(
+            m,
             "{}: AER message held by the mask; Root Error Status set",
             m.dev_name(d)
-        ));
+        );
         return Irq::Held;
     }
     if m.state.devices[d].aer_pending {
@@ -627,10 +661,11 @@ fn raise_aer(m: &mut Machine, d: DevId) -> Irq {
                     MsiAddr::Iova(x) => format!("the doorbell IOVA of {}", m.dom_label(g, x)),
                     _ => "the physical doorbell address".to_string(),
                 };
-                m.note(format!(
+                note!(
+                    m,
                     "{}: AER message faulted; Root Error Status stays set",
                     m.dev_name(d)
-                ));
+                );
                 Irq::Lost { domain, addr }
             }
         }

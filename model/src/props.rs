@@ -2,7 +2,7 @@
 //! State properties hold in every reachable state; step properties hold for every move;
 //! `vfio-usable` asks that a state be reachable.
 
-use crate::machine::{Dom, Machine, Msi, State, VfioStep};
+use crate::machine::{Dom, Machine, Msi, VfioStep};
 use crate::moves::{Irq, Mv, Outcome};
 use serde::Serialize;
 use std::fmt;
@@ -63,6 +63,19 @@ impl Property {
             Property::VfioUsable => "A user can open the group through VFIO: some reachable state has the open completed, the group owned and in the user's domain with its MSI cookie.",
             Property::NoWarn => "No move, and not boot, makes the kernel WARN: a hook that cannot fail does not fail (its error is a WARN_ON()), and a group's last device leaves with ownership released and the group in its default domain (__iommu_group_free_device()).",
         }
+    }
+
+    /// Whether the property is judged on each state (otherwise on each step, or, for
+    /// `vfio-usable`, on the reachable states together).
+    pub(crate) fn is_state(self) -> bool {
+        matches!(
+            self,
+            Property::UnboundIsolated
+                | Property::RequireDirectKept
+                | Property::AtsRequiredKept
+                | Property::DmaApiWorks
+                | Property::UserIsolated
+        )
     }
 
     /// Whether the scenario can exercise the property at all.
@@ -209,9 +222,10 @@ pub(crate) fn state_violation(m: &Machine, p: Property) -> Option<String> {
     }
 }
 
-/// A property of a move from `before` to the machine's state; `Some(why)` when violated.
+/// A property of a move from the state `before` holds to the machine's state; `Some(why)`
+/// when violated.
 pub(crate) fn step_violation(
-    before: &State,
+    before: &Machine,
     m: &Machine,
     mv: Mv,
     outcome: &Outcome,
@@ -238,8 +252,8 @@ pub(crate) fn step_violation(
             if !matches!(outcome, Outcome::Ok) || matches!(mv, Mv::RaiseAer(_)) {
                 return None;
             }
-            let mut before_m = Machine::new(m.scenario, before.clone());
-            before_m.logging = false;
+            let before_m = before;
+            let before = &before.state;
             (0..m.scenario.devices.len()).find_map(|d| {
                 let Msi::Live(_) = m.state.devices[d].msi else {
                     return None;

@@ -564,7 +564,14 @@ fn ats_required_kept_does_not_count_the_blocking_domain_of_a_claim() {
 fn a_state_budget_ends_in_inconclusive_not_in_a_verdict() {
     let p = load_policy("msi-reroute").unwrap();
     let s = load_scenario("arm-port-vfio").unwrap();
-    let r = check(&Interpreter { policy: &p }, &s, Options { max_states: 5 });
+    let r = check(
+        &Interpreter { policy: &p },
+        &s,
+        Options {
+            max_states: 5,
+            ..Options::default()
+        },
+    );
     assert!(!r.stats.complete);
     assert_eq!(r.stats.states, 5);
     assert_eq!(
@@ -573,7 +580,14 @@ fn a_state_budget_ends_in_inconclusive_not_in_a_verdict() {
     );
     // A violation found within the budget is still definite.
     let p = load_policy("status-quo").unwrap();
-    let r = check(&Interpreter { policy: &p }, &s, Options { max_states: 12 });
+    let r = check(
+        &Interpreter { policy: &p },
+        &s,
+        Options {
+            max_states: 12,
+            ..Options::default()
+        },
+    );
     assert!(!r.stats.complete);
     assert_eq!(r.verdict(Property::NoSilentLoss).status, Status::Violated);
 }

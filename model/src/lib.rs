@@ -7,7 +7,8 @@
 //! - [`moves`]: the environment — each scenario move as 6.12's sequence of hooks;
 //! - `props`: the properties ([`Property`]), one documented function each;
 //! - [`explore`]: breadth-first exploration, shortest traces, the fixed script;
-//! - [`codegen`]: the model as a standalone crate, its hooks written from the IR.
+//! - [`codegen`]: the model as a standalone crate, its hooks written from the IR;
+//! - [`promela`]: the model as Promela for SPIN, its hooks written from the IR.
 
 pub mod codegen;
 pub mod explore;
@@ -15,6 +16,7 @@ mod interp;
 pub mod machine;
 mod meaning;
 pub mod moves;
+pub mod promela;
 mod props;
 
 pub use explore::{

@@ -179,6 +179,21 @@ pub(crate) enum GenCmd {
     /// Cc: the reviewers and lists the tree's scripts/get_maintainer.pl names for it, the
     /// cover letter to all of them. Nothing is written if any anchor is missing.
     Series(SeriesArgs),
+    /// Write the policy's model on a scenario as Promela for SPIN 6.5: the state as
+    /// globals, every action an inline, the policy's hooks translated from the IR, each
+    /// transition of the checker one d_step, the properties as assertions chosen with
+    /// `spin -DPROP=k` (0 none, 10 all). Its search gives the checker's verdicts and,
+    /// without reduction, its states plus SPIN's state before boot.
+    Promela {
+        /// A built-in name or a path.
+        policy: String,
+        /// The scenario (built-in name or path).
+        #[arg(long, short = 's')]
+        scenario: String,
+        /// The file to write; default: standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
 }
 
 /// `gen series`.

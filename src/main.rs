@@ -117,6 +117,11 @@ fn main() -> ExitCode {
             output,
             switchyard_src,
         }) => gen::gen_model(&mut out, &policy, &output, &switchyard_src),
+        Command::Gen(GenCmd::Promela {
+            policy,
+            scenario,
+            output,
+        }) => gen::gen_promela(&mut out, &policy, &scenario, output.as_deref()),
         Command::Gen(GenCmd::Series(args)) => match gen::gen_series(&mut out, args) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(1),

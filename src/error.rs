@@ -28,6 +28,9 @@ pub(crate) enum CliError {
         help("the checker (`switchyard check`) covers what the Promela back-end does not")
     )]
     Promela(#[from] model::promela::PromelaError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Spin(#[from] switchyard::spin::SpinError),
     #[error("cannot write `{path}`: {source}")]
     #[diagnostic(code(switchyard::output))]
     WriteFile {

@@ -73,6 +73,37 @@ fn disagreement(ours: &Report, spin: &SpinReport) -> Vec<String> {
     out
 }
 
+/// Checks every pair with SPIN and the checker, a few at once; the pairs that disagree,
+/// with what differs.
+fn disagreements(pairs: &[(&Policy, &Scenario)]) -> Vec<String> {
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((p, s)) = pairs.get(i) else { break };
+                let ours = model::check(&Interpreter { policy: p }, s, model::Options::default());
+                assert!(ours.stats.complete, "{} on {}", p.name, s.name);
+                let problems = match spin::check_with(p, s, &quick()) {
+                    Ok(r) => disagreement(&ours, &r),
+                    Err(e) => vec![format!("SPIN failed: {e}")],
+                };
+                if !problems.is_empty() {
+                    failures.lock().unwrap().push(format!(
+                        "{} on {}:\n  {}",
+                        p.name,
+                        s.name,
+                        problems.join("\n  ")
+                    ));
+                }
+            });
+        }
+    });
+    failures.into_inner().unwrap()
+}
+
 #[test]
 fn spin_agrees_with_the_checker_on_every_built_in_pair() {
     let policies: Vec<Policy> = builtins(SourceKind::Policy)
@@ -88,34 +119,7 @@ fn spin_agrees_with_the_checker_on_every_built_in_pair() {
         .iter()
         .flat_map(|p| scenarios.iter().map(move |s| (p, s)))
         .collect();
-    let next = AtomicUsize::new(0);
-    let failures = Mutex::new(Vec::new());
-    let agreed = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((p, s)) = pairs.get(i) else { break };
-                let ours = model::check(&Interpreter { policy: p }, s, model::Options::default());
-                let problems = match spin::check_with(p, s, &quick()) {
-                    Ok(r) => disagreement(&ours, &r),
-                    Err(e) => vec![format!("SPIN failed: {e}")],
-                };
-                if problems.is_empty() {
-                    agreed.fetch_add(1, Ordering::Relaxed);
-                } else {
-                    failures.lock().unwrap().push(format!(
-                        "{} on {}:\n  {}",
-                        p.name,
-                        s.name,
-                        problems.join("\n  ")
-                    ));
-                }
-            });
-        }
-    });
-    let failures = failures.into_inner().unwrap();
+    let failures = disagreements(&pairs);
     assert!(
         failures.is_empty(),
         "{} of {} pairs disagree:\n{}",
@@ -123,7 +127,47 @@ fn spin_agrees_with_the_checker_on_every_built_in_pair() {
         pairs.len(),
         failures.join("\n")
     );
-    assert_eq!(agreed.load(Ordering::Relaxed), 99);
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The constructs and scenario settings the built-ins leave out: every action and
+/// attribute (tests/fixtures/promela/every-construct.policy.rs, and ats-at-bind), iommufd,
+/// identity default domains, hot-plug and removal of a device with a driver, an untrusted
+/// device, switches with and without ACS, x86 with a direct-mapped device.
+#[test]
+fn spin_agrees_with_the_checker_on_every_construct() {
+    let every = dsl::load_policy(&fixture("promela/every-construct.policy.rs")).unwrap();
+    let ats = dsl::load_policy(&fixture("ats-at-bind.policy.rs")).unwrap();
+    let mut scenarios: Vec<Scenario> = ["iommufd-identity", "x86-rmr-switch"]
+        .iter()
+        .map(|n| dsl::load_scenario(&fixture(&format!("promela/{n}.scenario.rs"))).unwrap())
+        .collect();
+    let own = scenarios.len();
+    // And the built-ins with a switch, with ATS required, with an untrusted device.
+    scenarios.extend(
+        ["arm-switch-vfio", "cxl-ats-required", "untrusted-external"]
+            .iter()
+            .map(|n| dsl::load_scenario(n).unwrap()),
+    );
+    let (sq, reroute) = (
+        dsl::load_policy("status-quo").unwrap(),
+        dsl::load_policy("msi-reroute").unwrap(),
+    );
+    let mut pairs: Vec<(&Policy, &Scenario)> = scenarios.iter().map(|s| (&every, s)).collect();
+    for s in &scenarios[..own] {
+        pairs.extend([(&ats, s), (&sq, s), (&reroute, s)]);
+    }
+    let failures = disagreements(&pairs);
+    assert!(
+        failures.is_empty(),
+        "{} of {} pairs disagree:\n{}",
+        failures.len(),
+        pairs.len(),
+        failures.join("\n")
+    );
 }
 
 /// Each `PROP=k` alone finds exactly what the search of all of them finds for property

@@ -709,7 +709,8 @@ impl HookCx<'_> {
                     }
                 }
             }
-            Expr::Not { expr } => format!("!{}", self.expr(expr)?),
+            // Parenthesised: `!!` is a Promela operator of its own (a sorted send).
+            Expr::Not { expr } => format!("!({})", self.expr(expr)?),
             Expr::And { lhs, rhs } => format!("({} && {})", self.expr(lhs)?, self.expr(rhs)?),
             Expr::Or { lhs, rhs } => format!("({} || {})", self.expr(lhs)?, self.expr(rhs)?),
             Expr::Cmp { op, lhs, rhs } => self.cmp(*op, lhs, rhs)?,

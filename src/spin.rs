@@ -30,6 +30,10 @@ use switchyard_model::{Property, Status};
 /// How pan is built and run.
 #[derive(Clone, Debug)]
 pub struct Options {
+    /// The `spin` program (default: `spin` on PATH).
+    pub spin: PathBuf,
+    /// The C compiler for pan (default: `gcc` on PATH).
+    pub gcc: PathBuf,
     /// gcc's optimisation level for pan (`-O2` by default: pan's search time is what
     /// `bench` reports; `-O0` compiles three times faster, for tiny state spaces).
     pub opt_level: u8,
@@ -48,6 +52,8 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
+            spin: PathBuf::from("spin"),
+            gcc: PathBuf::from("gcc"),
             opt_level: 2,
             depth: 100_000,
             max_depth: 10_000_000,
@@ -82,6 +88,10 @@ pub struct Search {
     pub state_vector: u64,
     /// The assertions pan reported violated (`assertion violated ok_no_warn`), in order.
     pub violated: Vec<String>,
+    /// pan's `errors: N`: the violations above; anything else pan reports as an error
+    /// (an invalid end state, an index out of bounds) is a fault of the model, and
+    /// [`check`] fails with it.
+    pub errors: u64,
     /// Whether every reachable state was explored.
     pub complete: bool,
 }
@@ -109,6 +119,8 @@ pub struct SpinReport {
     /// Whether spin needed `-DATOMIC_STEPS` (a transition too long for a d_step): the
     /// transitions are atomic steps then, with the same states stored.
     pub atomic_steps: bool,
+    /// Wall time of `spin -a` and gcc for both searches (the two compile at once).
+    pub compile_seconds: f64,
     /// gcc's flags for pan, and pan's for the two searches (the property search adds `-c0`).
     pub gcc_flags: Vec<String>,
     pub pan_flags: Vec<String>,
@@ -197,18 +209,20 @@ pub fn check_with(
     let plain_dir = dir.path.join("plain");
     let all_dir = dir.path.join("all");
     let gcc_flags = gcc_flags(scenario, opts);
+    let compile = Instant::now();
     let mut compiling = Vec::new();
     let mut spin_flags = Vec::new();
     for (d, prop) in [(&plain_dir, 0), (&all_dir, ALL_PROPERTIES)] {
         mkdir(d)?;
-        spin_flags = translate(&model, d, prop, &label)?;
-        compiling.push((d, start_gcc(d, &gcc_flags)?));
+        spin_flags = translate(&model, d, prop, &label, opts)?;
+        compiling.push((d, start_gcc(d, &gcc_flags, opts)?));
     }
     // The PROP=10 run's flags; PROP=0's are the same but for PROP.
     let atomic_steps = spin_flags.iter().any(|f| f == "-DATOMIC_STEPS");
     for (d, child) in compiling {
         finish(child, "gcc on pan.c", &label, d)?;
     }
+    let compile_seconds = compile.elapsed().as_secs_f64();
     let plain = search(&plain_dir, 0, opts, &[], &label)?;
     let properties = search(&all_dir, ALL_PROPERTIES, opts, &["-c0"], &label)?;
     let verdicts = verdicts(&model, &properties);
@@ -219,6 +233,7 @@ pub fn check_with(
         plain,
         properties,
         atomic_steps,
+        compile_seconds,
         gcc_flags,
         pan_flags: pan_flags(opts.depth, opts),
     })
@@ -236,8 +251,8 @@ pub fn search_prop(
     let model = promela::promela(policy, scenario)?;
     let dir = TempDir::new()?;
     let label = format!("{} on {}", policy.name, scenario.name);
-    translate(&model, &dir.path, prop, &label)?;
-    let child = start_gcc(&dir.path, &gcc_flags(scenario, opts))?;
+    translate(&model, &dir.path, prop, &label, opts)?;
+    let child = start_gcc(&dir.path, &gcc_flags(scenario, opts), opts)?;
     finish(child, "gcc on pan.c", &label, &dir.path)?;
     search(&dir.path, prop, opts, &["-c0"], &label)
 }
@@ -315,6 +330,7 @@ fn translate(
     dir: &Path,
     prop: u32,
     label: &str,
+    opts: &Options,
 ) -> Result<Vec<String>, SpinError> {
     let file = dir.join("model.pml");
     std::fs::write(&file, &model.text).map_err(|source| SpinError::Io {
@@ -325,7 +341,7 @@ fn translate(
     loop {
         let step = format!("spin {} -a", flags.join(" "));
         let _ = std::fs::remove_file(dir.join("pan.c"));
-        let child = Command::new("spin")
+        let child = Command::new(&opts.spin)
             .args(&flags)
             .args(["-a", "model.pml"])
             .current_dir(dir)
@@ -357,8 +373,12 @@ fn translate(
     }
 }
 
-fn start_gcc(dir: &Path, flags: &[String]) -> Result<std::process::Child, SpinError> {
-    Command::new("gcc")
+fn start_gcc(
+    dir: &Path,
+    flags: &[String],
+    opts: &Options,
+) -> Result<std::process::Child, SpinError> {
+    Command::new(&opts.gcc)
         .args(flags)
         .args(["-o", "pan", "pan.c"])
         .current_dir(dir)
@@ -454,6 +474,7 @@ fn search(
         let out = finish(child, &format!("pan {}", args.join(" ")), label, dir)?;
         let wall = start.elapsed().as_secs_f64();
         let mut s = parse(&out, prop, depth, wall)?;
+        faults(&out, &s, &format!("pan {}", args.join(" ")), label)?;
         let too_shallow = out.contains("max search depth too small");
         if too_shallow && depth < opts.max_depth {
             depth = depth.saturating_mul(10).min(opts.max_depth);
@@ -462,6 +483,36 @@ fn search(
         s.complete &= !too_shallow;
         return Ok(s);
     }
+}
+
+/// An error pan reports that is not a violated assertion: a fault of the model.
+fn faults(out: &str, s: &Search, step: &str, label: &str) -> Result<(), SpinError> {
+    if s.errors <= s.violated.len() as u64 {
+        return Ok(());
+    }
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| {
+            // `pan:N: what (at depth D)`, not pan's other `pan: ...` lines.
+            l.strip_prefix("pan:")
+                .and_then(|r| r.split_once(':'))
+                .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                && !l.contains("assertion violated")
+        })
+        .collect();
+    Err(SpinError::Failed {
+        step: step.to_string(),
+        status: format!(
+            "{} errors that are not assertions",
+            s.errors - s.violated.len() as u64
+        ),
+        model: label.to_string(),
+        output: if lines.is_empty() {
+            tail(out)
+        } else {
+            lines.join("\n")
+        },
+    })
 }
 
 /// pan's report.
@@ -499,6 +550,7 @@ fn parse(out: &str, prop: u32, depth_limit: u64, wall: f64) -> Result<Search, Sp
     };
     let state_vector = field("State-vector ").ok_or(missing("State-vector N byte"))?;
     let depth = field("depth reached ").ok_or(missing("depth reached"))?;
+    let errors = field("errors: ").ok_or(missing("errors"))?;
     let seconds = out
         .lines()
         .find_map(|l| l.strip_prefix("pan: elapsed time "))
@@ -527,6 +579,7 @@ fn parse(out: &str, prop: u32, depth_limit: u64, wall: f64) -> Result<Search, Sp
         memory_mb,
         state_vector,
         violated,
+        errors,
         complete,
     })
 }
@@ -599,9 +652,56 @@ pan: elapsed time 0.01 seconds
             (51, 30, 81, 10, 44)
         );
         assert_eq!(s.violated, ["ok_no_silent_loss", "never_open_g0"]);
+        assert_eq!(s.errors, 2);
         assert_eq!(s.seconds, 0.01);
         assert_eq!(s.memory_mb, 12.773);
         assert!(s.complete);
+    }
+
+    #[test]
+    fn an_error_that_is_no_assertion_is_a_fault_of_the_model() {
+        let out = PAN.replace(
+            "pan:2: assertion violated never_open_g0 (at depth 4)",
+            "pan:2: invalid end state (at depth 4)",
+        );
+        let s = parse(&out, 10, 100_000, 0.5).unwrap();
+        assert_eq!((s.errors, s.violated.len()), (2, 1));
+        match faults(&out, &s, "pan", "p on s") {
+            Err(SpinError::Failed { output, .. }) => {
+                assert_eq!(output, "pan:2: invalid end state (at depth 4)")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(faults(PAN, &parse(PAN, 10, 1, 0.0).unwrap(), "pan", "p on s").is_ok());
+    }
+
+    /// A missing `spin` or `gcc` is the environment's fault, with the package to install.
+    #[test]
+    fn a_missing_program_names_its_package() {
+        let policy = switchyard_dsl::load_policy("status-quo").unwrap();
+        let scenario = switchyard_dsl::load_scenario("singleton-managed-irq").unwrap();
+        let nowhere = PathBuf::from("/nonexistent/switchyard-test");
+        let opts = Options {
+            spin: nowhere.join("spin"),
+            ..Options::default()
+        };
+        match check_with(&policy, &scenario, &opts) {
+            Err(SpinError::Missing { program, help }) => {
+                assert_eq!(program, "spin");
+                assert!(help.contains("Debian package `spin`"), "{help}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let opts = Options {
+            gcc: nowhere.join("gcc"),
+            ..Options::default()
+        };
+        if Command::new("spin").arg("-V").output().is_ok() {
+            assert!(matches!(
+                check_with(&policy, &scenario, &opts),
+                Err(SpinError::Missing { program: "gcc", .. })
+            ));
+        }
     }
 
     #[test]

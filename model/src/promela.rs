@@ -1398,6 +1398,7 @@ fn init(
     for tr in moves {
         let dev = |d: usize| s.devices[d].name.as_str();
         let grp = |g: usize| s.groups[g].name.as_str();
+        let mut aer_root = None;
         let (enabled, apply, label): (String, String, String) = match tr.mv {
             Mv::Add(d) => {
                 let bind = match builtin(d)? {
@@ -1462,6 +1463,7 @@ fn init(
                             "no root port signals the device's errors",
                         )
                     })?;
+                aer_root = Some(r);
                 (
                     format!("dev_present[{d}]"),
                     format!("raise_aer({r})"),
@@ -1482,15 +1484,10 @@ fn init(
             ),
             None => (String::new(), String::new()),
         };
-        let checks = match tr.mv {
-            Mv::RaiseAer(d) => {
-                let r = s
-                    .root_port(&s.devices[d].name)
-                    .and_then(|rp| s.devices.iter().position(|x| x.name == rp.name))
-                    .unwrap_or(d);
-                format!("aer_checks({r})")
-            }
-            _ => "step_checks()".to_string(),
+        // The step properties: an AER raised is judged at the root port that signals it.
+        let checks = match aer_root {
+            Some(r) => format!("aer_checks({r})"),
+            None => "step_checks()".to_string(),
         };
         let _ = write!(
             t,

@@ -103,6 +103,9 @@ pub struct SpinVerdict {
     /// Holds, violated, n/a (no assertion: the property does not apply to the scenario),
     /// or inconclusive (the search did not finish and found no violation).
     pub status: Status,
+    /// Its assertions pan reported violated in the property search: `ok_<property>` for a
+    /// violation; for `vfio-usable`, `never_open_<group>` for each group found open.
+    pub reported: Vec<String>,
 }
 
 /// What SPIN says of a policy on a scenario.
@@ -272,7 +275,15 @@ fn verdicts(model: &Promela, run: &Search) -> Vec<SpinVerdict> {
     Property::ALL
         .into_iter()
         .map(|p| {
-            let status = match model.checked.iter().find(|c| c.property == p) {
+            let checked = model.checked.iter().find(|c| c.property == p);
+            let reported = checked.map_or_else(Vec::new, |c| {
+                c.assertions
+                    .iter()
+                    .filter(|a| run.violated.contains(a))
+                    .cloned()
+                    .collect()
+            });
+            let status = match checked {
                 None => Status::NotApplicable,
                 Some(c) => {
                     let hit = |a: &String| run.violated.contains(a);
@@ -297,6 +308,7 @@ fn verdicts(model: &Promela, run: &Search) -> Vec<SpinVerdict> {
             SpinVerdict {
                 property: p,
                 status,
+                reported,
             }
         })
         .collect()
@@ -673,6 +685,40 @@ pan: elapsed time 0.01 seconds
             other => panic!("{other:?}"),
         }
         assert!(faults(PAN, &parse(PAN, 10, 1, 0.0).unwrap(), "pan", "p on s").is_ok());
+    }
+
+    fn search_of(violated: &[&str], complete: bool) -> Search {
+        let mut s = parse(PAN, 10, 100_000, 0.0).unwrap();
+        s.violated = violated.iter().map(ToString::to_string).collect();
+        s.complete = complete;
+        s
+    }
+
+    /// Violated assertions are violations, except vfio-usable's: its `never_open_G`
+    /// violated is the open it asks for. Properties without assertions are n/a; an
+    /// unfinished search proves no property.
+    #[test]
+    fn assertions_become_the_checker_s_statuses() {
+        let policy = switchyard_dsl::load_policy("status-quo").unwrap();
+        let scenario = switchyard_dsl::load_scenario("arm-port-vfio").unwrap();
+        let model = promela::promela(&policy, &scenario).unwrap();
+        let statuses =
+            |s: &Search| -> Vec<Status> { verdicts(&model, s).iter().map(|v| v.status).collect() };
+        use Status::{Holds as H, Inconclusive as I, NotApplicable as N, Violated as V};
+        let found = search_of(
+            &["ok_no_silent_loss", "never_open_g0", "ok_msi_delivered"],
+            true,
+        );
+        assert_eq!(statuses(&found), [V, V, H, N, N, N, H, H, H]);
+        assert_eq!(
+            verdicts(&model, &found)[7].reported,
+            ["never_open_g0".to_string()]
+        );
+        assert_eq!(statuses(&search_of(&[], true)), [H, H, H, N, N, N, H, V, H]);
+        assert_eq!(
+            statuses(&search_of(&["ok_no_warn"], false)),
+            [I, I, I, N, N, N, I, I, V]
+        );
     }
 
     /// A missing `spin` or `gcc` is the environment's fault, with the package to install.

@@ -8,18 +8,18 @@
 //!   pair (kind, generation), an MSI address a kind and the domain object of its IOVA;
 //! - every action is an `inline` and every predicate a macro (an inline is a statement in
 //!   Promela, and a predicate is read inside expressions), each written once, in one arm of
-//!   [`action`] or [`attribute`], with the kernel function its [`Machine`] method models;
+//!   `action` or `attribute`, with the kernel function its [`Machine`] method models;
 //!   what the actions and the environment share is `promela/machine.pml`;
 //! - every hook body of the policy's `extends` chain is an inline translated from the IR
 //!   (`inherit()` is the parent's inline in place; `?` skips the rest of the hook once
 //!   `err` is set);
 //! - the environment is `promela/moves.pml`, one inline per function of `moves.rs`, and
-//!   each transition of [`transitions`] is one `d_step` of `init`'s loop (an `atomic`
+//!   each transition of `explore::transitions` is one `d_step` of `init`'s loop (an `atomic`
 //!   step with `-DATOMIC_STEPS`, for code longer than SPIN allows a `d_step`), guarded by
 //!   its move's bound and by `moves::enabled`, so one transition of the checker is one
 //!   transition of SPIN and the stored states correspond one to one; boot is one
 //!   `atomic` step from SPIN's state before boot, the one state SPIN stores more;
-//! - the properties are assertions where the checker evaluates them ([`property`]): state
+//! - the properties are assertions where the checker evaluates them (`property`): state
 //!   properties after boot and after every transition, step properties on every
 //!   transition, boot properties once; `vfio-usable` as the assertion that a group is
 //!   never open, whose violation is the reachability the property asks for.

@@ -1,7 +1,7 @@
 //! `switchyard bench`: the checker's speed and memory per state, at scale, and beside SPIN.
 
 use crate::check::scenarios;
-use crate::cli::Format;
+use crate::cli::{Format, Peer};
 use crate::error::CliError;
 use serde::Serialize;
 use std::io::Write;
@@ -16,11 +16,12 @@ pub(crate) struct Bench<'a> {
     pub(crate) seconds: f64,
     pub(crate) copies: Option<usize>,
     pub(crate) scale: Option<(usize, usize)>,
+    pub(crate) against: Option<Peer>,
     pub(crate) opts: model::Options,
 }
 
-/// Runs `bench`.
-pub(crate) fn bench(format: Format, out: &mut dyn Write, b: &Bench) -> Result<(), CliError> {
+/// Runs `bench`; returns whether SPIN's verdicts differ from the checker's.
+pub(crate) fn bench(format: Format, out: &mut dyn Write, b: &Bench) -> Result<bool, CliError> {
     let policy = dsl::load_policy(b.policy)?;
     let hooks = Interpreter { policy: &policy };
     let base = match b.scenario {
@@ -33,13 +34,16 @@ pub(crate) fn bench(format: Format, out: &mut dyn Write, b: &Bench) -> Result<()
         }
     };
     if let Some((lo, hi)) = b.scale {
-        return scale(format, out, &policy, &base, lo, hi, b);
+        return scale(format, out, &policy, &base, lo, hi, b).map(|()| false);
     }
     let scenario = match b.copies {
         Some(k) => base.grown(k),
         None => base,
     };
-    throughput(format, out, &policy, &scenario, b)
+    match b.against {
+        Some(Peer::Spin) => against_spin(format, out, &policy, &scenario, b.opts),
+        None => throughput(format, out, &policy, &scenario, b).map(|()| false),
+    }
 }
 
 /// Explorations of one scenario, again and again for `seconds`.
@@ -252,6 +256,149 @@ fn print_row(out: &mut dyn Write, r: &Row) -> std::io::Result<()> {
             r.violated.join(", ")
         }
     )
+}
+
+/// The checker and SPIN on the same scenario: each one's time to every verdict and states
+/// per second, and the ratios. SPIN's figures are pan's own runs (`spin -a` and gcc are
+/// not timed): its time to verdict is the run that checks every property at once, its
+/// states per second the plain search's; ours are one `check` in this process, once as
+/// `check` runs it (in components) and once as the whole search.
+fn against_spin(
+    format: Format,
+    out: &mut dyn Write,
+    policy: &Policy,
+    scenario: &Scenario,
+    opts: model::Options,
+) -> Result<bool, CliError> {
+    let hooks = Interpreter { policy };
+    let start = Instant::now();
+    let ours = model::check(&hooks, scenario, opts);
+    let ours_secs = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let whole = model::check(&hooks, scenario, opts.unreduced());
+    let whole_secs = start.elapsed().as_secs_f64();
+    // pan's hash table sized for the states it will store, as a SPIN user would (-w).
+    let spin_opts = switchyard::spin::Options {
+        hash_bits: (whole.stats.states.max(1).ilog2() + 2).clamp(18, 30) as u8,
+        ..switchyard::spin::Options::default()
+    };
+    let spin = switchyard::spin::check_with(policy, scenario, &spin_opts)?;
+    #[derive(Serialize)]
+    struct Side {
+        states: u64,
+        transitions: u64,
+        /// Time to every verdict.
+        seconds: f64,
+        states_per_second: f64,
+        complete: bool,
+    }
+    let side = |states: u64, transitions: u64, seconds: f64, complete: bool| Side {
+        states,
+        transitions,
+        seconds,
+        states_per_second: states as f64 / seconds.max(1e-9),
+        complete,
+    };
+    #[derive(Serialize)]
+    struct Figures<'a> {
+        policy: &'a str,
+        scenario: &'a str,
+        ours: Side,
+        ours_whole: Side,
+        /// pan checking every property at once.
+        spin: Side,
+        /// pan's plain search (no property).
+        spin_plain: Side,
+        spin_compile_seconds: f64,
+        /// SPIN's time to every verdict over the checker's.
+        time_ratio: f64,
+        /// The checker's states per second (whole search) over SPIN's (plain search).
+        states_per_second_ratio: f64,
+        verdicts_agree: bool,
+    }
+    let agree = ours
+        .verdicts
+        .iter()
+        .all(|v| spin.status(v.property) == v.status);
+    let s = &ours.stats;
+    let f = Figures {
+        policy: &policy.name,
+        scenario: &scenario.name,
+        ours: side(s.states as u64, s.transitions as u64, ours_secs, s.complete),
+        ours_whole: side(
+            whole.stats.states as u64,
+            whole.stats.transitions as u64,
+            whole_secs,
+            whole.stats.complete,
+        ),
+        spin: side(
+            spin.properties.states,
+            spin.properties.transitions,
+            spin.properties.wall_seconds,
+            spin.properties.complete,
+        ),
+        spin_plain: side(
+            spin.plain.states,
+            spin.plain.transitions,
+            spin.plain.wall_seconds,
+            spin.plain.complete,
+        ),
+        spin_compile_seconds: spin.compile_seconds,
+        time_ratio: spin.properties.wall_seconds / ours_secs.max(1e-9),
+        states_per_second_ratio: (whole.stats.states as f64 / whole_secs.max(1e-9))
+            / (spin.plain.states as f64 / spin.plain.wall_seconds.max(1e-9)),
+        verdicts_agree: agree,
+    };
+    format.emit(out, &f, |o| {
+        writeln!(o, "policy {} on {}", f.policy, f.scenario)?;
+        writeln!(
+            o,
+            "{:<36} {:>12} {:>14} {:>10} {:>12}",
+            "", "states", "transitions", "time", "states/s"
+        )?;
+        for (name, s) in [
+            ("switchyard check (components)", &f.ours),
+            ("switchyard check --whole", &f.ours_whole),
+            ("SPIN pan, every property", &f.spin),
+            ("SPIN pan, no property", &f.spin_plain),
+        ] {
+            writeln!(
+                o,
+                "{name:<36} {:>12} {:>14} {:>10} {:>12.0}{}",
+                s.states,
+                s.transitions,
+                duration(s.seconds),
+                s.states_per_second,
+                if s.complete { "" } else { "  (incomplete)" }
+            )?;
+        }
+        writeln!(
+            o,
+            "(SPIN: spin -a and gcc took {} more; pan's runs are timed as a whole, from start \
+             to exit)",
+            duration(f.spin_compile_seconds)
+        )?;
+        writeln!(
+            o,
+            "time to verdict, SPIN / switchyard:                {:.1}x",
+            f.time_ratio
+        )?;
+        writeln!(
+            o,
+            "states per second, switchyard --whole / SPIN:      {:.2}x",
+            f.states_per_second_ratio
+        )?;
+        writeln!(
+            o,
+            "verdicts: {}",
+            if f.verdicts_agree {
+                "the same"
+            } else {
+                "DIFFERENT"
+            }
+        )
+    })?;
+    Ok(!agree)
 }
 
 /// Resets the process's peak RSS to its current RSS (Linux: `/proc/self/clear_refs`).

@@ -111,7 +111,8 @@ pub(crate) enum Command {
     },
     /// Measure the checker: states per second, time to verdict and memory per stored
     /// state, on the built-in scenario with the most states (or the one given); with
-    /// --scale, on the scenario grown to each number of copies.
+    /// --scale, on the scenario grown to each number of copies; with --against spin, beside
+    /// SPIN on the same model.
     Bench {
         /// The policy to explore with.
         #[arg(default_value = "status-quo")]
@@ -129,6 +130,10 @@ pub(crate) enum Command {
         /// transitions, time to verdict, peak memory.
         #[arg(long, value_parser = parse_range)]
         scale: Option<(usize, usize)>,
+        /// Also run SPIN on the same model (`gen promela`): time to every verdict and
+        /// states per second of both, and their ratios. Exits 1 if the verdicts differ.
+        #[arg(long, value_enum, conflicts_with = "scale")]
+        against: Option<Peer>,
         #[command(flatten)]
         search: SearchArgs,
     },
@@ -187,6 +192,21 @@ pub(crate) enum GenCmd {
     /// Cc: the reviewers and lists the tree's scripts/get_maintainer.pl names for it, the
     /// cover letter to all of them. Nothing is written if any anchor is missing.
     Series(SeriesArgs),
+    /// Write the policy's model on a scenario as Promela for SPIN 6.5: the state as
+    /// globals, every action an inline, the policy's hooks translated from the IR, each
+    /// transition of the checker one d_step, the properties as assertions chosen with
+    /// `spin -DPROP=k` (0 none, 10 all). Its search gives the checker's verdicts and,
+    /// without reduction, its states plus SPIN's state before boot.
+    Promela {
+        /// A built-in name or a path.
+        policy: String,
+        /// The scenario (built-in name or path).
+        #[arg(long, short = 's')]
+        scenario: String,
+        /// The file to write; default: standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
 }
 
 /// `gen series`.
@@ -385,6 +405,13 @@ impl SearchArgs {
             threads: self.threads,
         }
     }
+}
+
+/// A checker to compare with.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Peer {
+    /// SPIN 6.5 (Debian package `spin`) on the model written as Promela.
+    Spin,
 }
 
 /// `A..=B` (both included), `A..B` (B left out, as in Rust), or `N` alone: the first and

@@ -23,6 +23,22 @@ pub(crate) enum CliError {
     )]
     GenModel(#[from] model::codegen::GenError),
     #[error(transparent)]
+    #[diagnostic(
+        code(switchyard::gen_promela),
+        help("the checker (`switchyard check`) covers what the Promela back-end does not")
+    )]
+    Promela(#[from] model::promela::PromelaError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Spin(#[from] switchyard::spin::SpinError),
+    #[error("cannot write `{path}`: {source}")]
+    #[diagnostic(code(switchyard::output))]
+    WriteFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
     #[diagnostic(transparent)]
     Run(#[from] run::RunError),
     #[error(transparent)]

@@ -1,4 +1,5 @@
-//! `switchyard gen`: a policy's checkable model as a crate, and its RFC patch series.
+//! `switchyard gen`: a policy's checkable model as a crate or as Promela, and its RFC patch
+//! series.
 
 use crate::cli::SeriesArgs;
 use crate::error::CliError;
@@ -69,6 +70,46 @@ pub(crate) fn gen_model(
     )
     .map_err(CliError::Output)?;
     Ok(())
+}
+
+/// Runs `gen promela`: the model of the policy on the scenario as Promela, to `output` or
+/// to standard output.
+pub(crate) fn gen_promela(
+    out: &mut dyn Write,
+    policy: &str,
+    scenario: &str,
+    output: Option<&Path>,
+) -> Result<(), CliError> {
+    let policy = dsl::load_policy(policy)?;
+    let scenario = dsl::load_scenario(scenario)?;
+    let model = model::promela::promela(&policy, &scenario)?;
+    match output {
+        None => out
+            .write_all(model.text.as_bytes())
+            .map_err(CliError::Output),
+        Some(path) => {
+            std::fs::write(path, &model.text).map_err(|source| CliError::WriteFile {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            line(
+                out,
+                format!(
+                    "wrote the Promela model of `{}` on `{}` to {}",
+                    policy.name,
+                    scenario.name,
+                    path.display()
+                ),
+            )?;
+            line(
+                out,
+                format!(
+                    "  spin -DPROP=10 -a {} && gcc -O2 -DSAFETY -DNOREDUCE -o pan pan.c && ./pan -c0 -m100000",
+                    path.display()
+                ),
+            )
+        }
+    }
 }
 
 /// Runs `gen series`: writes the series addressed (as given, or as the tree's

@@ -20,3 +20,4 @@ pub use switchyard_dsl as dsl;
 pub use switchyard_macros::{policy, scenario};
 
 pub mod rfc;
+pub mod spin;

@@ -118,8 +118,9 @@ fn main() -> ExitCode {
             seconds,
             copies,
             scale,
+            against,
             search,
-        } => bench::bench(
+        } => match bench::bench(
             cli.format,
             &mut out,
             &bench::Bench {
@@ -128,14 +129,24 @@ fn main() -> ExitCode {
                 seconds,
                 copies,
                 scale,
+                against,
                 opts: search.options(),
             },
-        ),
+        ) {
+            Ok(true) => return ExitCode::from(1),
+            Ok(false) => Ok(()),
+            Err(e) => Err(e),
+        },
         Command::Gen(GenCmd::Model {
             policy,
             output,
             switchyard_src,
         }) => gen::gen_model(&mut out, &policy, &output, &switchyard_src),
+        Command::Gen(GenCmd::Promela {
+            policy,
+            scenario,
+            output,
+        }) => gen::gen_promela(&mut out, &policy, &scenario, output.as_deref()),
         Command::Gen(GenCmd::Series(args)) => match gen::gen_series(&mut out, args) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(1),

@@ -44,12 +44,22 @@ fn snake(s: &str) -> String {
     s.replace('-', "_")
 }
 
-fn hook_fn_name(hook: Hook, policy: &str) -> Ident {
-    let h = match hook {
+/// A hook body's function name, `hook_<hook>__<policy>`: the generated crate's Rust
+/// function and the Promela back-end's inline.
+pub(crate) fn hook_body_name(hook: Hook, policy: &str) -> String {
+    format!("hook_{}__{}", hook_stem(hook), snake(policy))
+}
+
+/// A hook as an identifier: `claim`, `bus_notify_add_device`.
+pub(crate) fn hook_stem(hook: Hook) -> String {
+    match hook {
         Hook::BusNotify(a) => format!("bus_notify_{}", snake_case(a.name())),
         other => other.spec().name.to_string(),
-    };
-    format_ident!("hook_{}__{}", h, snake(policy))
+    }
+}
+
+fn hook_fn_name(hook: Hook, policy: &str) -> Ident {
+    format_ident!("{}", hook_body_name(hook, policy))
 }
 
 fn snake_case(camel: &str) -> String {

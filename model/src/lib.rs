@@ -9,7 +9,8 @@
 //! - [`explore`]: breadth-first exploration, shortest traces, the fixed script;
 //! - [`store`]: the packed states the explorer keeps, exact or hash-compacted;
 //! - [`reduce`]: a scenario checked in independent components, identical ones once;
-//! - [`codegen`]: the model as a standalone crate, its hooks written from the IR.
+//! - [`codegen`]: the model as a standalone crate, its hooks written from the IR;
+//! - [`promela`]: the model as Promela for SPIN, its hooks written from the IR.
 
 pub mod codegen;
 pub mod explore;
@@ -17,6 +18,7 @@ mod interp;
 pub mod machine;
 mod meaning;
 pub mod moves;
+pub mod promela;
 mod props;
 pub mod reduce;
 pub mod store;

@@ -1,0 +1,306 @@
+/* ---------------------------------------------------------------- the environment
+ * Linux 6.12's sequences around the hooks (model/src/moves.rs). Each inline below is one
+ * function there; a policy's hook runs through its run_* inline, which leaves its errno in
+ * `err`. */
+
+/* A member bound to a VFIO driver. */
+#define bound_vfio(d) drv_vfio[dev_driver[d]]
+
+/* run_void(): a hook that cannot fail stopped with an error: WARN_ON() in the kernel,
+ * which goes on. */
+inline hook_warns() {
+    if
+    :: err != 0 -> warned = 1; err = 0
+    :: else -> skip
+    fi
+}
+
+/* __iommu_probe_device(): the device joins its group, in the group's current domain (a
+ * new member's ATS follows it); then the policy's probe hook, whose error is only noted. */
+inline iommu_probe(d) {
+    dev_probed[d] = 1;
+    if
+    :: grp_dom[dev_group[d]] != D_NONE ->
+        dev_ats_on[d] = (allows_ats(dev_group[d], grp_dom[dev_group[d]], grp_dom_gen[dev_group[d]])
+            && dev_ats_cap[d] && !dev_untrusted[d])
+    :: else -> skip
+    fi;
+    run_probe(d);
+    err = 0
+}
+
+/* device_add(): on the bus; the IOMMU core probes it now (BUS_NOTIFY_ADD_DEVICE ->
+ * iommu_probe_device()) unless the platform probes at the first bind. */
+inline add_device(d) {
+    dev_present[d] = 1;
+    if
+    :: !PROBES_AT_BIND -> iommu_probe(d)
+    :: else -> skip
+    fi;
+    run_bus_notify_add_device(d);
+    hook_warns()
+}
+
+/* really_probe(): device_set_driver(), dma_configure (probing the device into its group
+ * first where the platform does it there), BIND_DRIVER, the driver's probe (vfio-pci
+ * refuses a bridge: DRIVER_NOT_BOUND, dma_cleanup, no driver, EINVAL; a driver with
+ * interrupts requests its vectors, and aer_enable_rootport() clears the Root Error
+ * Status), BOUND_DRIVER. A failed dma_configure unwinds without notifying. `drv` counts
+ * from 1. */
+inline bind(d, drv) {
+    outcome = OUT_OK;
+    dev_driver[d] = drv;
+    if
+    :: !dev_probed[d] -> iommu_probe(d)
+    :: else -> skip
+    fi;
+    run_dma_configure(d, drv_managed_dma[drv]);
+    if
+    :: err != 0 ->
+        err = 0;
+        dev_driver[d] = 0;
+        outcome = OUT_FAILED
+    :: else ->
+        run_bus_notify_bind_driver(d);
+        hook_warns();
+        if
+        :: drv_vfio[drv] && dev_kind[d] != K_ENDPOINT ->
+            run_bus_notify_driver_not_bound(d);
+            hook_warns();
+            run_dma_cleanup(d, drv_managed_dma[drv]);
+            hook_warns();
+            dev_driver[d] = 0;
+            outcome = OUT_FAILED
+        :: else ->
+            if
+            :: drv_msi[drv] ->
+                allocate_vectors(d);
+                if
+                :: dev_kind[d] == K_ROOT_PORT && dev_aer[d] -> dev_aer_pending[d] = 0
+                :: else -> skip
+                fi
+            :: else -> skip
+            fi;
+            run_bus_notify_bound_driver(d);
+            hook_warns()
+        fi
+    fi
+}
+
+/* iommu_group_release_dma_owner() -> __iommu_release_dma_ownership(): the policy's
+ * release hook, then owner and owner_cnt cleared. */
+inline vfio_release(g) {
+    run_release(g);
+    hook_warns();
+    grp_owned[g] = 0;
+    grp_owner_cnt[g] = 0;
+    grp_user_cookie[g] = 0;
+    grp_vfio[g] = V_CLOSED
+}
+
+/* vfio_group_detach_container(), first half: the user's domain detached
+ * (iommu_detach_group()); a group only claimed has none and is released at once. */
+inline vfio_detach(g) {
+    if
+    :: grp_vfio[g] == V_CLAIMED -> vfio_release(g)
+    :: else ->
+        run_detach_user(g);
+        hook_warns();
+        grp_user_cookie[g] = 0;
+        grp_vfio[g] = V_DETACHED
+    fi
+}
+
+/* vfio_group_detach_container() at once, as a removed last VFIO device does. */
+inline vfio_detach_container(g) {
+    vfio_detach(g);
+    if
+    :: grp_vfio[g] == V_DETACHED -> vfio_release(g)
+    :: else -> skip
+    fi
+}
+
+/* vfio-pci's remove: vfio_device_remove_group() detaches the container when no other
+ * member is bound to a VFIO driver and a user holds the group. */
+inline vfio_remove(d) {
+    vr_other = 0;
+    for (vr_i : 0 .. N_DEV - 1) {
+        if
+        :: vr_i != (d) && is_member(vr_i, dev_group[d]) && bound_vfio(vr_i) -> vr_other = 1
+        :: else -> skip
+        fi
+    }
+    if
+    :: !vr_other && grp_owned[dev_group[d]] -> vfio_detach_container(dev_group[d])
+    :: else -> skip
+    fi
+}
+
+/* device_release_driver(): UNBIND_DRIVER, the driver's remove (vfio-pci's, and the
+ * vectors freed), dma_cleanup, UNBOUND_DRIVER. */
+inline unbind(d) {
+    ub_drv = dev_driver[d];
+    run_bus_notify_unbind_driver(d);
+    hook_warns();
+    if
+    :: drv_vfio[ub_drv] -> vfio_remove(d)
+    :: else -> skip
+    fi;
+    if
+    :: dev_msi[d] != MSI_NONE -> free_vectors(d)
+    :: else -> skip
+    fi;
+    run_dma_cleanup(d, drv_managed_dma[ub_drv]);
+    hook_warns();
+    dev_driver[d] = 0;
+    run_bus_notify_unbound_driver(d);
+    hook_warns()
+}
+
+/* The group's last member went (__iommu_group_remove_device()): its domains are freed
+ * with it, and __iommu_group_free_device() WARNs unless ownership was released and the
+ * group is in its default domain; a later device gets a fresh group. */
+inline free_group(g) {
+    if
+    :: grp_owner_cnt[g] > 0 || !domain_is_Default(g) -> warned = 1
+    :: else -> skip
+    fi;
+    grp_dom[g] = D_NONE;
+    grp_dom_gen[g] = 0;
+    grp_default_type[g] = BOOT_DEFAULT;
+    grp_default_gen[g] = 0;
+    grp_owned[g] = 0;
+    grp_owner_cnt[g] = 0;
+    grp_user_gen[g] = 0;
+    grp_user_cookie[g] = 0;
+    grp_vfio[g] = V_CLOSED
+}
+
+/* The device goes: unbound if bound, REMOVED_DEVICE, iommu_release_device(). */
+inline remove(d) {
+    if
+    :: dev_driver[d] != 0 -> unbind(d)
+    :: else -> skip
+    fi;
+    run_bus_notify_removed_device(d);
+    hook_warns();
+    rm_member = dev_probed[d];
+    dev_present[d] = 0;
+    dev_probed[d] = 0;
+    free_vectors(d);
+    dev_ats_on[d] = 0;
+    dev_aer_pending[d] = 0;
+    if
+    :: rm_member && MEMBERS(dev_group[d]) == 0 -> free_group(dev_group[d])
+    :: else -> skip
+    fi;
+    outcome = OUT_OK
+}
+
+/* The claim: iommu_group_claim_dma_owner() (type1) or iommu_device_claim_dma_owner()
+ * (iommufd); the policy's claim hook decides, the owner is set after it. */
+inline vfio_claim(g) {
+    run_claim(g);
+    if
+    :: err != 0 -> err = 0; outcome = OUT_FAILED
+    :: else ->
+        grp_owned[g] = 1;
+        grp_owner_cnt[g] = grp_owner_cnt[g] + 1;
+        grp_vfio[g] = V_CLAIMED;
+        outcome = OUT_OK
+    fi
+}
+
+/* The msi_cookie hook, after the cookie exists; an error unwinds the attach (type1's
+ * out_detach), leaving the group claimed. */
+inline finish_open(g) {
+    run_msi_cookie(g);
+    if
+    :: err != 0 ->
+        err = 0;
+        run_detach_user(g);
+        hook_warns();
+        grp_user_cookie[g] = 0;
+        grp_vfio[g] = V_CLAIMED;
+        outcome = OUT_FAILED
+    :: else ->
+        grp_vfio[g] = V_OPEN;
+        outcome = OUT_OK
+    fi
+}
+
+/* The user's domain attached: type1 vfio_iommu_type1_attach_group() (the cookie comes
+ * after, vfio_cookie), iommufd iommufd_hw_pagetable_attach() (cookie first). */
+inline vfio_attach(g) {
+    inc_sat(grp_user_gen[g]);
+    grp_user_cookie[g] = IOMMUFD;
+    run_attach_user(g);
+    if
+    :: err != 0 ->
+        err = 0;
+        grp_user_cookie[g] = 0;
+        outcome = OUT_FAILED
+    :: else ->
+        if
+        :: IOMMUFD -> finish_open(g)
+        :: else ->
+            grp_vfio[g] = V_ATTACHED;
+            outcome = OUT_OK
+        fi
+    fi
+}
+
+/* type1's iommu_get_msi_cookie(), the end of VFIO_SET_IOMMU. */
+inline vfio_cookie(g) {
+    grp_user_cookie[g] = 1;
+    finish_open(g)
+}
+
+/* The user closes the group: the user's domain detached. */
+inline vfio_close_detach(g) {
+    vfio_detach(g);
+    outcome = OUT_OK
+}
+
+/* The rest of the close: ownership released. */
+inline vfio_close_release(g) {
+    vfio_release(g);
+    outcome = OUT_OK
+}
+
+/* An error reported to root port r: recorded in its Root Error Status and, if that was
+ * clear and its AER service has live unmasked vectors, signalled with the message the
+ * vector was composed with (aer_irq()); held by a mask; lost in a domain that does not
+ * reach the doorbell (the status stays set). */
+inline raise_aer(r) {
+    outcome = OUT_IRQ;
+    if
+    :: !aer_listening(r) -> irq = IRQ_UNREPORTED
+    :: else ->
+        if
+        :: dev_msi_masked[r] -> dev_aer_pending[r] = 1; irq = IRQ_HELD
+        :: else ->
+            if
+            :: dev_aer_pending[r] -> irq = IRQ_UNSIGNALLED
+            :: else ->
+                if
+                :: dev_msi[r] == MSI_NONE -> irq = IRQ_UNREPORTED
+                :: else ->
+                    if
+                    :: reaches_doorbell(r) -> irq = IRQ_DELIVERED
+                    :: else -> dev_aer_pending[r] = 1; irq = IRQ_LOST
+                    fi
+                fi
+            fi
+        fi
+    fi
+}
+
+/* iommu_group_store_type(): the policy's default_type hook. */
+inline write_type(g, ty) {
+    run_default_type(g, ty);
+    if
+    :: err != 0 -> err = 0; outcome = OUT_FAILED
+    :: else -> outcome = OUT_OK
+    fi
+}

@@ -403,6 +403,7 @@ impl SearchArgs {
             reduce: !self.whole,
             hash_compact: self.hash_compact,
             threads: self.threads,
+            ..model::Options::default()
         }
     }
 }

@@ -8,8 +8,10 @@ use crate::interp::PolicyHooks;
 use crate::machine::{GroupId, Machine, State, VfioStep};
 use crate::moves::{apply, boot, enabled, Mv, Outcome};
 use crate::props::{boot_violation, state_violation, step_violation, user_has, Property};
-use crate::store::{Codec, Local, Overflow, Seen};
+use crate::store::{Codec, Local, Mix, Overflow, Seen};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 use std::time::Instant;
 use switchyard_dsl::scenario::{Move, Scenario, VfioBackend};
@@ -30,6 +32,10 @@ pub struct Options {
     pub hash_compact: bool,
     /// Threads that expand states; 0: one per core. The result does not depend on it.
     pub threads: usize,
+    /// Take a transition's effect on its groups from a memo once it has been worked out
+    /// (see `Effect`); off, every transition runs the policy's hooks. The result does not
+    /// depend on it; the tests hold the two equal.
+    pub memo: bool,
 }
 
 impl Default for Options {
@@ -39,6 +45,7 @@ impl Default for Options {
             reduce: true,
             hash_compact: false,
             threads: 0,
+            memo: true,
         }
     }
 }
@@ -313,24 +320,24 @@ pub(crate) fn verdicts(
 }
 
 /// What a worker saw of one transition it tried: the step's findings, and the state it
-/// led to unless that was stored already when the chunk began.
+/// led to.
 struct Tried {
     parent: u32,
     mv: u16,
     /// Step properties this move violates (among those not yet found).
     step: Vec<(Property, String)>,
     failed_open: Option<String>,
-    /// The successor, unless it was stored before the chunk: its slot ids (those not yet
-    /// interned as `NEW | index into the worker's locals`), the state properties it
-    /// violates and the user's groups it has open (among those not yet found).
-    next: Option<Next>,
-}
-
-struct Next {
-    /// Where its slot ids start in the share's `ids`.
+    /// Where the successor's slot ids start in the share's `ids` (those not yet interned
+    /// as `NEW | index into the share's locals`).
     at: usize,
+    /// The successor was stored before the chunk began.
+    stored: bool,
+    /// The state properties the successor violates and the user's groups it has open
+    /// (among those not yet found).
     state: Vec<(Property, String)>,
     opened: Vec<usize>,
+    /// Worked out rather than taken from the memo: the key to record it under.
+    learn: Option<MemoKey>,
 }
 
 const NEW: u32 = 1 << 31;
@@ -341,6 +348,30 @@ struct Share {
     /// The successors' slot ids, end to end.
     ids: Vec<u32>,
     locals: Vec<(usize, Local)>,
+    /// Transitions found not enabled, from slot contents the memo did not know.
+    disabled: Vec<MemoKey>,
+}
+
+/// A transition and the ids of the slots it acts on (the second `NONE` for one slot).
+type MemoKey = (u16, u32, u32);
+const NONE: u32 = u32::MAX;
+
+/// What a transition does, as a function of the slots it acts on: a move reads and
+/// changes only its own groups' slots (`Mv::groups`), and its findings are judged within
+/// them, so the same transition from the same contents of those slots always does the
+/// same. The memo holds it once worked out, and the search then takes a transition by
+/// replacing ids. A state property is recorded only while it is not found, when no slot
+/// outside the move's violates it (the parent state did not), so its reason is the move's
+/// slots' too.
+enum Effect {
+    Disabled,
+    Next {
+        ids: [u32; 2],
+        step: Vec<(Property, String)>,
+        failed_open: Option<String>,
+        state: Vec<(Property, String)>,
+        opened: Vec<usize>,
+    },
 }
 
 /// The breadth-first search over `scenario`'s transitions, judging `applicable`.
@@ -396,6 +427,7 @@ fn search_with(
         .map(|t| t.mv.groups(&layout, scenario))
         .collect();
     let mut seen = Seen::new(codec.key_len(), opts.hash_compact);
+    let mut memo: HashMap<MemoKey, Effect, BuildHasherDefault<Mix>> = HashMap::default();
 
     let (init, _, boot_warning) = boot(scenario, hooks, false);
     let mut parents: Vec<u32> = vec![u32::MAX];
@@ -457,6 +489,8 @@ fn search_with(
                 seen: &seen,
                 template: &init,
                 touched: &touched,
+                memo: &memo,
+                use_memo: opts.memo,
                 not_found: &not_found,
                 closed: &closed,
                 vfio_groups: &vfio_groups,
@@ -483,21 +517,13 @@ fn search_with(
             };
             // Merge, in the order one thread would have gone.
             for mut share in shares {
+                for k in share.disabled.drain(..) {
+                    memo.entry(k).or_insert(Effect::Disabled);
+                }
                 let mut interned: Vec<Option<u32>> = vec![None; share.locals.len()];
                 for t in share.tried {
                     transitions += 1;
-                    for (p, why) in t.step {
-                        if !found.iter().any(|f| f.0 == p) {
-                            found.push((p, t.parent, Some(t.mv), why));
-                        }
-                    }
-                    if let Some(why) = t.failed_open {
-                        failed_open.get_or_insert((t.parent, t.mv, why));
-                    }
-                    let Some(next) = t.next else {
-                        continue;
-                    };
-                    let ids = &mut share.ids[next.at..next.at + codec.slots.len()];
+                    let ids = &mut share.ids[t.at..t.at + codec.slots.len()];
                     for id in ids.iter_mut() {
                         if *id & NEW != 0 {
                             let k = (*id & !NEW) as usize;
@@ -512,6 +538,27 @@ fn search_with(
                             };
                         }
                     }
+                    if let Some(k) = t.learn {
+                        let touched = &touched[usize::from(t.mv)];
+                        memo.entry(k).or_insert_with(|| Effect::Next {
+                            ids: [ids[touched[0]], touched.get(1).map_or(NONE, |&i| ids[i])],
+                            step: t.step.clone(),
+                            failed_open: t.failed_open.clone(),
+                            state: t.state.clone(),
+                            opened: t.opened.clone(),
+                        });
+                    }
+                    for (p, why) in t.step {
+                        if !found.iter().any(|f| f.0 == p) {
+                            found.push((p, t.parent, Some(t.mv), why));
+                        }
+                    }
+                    if let Some(why) = t.failed_open {
+                        failed_open.get_or_insert((t.parent, t.mv, why));
+                    }
+                    if t.stored {
+                        continue;
+                    }
                     key.clear();
                     codec.pack(ids, &mut key);
                     if seen.contains(&key) {
@@ -525,12 +572,12 @@ fn search_with(
                     seen.insert_new(&key, idx);
                     parents.push(t.parent);
                     via.push(t.mv);
-                    for (p, why) in next.state {
+                    for (p, why) in t.state {
                         if !found.iter().any(|f| f.0 == p) {
                             found.push((p, idx as u32, None, why));
                         }
                     }
-                    for i in next.opened {
+                    for i in t.opened {
                         opened[i] = true;
                     }
                 }
@@ -591,6 +638,8 @@ struct Worker<'a, 's> {
     template: &'a State,
     /// Per transition, the slots it can change.
     touched: &'a [Vec<usize>],
+    memo: &'a HashMap<MemoKey, Effect, BuildHasherDefault<Mix>>,
+    use_memo: bool,
     not_found: &'a [Property],
     closed: &'a [usize],
     vfio_groups: &'a [GroupId],
@@ -604,6 +653,7 @@ impl Worker<'_, '_> {
             tried: Vec::new(),
             ids: Vec::new(),
             locals: Vec::new(),
+            disabled: Vec::new(),
         };
         let mut scratch = self.codec.local(0, self.template);
         let mut ids = Vec::new();
@@ -627,18 +677,63 @@ impl Worker<'_, '_> {
         let mut m = Machine::with_layout(self.scenario, self.template.clone(), self.layout.clone());
         for idx in range {
             self.codec.unpack(self.seen.key(idx), &mut ids);
-            self.codec.decode_into(&ids, &mut before.state);
-            let state = &before.state;
+            // Decoded only when a transition is not in the memo.
+            let mut decoded = false;
             for (mi, t) in self.moves.iter().enumerate() {
+                let touched = &self.touched[mi];
+                let memo_key = (
+                    mi as u16,
+                    ids[touched[0]],
+                    touched.get(1).map_or(NONE, |&i| ids[i]),
+                );
+                let at = share.ids.len();
+                if let Some(e) = self.memo.get(&memo_key).filter(|_| self.use_memo) {
+                    let Effect::Next {
+                        ids: next,
+                        step,
+                        failed_open,
+                        state,
+                        opened,
+                    } = e
+                    else {
+                        continue;
+                    };
+                    share.ids.extend_from_slice(&ids);
+                    for (j, &i) in touched.iter().enumerate() {
+                        share.ids[at + i] = next[j];
+                    }
+                    key.clear();
+                    self.codec.pack(&share.ids[at..], &mut key);
+                    let stored = self.seen.contains(&key);
+                    share.tried.push(Tried {
+                        parent: idx as u32,
+                        mv: mi as u16,
+                        step: step.clone(),
+                        failed_open: failed_open.clone().filter(|_| self.want_failed),
+                        at,
+                        stored,
+                        state: if stored { Vec::new() } else { state.clone() },
+                        opened: if stored { Vec::new() } else { opened.clone() },
+                        learn: None,
+                    });
+                    continue;
+                }
+                if !decoded {
+                    self.codec.decode_into(&ids, &mut before.state);
+                    decoded = true;
+                }
+                let state = &before.state;
                 let mv = t.mv;
                 if t.bound
                     .is_some_and(|b| state.used[b] >= self.scenario.moves[b].bound as u8)
                 {
+                    share.disabled.push(memo_key);
                     continue;
                 }
                 m.state.clone_from(state);
                 m.warning = None;
                 if !enabled(&m, mv) {
+                    share.disabled.push(memo_key);
                     continue;
                 }
                 if let Some(b) = t.bound {
@@ -653,17 +748,14 @@ impl Worker<'_, '_> {
                     (
                         Mv::VfioClaim(_) | Mv::VfioAttach(_) | Mv::VfioCookie(_),
                         Outcome::Failed { errno },
-                    ) if self.want_failed => {
-                        Some(format!("{} fails with {errno}", mv.label(self.scenario)))
-                    }
+                    ) => Some(format!("{} fails with {errno}", mv.label(self.scenario))),
                     _ => None,
                 };
                 // The successor's slot ids: only the slots of the groups the move acts on
                 // can have changed, and those often have not.
-                let at = share.ids.len();
                 share.ids.extend_from_slice(&ids);
                 let mut all_known = true;
-                for &i in &self.touched[mi] {
+                for &i in touched {
                     if self.codec.same(i, &m.state, ids[i]) {
                         continue;
                     }
@@ -679,8 +771,7 @@ impl Worker<'_, '_> {
                 }
                 debug_assert!(
                     (0..ids.len())
-                        .all(|i| self.touched[mi].contains(&i)
-                            || self.codec.same(i, &m.state, ids[i])),
+                        .all(|i| touched.contains(&i) || self.codec.same(i, &m.state, ids[i])),
                     "{} changed a group it does not act on",
                     mv.label(self.scenario)
                 );
@@ -689,11 +780,14 @@ impl Worker<'_, '_> {
                     self.codec.pack(&share.ids[at..], &mut key);
                     self.seen.contains(&key)
                 };
-                if stored {
-                    share.ids.truncate(at);
-                }
-                let next = (!stored).then(|| Next {
+                // Worked out for the memo whether or not the successor is new.
+                share.tried.push(Tried {
+                    parent: idx as u32,
+                    mv: mi as u16,
+                    step,
+                    failed_open,
                     at,
+                    stored,
                     state: state_props
                         .iter()
                         .filter_map(|&p| state_violation(&m, p).map(|w| (p, w)))
@@ -704,13 +798,7 @@ impl Worker<'_, '_> {
                         .copied()
                         .filter(|&i| user_has(&m, self.vfio_groups[i]))
                         .collect(),
-                });
-                share.tried.push(Tried {
-                    parent: idx as u32,
-                    mv: mi as u16,
-                    step,
-                    failed_open,
-                    next,
+                    learn: Some(memo_key),
                 });
             }
         }

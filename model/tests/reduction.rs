@@ -141,7 +141,7 @@ fn different_scenarios_side_by_side_keep_each_ones_shortest_trace() {
 }
 
 #[test]
-fn threads_and_hash_compaction_change_no_report() {
+fn threads_hash_compaction_and_the_memo_change_no_report() {
     let s = load_scenario("arm-port-vfio").unwrap().grown(3);
     for name in ["status-quo", "msi-reroute", "park-blocked"] {
         let p = load_policy(name).unwrap();
@@ -158,6 +158,17 @@ fn threads_and_hash_compaction_change_no_report() {
                 ..base
             },
         );
+        let computed = check(
+            &hooks,
+            &s,
+            Options {
+                memo: false,
+                ..base
+            },
+        );
+        assert_eq!(one.verdicts, computed.verdicts, "{name}");
+        assert_eq!(one.stats.states, computed.stats.states, "{name}");
+        assert_eq!(one.stats.transitions, computed.stats.transitions, "{name}");
         assert_eq!(one.verdicts, two.verdicts, "{name}");
         assert_eq!(one.stats.states, two.stats.states, "{name}");
         assert_eq!(one.stats.transitions, two.stats.transitions, "{name}");

@@ -110,6 +110,18 @@ fn disagreements(pairs: &[(&Policy, &Scenario)]) -> Vec<String> {
     failures.into_inner().unwrap()
 }
 
+/// Every pair agrees, or the test fails naming each that does not and how.
+fn assert_agree(pairs: &[(&Policy, &Scenario)]) {
+    let failures = disagreements(pairs);
+    assert!(
+        failures.is_empty(),
+        "{} of {} pairs disagree:\n{}",
+        failures.len(),
+        pairs.len(),
+        failures.join("\n")
+    );
+}
+
 #[test]
 fn spin_agrees_with_the_checker_on_every_built_in_pair() {
     let policies: Vec<Policy> = builtins(SourceKind::Policy)
@@ -125,14 +137,7 @@ fn spin_agrees_with_the_checker_on_every_built_in_pair() {
         .iter()
         .flat_map(|p| scenarios.iter().map(move |s| (p, s)))
         .collect();
-    let failures = disagreements(&pairs);
-    assert!(
-        failures.is_empty(),
-        "{} of {} pairs disagree:\n{}",
-        failures.len(),
-        pairs.len(),
-        failures.join("\n")
-    );
+    assert_agree(&pairs);
 }
 
 fn fixture(name: &str) -> String {
@@ -166,14 +171,7 @@ fn spin_agrees_with_the_checker_on_every_construct() {
     for s in &scenarios[..own] {
         pairs.extend([(&ats, s), (&sq, s), (&reroute, s)]);
     }
-    let failures = disagreements(&pairs);
-    assert!(
-        failures.is_empty(),
-        "{} of {} pairs disagree:\n{}",
-        failures.len(),
-        pairs.len(),
-        failures.join("\n")
-    );
+    assert_agree(&pairs);
 }
 
 /// Each `PROP=k` alone finds exactly what the search of all of them finds for property

@@ -190,6 +190,18 @@ pub(crate) fn transitions(s: &Scenario) -> Vec<Transition> {
     out
 }
 
+/// The groups a user opens (each `vfio_claim` transition's), which `vfio-usable` asks
+/// about, in transition order.
+pub(crate) fn vfio_groups(moves: &[Transition]) -> Vec<GroupId> {
+    moves
+        .iter()
+        .filter_map(|t| match t.mv {
+            Mv::VfioClaim(g) => Some(g),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Checks a policy against a scenario: in components when `opts.reduce`
 /// ([`crate::reduce::check`]), otherwise the whole search.
 pub fn check(hooks: &dyn PolicyHooks, scenario: &Scenario, opts: Options) -> Report {
@@ -407,13 +419,7 @@ fn search_with(
 ) -> Result<Raw, Overflow> {
     let moves = transitions(scenario);
     let layout = Machine::layout(scenario);
-    let vfio_groups: Vec<GroupId> = moves
-        .iter()
-        .filter_map(|t| match t.mv {
-            Mv::VfioClaim(g) => Some(g),
-            _ => None,
-        })
-        .collect();
+    let vfio_groups = vfio_groups(&moves);
     // Each move's counter lives in the slot of the first group it acts on.
     let mover: Vec<GroupId> = scenario
         .moves

@@ -871,13 +871,7 @@ pub fn promela(policy: &Policy, scenario: &Scenario) -> Result<Promela, PromelaE
     };
 
     // The properties that apply, and the VFIO groups vfio-usable asks about.
-    let vfio_groups: Vec<usize> = moves
-        .iter()
-        .filter_map(|t| match t.mv {
-            Mv::VfioClaim(g) => Some(g),
-            _ => None,
-        })
-        .collect();
+    let vfio_groups = crate::explore::vfio_groups(&moves);
     let never_open = |g: usize| format!("never_open_{}", ident(&s.groups[g].name));
     let checked: Vec<Checked> = Property::ALL
         .into_iter()

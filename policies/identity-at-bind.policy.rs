@@ -17,6 +17,12 @@ policy! {
     /// in, not only from the parking one: after an unbind the group is still in its old
     /// DMA domain, and a deferred identity domain left there would have the driver's DMA
     /// set up for direct mapping against a translating domain.
+    ///
+    /// For the same reason, a group whose last device is removed goes to its default
+    /// domain first from wherever it is, not only from the parking domain, while the
+    /// device is still its member: __iommu_group_free_device() expects an empty group in
+    /// its default domain, and iommu_deinit_device() then frees the parking domain with
+    /// the group's other domains.
     name = "identity-at-bind";
     extends = "park-empty-dma";
     subject = "iommu: Defer a requested identity domain to driver bind";
@@ -41,6 +47,15 @@ policy! {
             set_default_type(g, ty)?;
         } else {
             inherit()?;
+        }
+    }
+
+    /// The last device leaves its group in the default domain from any domain the group
+    /// was left in, as the bind above attaches it. This replaces the parent's, which it
+    /// covers.
+    on remove_last(g) {
+        if g.owner_cnt == 0 && g.domain != Default {
+            set_domain(g, Default)?;
         }
     }
 }

@@ -7,7 +7,9 @@ policy! {
     /// nor ATS; a driver that uses the DMA API moves the group to its default domain.
     /// Drivers that set driver_managed_dma never take the DMA API, yet some of them need
     /// MSI: the PCIe port driver requests vectors for AER, PME and hotplug, and on arm64
-    /// the GIC ITS doorbell is reached through the SMMU.
+    /// the GIC ITS doorbell is reached through the SMMU. A parked group whose last device
+    /// is removed goes back to its default domain first, as __iommu_group_free_device()
+    /// expects of an empty group.
     ///
     /// Let such drivers say so with irq_only. Binding one moves a parked group to its
     /// default DMA domain, whose MSI cookie then maps the ITS doorbell when the driver

@@ -13,7 +13,9 @@ policy! {
     /// goes on to use the DMA API. really_probe() sends it after dma_configure() and before
     /// the driver's probe, so the driver finds a working MSI doorbell when it requests
     /// vectors. Groups that a user owns are left alone, and a group is parked again when
-    /// its last driver unbinds.
+    /// its last driver unbinds. A parked group whose last device is removed goes back to
+    /// its default domain first, as __iommu_group_free_device() expects of an empty
+    /// group, so that unplugging a device does not WARN.
     name = "notifier-switch";
     extends = "park-blocked";
     subject = "iommu: Unpark a device's group when a driver binds";

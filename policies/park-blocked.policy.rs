@@ -10,7 +10,10 @@ policy! {
     /// direct mappings. The blocking domain is a real one, not a NULL domain, so a device
     /// that no driver has accepted can do neither DMA nor ATS.
     /// iommu_device_use_default_domain() moves the group to its default domain when a
-    /// driver takes the DMA API, and VFIO can take ownership of a parked group.
+    /// driver takes the DMA API, and VFIO can take ownership of a parked group. A parked
+    /// group whose last device is removed goes back to its default domain first, while
+    /// the device is still its member, as __iommu_group_free_device() expects of an
+    /// empty group.
     ///
     /// Drivers with driver_managed_dma, such as the PCIe port driver, never call
     /// iommu_device_use_default_domain(), so their devices stay blocked. On arm64 the GIC
@@ -47,5 +50,13 @@ policy! {
             fail(EBUSY);
         }
         set_domain(g, Blocked)?;
+    }
+
+    /// The last device leaves its group in the default domain, where
+    /// __iommu_group_free_device() expects an empty group to be.
+    on remove_last(g) {
+        if g.domain == Blocked && !g.owned {
+            set_domain(g, Default)?;
+        }
     }
 }

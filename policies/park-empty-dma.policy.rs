@@ -10,7 +10,10 @@ policy! {
     /// Park a new group in an empty DMA API domain instead, unless a device in it requires
     /// direct mappings: the DMA API and the MSI cookie work in it, and it keeps ATS
     /// disabled while no driver has accepted the device. Binding any driver moves the group
-    /// to its default domain.
+    /// to its default domain. A parked group whose last device is removed goes back to
+    /// its default domain first, while the device is still its member, as
+    /// __iommu_group_free_device() expects of an empty group, and iommu_deinit_device()
+    /// then frees the parking domain with the group's other domains.
     ///
     /// Only arm-smmu-v3 honours the flag so far: VT-d and AMD enable ATS in every paging
     /// domain they attach, so there a parked device can still issue translated requests.
@@ -38,5 +41,14 @@ policy! {
             set_domain(group(dev), Default)?;
         }
         inherit()?;
+    }
+
+    /// The last device leaves its group in the default domain, where
+    /// __iommu_group_free_device() expects an empty group to be; iommu_deinit_device()
+    /// then frees the parking domain with the group's other domains.
+    on remove_last(g) {
+        if g.domain == EmptyDma {
+            set_domain(g, Default)?;
+        }
     }
 }

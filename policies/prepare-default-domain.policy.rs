@@ -6,7 +6,8 @@ policy! {
     /// requires direct mappings. Only drivers without driver_managed_dma take the DMA API,
     /// so the group of a device whose driver manages DMA itself, such as the PCIe port
     /// driver, would stay blocked, and so would its MSIs where the doorbell is reached
-    /// through the IOMMU.
+    /// through the IOMMU. A parked group whose last device is removed goes back to its
+    /// default domain first, as __iommu_group_free_device() expects of an empty group.
     ///
     /// Prepare the group in the step that every bus's dma_configure() takes for every
     /// driver, with the driver's driver_managed_dma: for any driver it moves a parked group

@@ -99,4 +99,8 @@ policy! {
         set_default_type(g, ty)?;
         set_domain(g, Default)?;
     }
+
+    /// __iommu_group_remove_device() does nothing for the last device but free it:
+    /// __iommu_group_free_device() expects the group to be in its default domain.
+    on remove_last(g) {}
 }

@@ -367,6 +367,7 @@ fn hook_from_name(name: &str) -> Hook {
         "msi_cookie" => Hook::MsiCookie,
         "detach_user" => Hook::DetachUser,
         "default_type" => Hook::DefaultType,
+        "remove_last" => Hook::RemoveLast,
         _ => unreachable!("hook_spec found `{name}`"),
     }
 }

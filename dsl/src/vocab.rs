@@ -225,6 +225,7 @@ pub enum Hook {
     DetachUser,
     Release,
     DefaultType,
+    RemoveLast,
 }
 
 /// The static description of a hook family.
@@ -254,6 +255,7 @@ pub const HOOK_NAMES: &[&str] = &[
     "msi_cookie",
     "detach_user",
     "default_type",
+    "remove_last",
 ];
 
 impl Hook {
@@ -270,6 +272,7 @@ impl Hook {
             Hook::DetachUser,
             Hook::Release,
             Hook::DefaultType,
+            Hook::RemoveLast,
         ]);
         v
     }
@@ -286,6 +289,7 @@ impl Hook {
             Hook::MsiCookie => "msi_cookie",
             Hook::DetachUser => "detach_user",
             Hook::DefaultType => "default_type",
+            Hook::RemoveLast => "remove_last",
         })
         .expect("every Hook has a spec")
     }
@@ -390,6 +394,17 @@ pub static HOOKS: &[HookSpec] = &[
         fallible: true,
         kernel: "iommu_group_store_type() (drivers/iommu/iommu.c, sysfs `iommu_group/type`)",
         doc: "A user asks, through sysfs, for a different default-domain type.",
+    },
+    HookSpec {
+        name: "remove_last",
+        params: &[("g", Kind::Group)],
+        fallible: false,
+        kernel: "__iommu_group_remove_device() (drivers/iommu/iommu.c), for the group's last \
+                 device, before __iommu_group_free_device() and iommu_deinit_device()",
+        doc: "The group's last device is being removed, its driver already unbound; it is \
+              still the group's member. 6.12 does nothing here: __iommu_group_free_device() \
+              then WARNs unless the group is back in its default domain, and \
+              iommu_deinit_device() frees the group's domains.",
     },
 ];
 

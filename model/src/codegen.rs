@@ -93,6 +93,7 @@ fn hook_path(hook: Hook) -> TokenStream {
         Hook::DetachUser => quote!(Hook::DetachUser),
         Hook::Release => quote!(Hook::Release),
         Hook::DefaultType => quote!(Hook::DefaultType),
+        Hook::RemoveLast => quote!(Hook::RemoveLast),
     }
 }
 

@@ -313,6 +313,10 @@ pub(crate) fn apply(m: &mut Machine, hooks: &dyn PolicyHooks, mv: Mv) -> Outcome
             notify(m, hooks, NotifyAction::RemovedDevice, d);
             // iommu_release_device(): the device leaves its group.
             let was_member = m.state.devices[d].probed;
+            let g = m.group_of(d);
+            if was_member && m.members(g) == [d] {
+                remove_last(m, hooks, g);
+            }
             let ds = &mut m.state.devices[d];
             ds.present = false;
             ds.probed = false;
@@ -320,7 +324,6 @@ pub(crate) fn apply(m: &mut Machine, hooks: &dyn PolicyHooks, mv: Mv) -> Outcome
             ds.msi_masked = false;
             ds.ats_on = false;
             ds.aer_pending = false;
-            let g = m.group_of(d);
             if was_member && m.members(g).is_empty() {
                 free_group(m, g);
             }
@@ -553,6 +556,15 @@ fn vfio_remove(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
         m.group_name(g)
     );
     vfio_detach_container(m, hooks, g);
+}
+
+/// The group's last device is about to leave it (`__iommu_group_remove_device()`, for
+/// the one member left, before it unlinks the device and calls
+/// `__iommu_group_free_device()`): the policy's `remove_last` hook, with the device
+/// still a member, so a domain it sets is attached to the device as well. 6.12 does
+/// nothing here.
+fn remove_last(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) {
+    run_void(m, hooks, Hook::RemoveLast, &[Value::Group(g)]);
 }
 
 /// The group's last member went (`__iommu_group_remove_device()`): `iommu_deinit_device()`

@@ -497,35 +497,119 @@ fn identity_at_bind_rebinds_into_the_identity_domain_its_dma_ops_were_set_up_for
 }
 
 #[test]
-fn a_parked_group_warns_when_its_last_device_is_hot_removed() {
+fn a_parked_group_goes_back_to_its_default_domain_when_its_last_device_is_hot_removed() {
     // __iommu_group_free_device() WARNs when a group's last device leaves and the group
-    // is not in its default domain. 6.12 leaves an unbound group there; every policy that
-    // parks a new group does not, so a device added and removed again without a driver
-    // (or, with notifier-switch, after its driver left) hits the WARN.
+    // is not in its default domain. 6.12 leaves an unbound group there; a policy that
+    // parks a new group puts it back in `remove_last`, while the device is still its
+    // member, so a device added and removed again without a driver (or, with
+    // notifier-switch, after its driver left) does not hit the WARN.
     assert_eq!(
         status("status-quo", "hot-unplug", Property::NoWarn),
         Status::Holds
     );
-    for p in [
-        "park-blocked",
-        "notifier-switch",
-        "prepare-default-domain",
-        "irq-only-driver-flag",
-        "park-empty-dma",
-        "identity-at-bind",
-    ] {
-        let r = report(p, "hot-unplug");
+    for p in PARKING {
+        assert_eq!(
+            status(p, "hot-unplug", Property::NoWarn),
+            Status::Holds,
+            "{p}"
+        );
+    }
+}
+
+/// The built-ins that park a new group: park-blocked and park-empty-dma, and those that
+/// extend them.
+const PARKING: [&str; 6] = [
+    "park-blocked",
+    "notifier-switch",
+    "prepare-default-domain",
+    "irq-only-driver-flag",
+    "park-empty-dma",
+    "identity-at-bind",
+];
+
+#[test]
+fn a_parked_group_warns_when_its_last_device_is_hot_removed_without_remove_last() {
+    // The same parking policies with 6.12's `remove_last`, which does nothing: the group
+    // is still parked when its last device goes, and the WARN fires.
+    let s = load_scenario("hot-unplug").unwrap();
+    for extends in PARKING {
+        let p = policy(&format!(
+            r#"policy! {{
+                /// {extends}, leaving the group parked when its last device goes.
+                name = "still-parked";
+                extends = "{extends}";
+                subject = "iommu: Leave a parked group as it is when it empties";
+                on remove_last(g) {{}}
+            }}"#
+        ));
+        let r = check(&Interpreter { policy: &p }, &s, Options::default());
         assert_eq!(
             trace(&r, Property::NoWarn),
             ["add(nic)", "remove(nic)"],
-            "{p}"
+            "{extends}"
         );
         let why = r.verdict(Property::NoWarn).reason.clone().unwrap();
         assert!(
             why.starts_with("g1: WARN in __iommu_group_free_device(): last device gone"),
-            "{p}: {why}"
+            "{extends}: {why}"
         );
     }
+}
+
+#[test]
+fn a_deferred_identity_group_goes_to_its_default_domain_when_its_last_device_is_removed() {
+    // identity-at-bind gives a singleton group a new identity default domain without
+    // attaching it; after an unbind the group is still in the DMA domain that was its
+    // default. Removing the device then finds the group in neither its default nor its
+    // parking domain, so returning only from the parking domain (park-empty-dma's
+    // `remove_last`) WARNs; identity-at-bind returns from wherever the group is.
+    let s = scenario(
+        r#"scenario! {
+            /// A hot-added endpoint bound, unbound, its type written, then removed.
+            name = "identity-unplug";
+            platform = X86Vtd;
+            driver pcieport { managed_dma, msi, irq_only }
+            driver e1000e { dma_api, msi }
+            device port { root_port, driver = pcieport }
+            device nic { parent = port, hotplug }
+            moves { add(nic); write_type(g1, Identity); bind(nic, e1000e); unbind(nic); remove(nic); }
+        }"#,
+    );
+    let parking_only = policy(
+        r#"policy! {
+            /// identity-at-bind, returning to the default domain only from the parking one.
+            name = "identity-parking-only";
+            extends = "identity-at-bind";
+            subject = "iommu: Defer identity, unparking an empty group only when parked";
+            on remove_last(g) {
+                if g.domain == EmptyDma {
+                    set_domain(g, Default)?;
+                }
+            }
+        }"#,
+    );
+    let r = check(
+        &Interpreter {
+            policy: &parking_only,
+        },
+        &s,
+        Options::default(),
+    );
+    assert_eq!(
+        trace(&r, Property::NoWarn),
+        [
+            "add(nic)",
+            "bind(nic, e1000e)",
+            "unbind(nic)",
+            "write_type(g1, Identity)",
+            "remove(nic)"
+        ]
+    );
+    let why = r.verdict(Property::NoWarn).reason.clone().unwrap();
+    assert!(why.contains("in default (DMA), owner_cnt 0"), "{why}");
+    let fixed = load_policy("identity-at-bind").unwrap();
+    let r = check(&Interpreter { policy: &fixed }, &s, Options::default());
+    assert_eq!(r.verdict(Property::NoWarn).status, Status::Holds);
 }
 
 #[test]

@@ -510,6 +510,28 @@ pub(crate) fn site(hook: Hook) -> Option<Site> {
                 module: false,
             }],
         },
+        Hook::RemoveLast => Site {
+            hook,
+            function: "__iommu_group_remove_last_device",
+            params: "struct iommu_group *group",
+            locals: &[],
+            fallible: false,
+            first_attach: false,
+            facts: Facts::default(),
+            doc: "The last device of @group is being removed, its driver already unbound.\n\
+                  It is still on group->devices, so a domain attached here is attached to\n\
+                  it too. __iommu_group_free_device() then expects the group to be in its\n\
+                  default domain, and iommu_deinit_device() frees the group's domains.",
+            entry: Entry::Locked,
+            prototype: true,
+            glue: vec![Glue {
+                file: IOMMU_C,
+                function: "__iommu_group_remove_device",
+                old: "\t\tlist_del(&device->list);\n\t\t__iommu_group_free_device(group, device);\n",
+                template: "glue/remove_last.c.tera",
+                module: false,
+            }],
+        },
         Hook::AttachUser => return None,
     })
 }

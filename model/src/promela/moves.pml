@@ -176,7 +176,8 @@ inline free_group(g) {
     grp_vfio[g] = V_CLOSED
 }
 
-/* The device goes: unbound if bound, REMOVED_DEVICE, iommu_release_device(). */
+/* The device goes: unbound if bound, REMOVED_DEVICE, remove_last for the group's last
+ * member, iommu_release_device(). */
 inline remove(d) {
     if
     :: dev_driver[d] != 0 -> unbind(d)
@@ -185,6 +186,12 @@ inline remove(d) {
     run_bus_notify_removed_device(d);
     hook_warns();
     rm_member = dev_probed[d];
+    /* __iommu_group_remove_device(): the group's last device still a member, before
+     * it is unlinked, the policy's remove_last hook. */
+    if
+    :: rm_member && MEMBERS(dev_group[d]) == 1 -> run_remove_last(dev_group[d]); hook_warns()
+    :: else -> skip
+    fi;
     dev_present[d] = 0;
     dev_probed[d] = 0;
     free_vectors(d);

@@ -165,7 +165,7 @@ impl Scenario {
             }
         };
         let mut s = self.clone();
-        s.name = format!("{}x{copies}", self.name);
+        s.name = format!("{}-x{copies}", self.name);
         s.script.clear();
         s.devices.clear();
         s.groups.clear();

@@ -13,7 +13,8 @@ policy! {
     /// goes on to use the DMA API. really_probe() sends it after dma_configure() and before
     /// the driver's probe, so the driver finds a working MSI doorbell when it requests
     /// vectors. Groups that a user owns are left alone, and a group is parked again when
-    /// its last driver unbinds. A parked group whose last device is removed goes back to
+    /// its last driver unbinds, unless a device in it requires direct mappings, which the
+    /// blocking domain would refuse. A parked group whose last device is removed goes back to
     /// its default domain first, as __iommu_group_free_device() expects of an empty
     /// group, so that unplugging a device does not WARN.
     name = "notifier-switch";
@@ -29,9 +30,14 @@ policy! {
         }
     }
 
-    /// The last driver leaving parks the group again.
+    /// The last driver leaving parks the group again, unless a member requires direct
+    /// mappings.
     on bus_notify(UnboundDriver, dev) {
-        if group(dev).domain == Default && !group(dev).owned && group(dev).bound_count == 0 {
+        if group(dev).domain == Default
+            && !group(dev).owned
+            && group(dev).bound_count == 0
+            && !group(dev).require_direct
+        {
             set_domain(group(dev), Blocked)?;
         }
     }

@@ -26,7 +26,7 @@ policy! {
 
     /// A new group starts blocked unless a member requires direct mappings (I4).
     on probe(dev) {
-        if group(dev).domain == None && !dev.require_direct {
+        if group(dev).domain == None && !group(dev).require_direct {
             set_domain(group(dev), Blocked)?;
         } else {
             inherit()?;

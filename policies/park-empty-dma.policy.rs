@@ -28,7 +28,7 @@ policy! {
 
     /// A new group starts in the parking domain unless a member requires direct mappings.
     on probe(dev) {
-        if group(dev).domain == None && !dev.require_direct {
+        if group(dev).domain == None && !group(dev).require_direct {
             set_domain(group(dev), EmptyDma)?;
         } else {
             inherit()?;

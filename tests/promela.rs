@@ -132,7 +132,7 @@ fn spin_agrees_with_the_checker_on_every_built_in_pair() {
         .iter()
         .map(|n| dsl::load_scenario(n).unwrap())
         .collect();
-    assert_eq!((policies.len(), scenarios.len()), (9, 11));
+    assert_eq!((policies.len(), scenarios.len()), (9, 12));
     let pairs: Vec<(&Policy, &Scenario)> = policies
         .iter()
         .flat_map(|p| scenarios.iter().map(move |s| (p, s)))

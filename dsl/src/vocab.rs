@@ -563,6 +563,7 @@ pub enum Attr {
     Owned,
     OwnerCnt,
     BoundCount,
+    GroupRequireDirect,
     Singleton,
     Devices,
 }
@@ -706,6 +707,15 @@ pub static ATTRS: &[AttrSpec] = &[
         kind: Kind::Int,
         kernel: "members with dev->driver set (for_each_group_device())",
         doc: "How many members have a bound driver.",
+    },
+    AttrSpec {
+        attr: Attr::GroupRequireDirect,
+        on: Kind::Group,
+        name: "require_direct",
+        kind: Kind::Bool,
+        kernel: "a member's dev->iommu->require_direct (for_each_group_device())",
+        doc: "Some member requires direct mappings (IORT RMR, RMRR): the group must never be \
+              blocked. Unlike `dev.require_direct` of the first member, it sees them all.",
     },
     AttrSpec {
         attr: Attr::Singleton,

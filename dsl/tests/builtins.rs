@@ -25,6 +25,7 @@ const SCENARIOS: &[&str] = &[
     "cxl-ats-required",
     "hot-unplug",
     "rmr-require-direct",
+    "rmr-two-device",
     "singleton-identity",
     "singleton-managed-irq",
     "untrusted-external",
@@ -33,7 +34,7 @@ const SCENARIOS: &[&str] = &[
 ];
 
 #[test]
-fn the_nine_policies_and_eleven_scenarios_are_built_in() {
+fn the_nine_policies_and_twelve_scenarios_are_built_in() {
     let p: Vec<&str> = builtins(SourceKind::Policy).map(|b| b.name).collect();
     let s: Vec<&str> = builtins(SourceKind::Scenario).map(|b| b.name).collect();
     assert_eq!(p, POLICIES);

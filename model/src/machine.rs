@@ -403,6 +403,13 @@ impl<'s> Machine<'s> {
             .count() as u32
     }
 
+    /// `g.require_direct`: a member's `dev->iommu->require_direct`
+    /// (`for_each_group_device()` under `group->mutex`). At boot every member is there:
+    /// bus_iommu_probe() sets up a group's first domain only once all of them joined.
+    pub fn group_require_direct(&self, g: GroupId) -> bool {
+        self.members(g).into_iter().any(|d| self.require_direct(d))
+    }
+
     /// `g.singleton`: `list_is_singular(&group->devices)`.
     pub fn singleton(&self, g: GroupId) -> bool {
         self.members(g).len() == 1

@@ -194,8 +194,10 @@ fn notify(m: &mut Machine, hooks: &dyn PolicyHooks, action: NotifyAction, d: Dev
     run_void(m, hooks, Hook::BusNotify(action), &dev(d));
 }
 
-/// The state after boot: every device that is not `hotplug` probed, in order, then each
-/// built-in driver bound to its devices before userspace runs (a `device_initcall` such
+/// The state after boot: every device that is not `hotplug` probed as bus_iommu_probe()
+/// does (all of them into their groups, in order, then each group's first domain from
+/// the probe hook of its first member), then
+/// each built-in driver bound to its devices before userspace runs (a `device_initcall` such
 /// as `pcie_portdrv_init()` registers the driver, which binds synchronously).
 pub(crate) fn boot(
     scenario: &Scenario,
@@ -204,9 +206,26 @@ pub(crate) fn boot(
 ) -> (State, Vec<String>, Option<String>) {
     let mut m = Machine::new(scenario, Machine::empty_state(scenario));
     m.logging = logging;
+    let probes = !scenario.platform.probes_at_bind();
+    // bus_iommu_probe(): probe_iommu_group() puts every device of the bus into its group
+    // first; only then does iommu_setup_default_domain() run, once per group, with all
+    // of the group's members present: the probe hook of its first member
+    // (iommu_group_first_dev()).
     for (d, spec) in scenario.devices.iter().enumerate() {
         if !spec.hotplug {
-            add_device(&mut m, hooks, d);
+            m.state.devices[d].present = true;
+            if probes {
+                join_group(&mut m, d);
+            }
+            notify(&mut m, hooks, NotifyAction::AddDevice, d);
+        }
+    }
+    let mut set_up = vec![false; scenario.groups.len()];
+    for (d, spec) in scenario.devices.iter().enumerate() {
+        let g = m.group_of(d);
+        if !spec.hotplug && probes && !set_up[g] {
+            set_up[g] = true;
+            run_probe(&mut m, hooks, d);
         }
     }
     for (d, spec) in scenario.devices.iter().enumerate() {
@@ -251,19 +270,33 @@ fn add_device(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     notify(m, hooks, NotifyAction::AddDevice, d);
 }
 
-/// `__iommu_probe_device()`: the device joins its group, in the group's current domain
-/// (the policy's `probe` hook decides the first member's).
+/// `iommu_probe_device()` of a hot-added device: it joins its group, then the policy's
+/// `probe` hook decides the group's first domain (a later member's hook finds one).
 fn iommu_probe(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
+    join_group(m, d);
+    run_probe(m, hooks, d);
+}
+
+/// `__iommu_probe_device()`: the device joins its group, in the group's current domain if
+/// it has one (a new member's ATS follows it).
+fn join_group(m: &mut Machine, d: DevId) {
     m.state.devices[d].probed = true;
     note!(m, "{}: probed", m.dev_name(d));
     let g = m.group_of(d);
     if let Some(dom) = m.state.groups[g].domain {
-        // __iommu_probe_device(): a new member joins the group's current domain.
         let spec = &m.scenario.devices[d];
         m.state.devices[d].ats_on = m.domain_allows_ats(g, dom) && spec.ats && !spec.untrusted;
     }
+}
+
+/// The policy's `probe` hook: iommu_setup_default_domain() attaches a new group's first
+/// domain with it, and WARN_ON()s its failure (the group is left without a domain).
+fn run_probe(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     if let Err(e) = hooks.run(m, Hook::Probe, &dev(d)) {
-        note!(m, "{}: probe failed with {e}", m.dev_name(d));
+        m.warn(format!(
+            "{}: probe failed with {e} (WARN_ON() in iommu_setup_default_domain())",
+            m.dev_name(d)
+        ));
     }
 }
 

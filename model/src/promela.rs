@@ -354,6 +354,11 @@ fn attribute(a: Attr) -> AttrText {
             "/* g.bound_count: members with dev->driver. */\n\
              #define bound_count(g) COUNT_MEMBERS(g, bound)\n",
         ),
+        Attr::GroupRequireDirect => m(
+            "group_require_direct",
+            "/* g.require_direct: a member's dev->iommu->require_direct. */\n\
+             #define group_require_direct(g) ANY_MEMBER(g, require_direct)\n",
+        ),
         Attr::Singleton => m(
             "singleton",
             "/* g.singleton: list_is_singular(&group->devices). */\n\
@@ -1352,8 +1357,10 @@ fn init(
         s.devices[d].driver.as_deref().map(driver_of).transpose()
     };
     t.push_str(
-        "/* moves::boot(): every device that is not hot-plugged added, in order, then each built-in\n \
-         * driver bound (a failed bind leaves the device unbound). */\ninline boot() {\n",
+        "/* moves::boot(): every device that is not hot-plugged added and put in its group, in\n \
+         * order, then the probe hook of each group's first member (bus_iommu_probe()), then\n \
+         * each built-in driver bound (a failed bind leaves the device unbound). */\n\
+         inline boot() {\n",
     );
     for (i, g) in s.groups.iter().enumerate() {
         let _ = writeln!(
@@ -1364,7 +1371,15 @@ fn init(
     }
     for (d, dev) in s.devices.iter().enumerate() {
         if !dev.hotplug {
-            let _ = writeln!(t, "    add_device({d}); /* {} */", dev.name);
+            let _ = writeln!(t, "    boot_add({d}); /* {} */", dev.name);
+        }
+    }
+    let mut set_up = vec![false; s.groups.len()];
+    for (d, dev) in s.devices.iter().enumerate() {
+        let g = group_of(d)?;
+        if !dev.hotplug && !set_up[g] {
+            set_up[g] = true;
+            let _ = writeln!(t, "    boot_probe({d}); /* {} */", dev.name);
         }
     }
     for (d, dev) in s.devices.iter().enumerate() {

@@ -631,6 +631,112 @@ fn rmr_devices_cannot_be_given_to_vfio_in_6_12() {
     assert_eq!(r.verdict(Property::RequireDirectKept).status, Status::Holds);
 }
 
+/// `policy` with its `probe` hook testing require_direct on the group's first device only,
+/// as iommu_group_first_dev() gives it at the probe site.
+fn first_device_probe(policy: &str, domain: &str) -> switchyard_dsl::Policy {
+    self::policy(&format!(
+        r#"policy! {{
+            /// {policy}, looking at the first device only.
+            name = "{policy}-first-device";
+            extends = "{policy}";
+            subject = "iommu: Park a group unless its first device requires direct mappings";
+            on probe(dev) {{
+                if group(dev).domain == None && !dev.require_direct {{
+                    set_domain(group(dev), {domain})?;
+                }} else {{
+                    inherit()?;
+                }}
+            }}
+        }}"#
+    ))
+}
+
+#[test]
+fn a_group_whose_second_member_requires_direct_mappings_is_never_parked() {
+    // rmr-two-device (x86, where every PCI device is probed at boot):
+    // bus_iommu_probe() puts the root port and the RMRR endpoint in their
+    // group before the group's first domain is set up. Looking at the first device (the
+    // port) parks the group: the blocking domain is refused for the endpoint, and
+    // iommu_setup_default_domain() WARNs at boot, leaving the group without a domain.
+    let s = load_scenario("rmr-two-device").unwrap();
+    let first = first_device_probe("park-blocked", "Blocked");
+    let r = check(&Interpreter { policy: &first }, &s, Options::default());
+    assert_eq!(trace(&r, Property::NoWarn), Vec::<String>::new());
+    let why = r.verdict(Property::NoWarn).reason.clone().unwrap();
+    assert!(
+        why.contains("rp: probe failed with EINVAL")
+            && why.contains("iommu_setup_default_domain()"),
+        "{why}"
+    );
+    let boot = &r.verdict(Property::NoWarn).trace[0].events;
+    assert!(
+        boot.iter()
+            .any(|e| e.contains("refused the blocking domain: nic requires direct mappings")),
+        "{boot:?}"
+    );
+    // The group-wide test sees the endpoint: the parking policies keep the group in its
+    // default domain, and notifier-switch does not park it when the endpoint unbinds.
+    for p in ["park-blocked", "park-empty-dma", "notifier-switch"] {
+        let r = report(p, "rmr-two-device");
+        for prop in [Property::NoWarn, Property::RequireDirectKept] {
+            assert_eq!(r.verdict(prop).status, Status::Holds, "{p}: {prop}");
+        }
+    }
+}
+
+#[test]
+fn a_first_device_test_parks_an_rmr_group_when_the_rmr_device_is_hot_added_later() {
+    // Hot-added one at a time, the port's group is set up before the endpoint arrives, so
+    // neither test can see it: the endpoint joins the blocking domain (in 6.12
+    // __iommu_device_set_domain() refuses it and the probe fails). Boot is what the
+    // group-wide test fixes; this pins down that the model's hotplug stays one at a time.
+    let s = scenario(
+        r#"scenario! {
+            /// A root port without ACS, and an RMR endpoint hot-added below it.
+            name = "rmr-hot-added";
+            platform = X86Vtd;
+            device rp { root_port, no_acs }
+            device nic { parent = rp, require_direct, hotplug }
+            moves { add(nic); }
+        }"#,
+    );
+    let p = load_policy("park-blocked").unwrap();
+    let r = check(&Interpreter { policy: &p }, &s, Options::default());
+    assert_eq!(trace(&r, Property::RequireDirectKept), ["add(nic)"]);
+}
+
+#[test]
+fn notifier_switch_does_not_park_an_rmr_group_again_when_its_driver_unbinds() {
+    // The re-park at UNBOUND_DRIVER asked for the blocking domain, which
+    // __iommu_device_set_domain() refuses for a require_direct device: the notifier hook
+    // failed with EINVAL and the kernel WARNed.
+    let old = policy(
+        r#"policy! {
+            /// notifier-switch, parking again whatever the group's members require.
+            name = "notifier-switch-always-repark";
+            extends = "notifier-switch";
+            subject = "iommu: Park a group again when its last driver unbinds";
+            on bus_notify(UnboundDriver, dev) {
+                if group(dev).domain == Default && !group(dev).owned && group(dev).bound_count == 0 {
+                    set_domain(group(dev), Blocked)?;
+                }
+            }
+        }"#,
+    );
+    let s = load_scenario("rmr-require-direct").unwrap();
+    let r = check(&Interpreter { policy: &old }, &s, Options::default());
+    assert_eq!(
+        trace(&r, Property::NoWarn),
+        ["bind(nic, e1000e)", "unbind(nic)"]
+    );
+    let why = r.verdict(Property::NoWarn).reason.clone().unwrap();
+    assert!(why.contains("stopped with EINVAL"), "{why}");
+    assert_eq!(
+        status("notifier-switch", "rmr-require-direct", Property::NoWarn),
+        Status::Holds
+    );
+}
+
 #[test]
 fn ats_required_kept_does_not_count_the_blocking_domain_of_a_claim() {
     // Between VFIO_GROUP_SET_CONTAINER and VFIO_SET_IOMMU the CXL device sits in the

@@ -774,6 +774,10 @@ impl Ctx {
                 self.uses.needs.insert(Need::BoundCountHelper);
                 ("iommu_group_bound_count(group)".into(), ATOM)
             }
+            Attr::GroupRequireDirect => {
+                self.uses.needs.insert(Need::RequireDirectHelper);
+                ("iommu_group_require_direct(group)".into(), ATOM)
+            }
             Attr::Singleton => ("list_is_singular(&group->devices)".into(), ATOM),
             Attr::ManagedDma => {
                 return Err(unsupported(

@@ -36,6 +36,8 @@ needs! {
     LockedDefaultDomainUse,
     /// `iommu_group_bound_count()`.
     BoundCountHelper,
+    /// `iommu_group_require_direct()`.
+    RequireDirectHelper,
     /// `iommu_device_msi_live()`.
     MsiLiveHelper,
     /// `iommu_device_msi_iova()`, on what `iommu_dma_prepare_msi()` records in
@@ -160,6 +162,13 @@ impl Need {
             },
             Need::BoundCountHelper => &NeedSpec {
                 helper: Some(("iommu_group_bound_count", "helpers/bound_count.c.tera")),
+                note: None,
+                group_domain: None,
+                state: &[],
+                preps: &[],
+            },
+            Need::RequireDirectHelper => &NeedSpec {
+                helper: Some(("iommu_group_require_direct", "helpers/require_direct.c.tera")),
                 note: None,
                 group_domain: None,
                 state: &[],

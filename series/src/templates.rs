@@ -16,6 +16,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "functions/hook.c.tera",
     "functions/dev_wrapper.c.tera",
     "helpers/bound_count.c.tera",
+    "helpers/require_direct.c.tera",
     "helpers/msi_live.c.tera",
     "helpers/msi_iova.c.tera",
     "prep/msi_iova_doc.h.tera",

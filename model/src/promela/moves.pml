@@ -15,18 +15,50 @@ inline hook_warns() {
     fi
 }
 
-/* __iommu_probe_device(): the device joins its group, in the group's current domain (a
- * new member's ATS follows it); then the policy's probe hook, whose error is only noted. */
-inline iommu_probe(d) {
+/* __iommu_probe_device(): the device joins its group, in the group's current domain if it
+ * has one (a new member's ATS follows it). */
+inline join_group(d) {
     dev_probed[d] = 1;
     if
     :: grp_dom[dev_group[d]] != D_NONE ->
         dev_ats_on[d] = (allows_ats(dev_group[d], grp_dom[dev_group[d]], grp_dom_gen[dev_group[d]])
             && dev_ats_cap[d] && !dev_untrusted[d])
     :: else -> skip
-    fi;
+    fi
+}
+
+/* The policy's probe hook: iommu_setup_default_domain() attaches a new group's first
+ * domain with it and WARN_ON()s its failure. */
+inline probe_hook(d) {
     run_probe(d);
-    err = 0
+    hook_warns()
+}
+
+/* iommu_probe_device() of a hot-added device: it joins its group, then the probe hook. */
+inline iommu_probe(d) {
+    join_group(d);
+    probe_hook(d)
+}
+
+/* bus_iommu_probe() at boot, first half: the device is on the bus and joins its group
+ * (probe_iommu_group()), no domain set up yet; then the notifier hook. */
+inline boot_add(d) {
+    dev_present[d] = 1;
+    if
+    :: !PROBES_AT_BIND -> join_group(d)
+    :: else -> skip
+    fi;
+    run_bus_notify_add_device(d);
+    hook_warns()
+}
+
+/* bus_iommu_probe() at boot, second half, once every boot device is in its group: the
+ * probe hook of a group's first member sets up the group's first domain. */
+inline boot_probe(d) {
+    if
+    :: !PROBES_AT_BIND -> probe_hook(d)
+    :: else -> skip
+    fi
 }
 
 /* device_add(): on the bus; the IOMMU core probes it now (BUS_NOTIFY_ADD_DEVICE ->

@@ -245,9 +245,9 @@ pub(crate) struct Findings {
     /// The first violation of each property: the path to the state, or to and through the
     /// violating move; and why.
     pub(crate) found: Vec<(Property, Vec<Mv>, String)>,
-    /// Per group a user opens (`vfio_claim` moves, in transition order): the group, and
-    /// whether some reachable state has it open.
-    pub(crate) opened: Vec<(GroupId, bool)>,
+    /// Per group a user opens (`vfio_claim` transitions, in order): whether some reachable
+    /// state has it open.
+    pub(crate) opened: Vec<bool>,
     /// The first open step that failed, through that step.
     pub(crate) failed_open: Option<(Vec<Mv>, String)>,
     pub(crate) complete: bool,
@@ -293,7 +293,7 @@ pub(crate) fn verdicts(
             if !applicable.contains(&p) {
                 verdict(p, Status::NotApplicable, None, vec![])
             } else if p == Property::VfioUsable {
-                if f.opened.iter().all(|o| o.1) {
+                if f.opened.iter().all(|&o| o) {
                     verdict(p, Status::Holds, None, vec![])
                 } else if !f.complete {
                     verdict(p, Status::Inconclusive, None, vec![])
@@ -622,7 +622,7 @@ fn search_with(
                 .into_iter()
                 .map(|(p, idx, mv, why)| (p, through(idx, mv), why))
                 .collect(),
-            opened: vfio_groups.iter().copied().zip(opened).collect(),
+            opened,
             failed_open: failed_open.map(|(idx, mv, why)| (through(idx, Some(mv)), why)),
             complete,
         },

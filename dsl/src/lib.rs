@@ -9,6 +9,7 @@
 //! at build time) or from Rust code through the `policy!`/`scenario!` macros, which run the
 //! same checks at compile time ([`macro_support`]).
 
+pub mod base;
 pub mod diag;
 pub mod ir;
 pub mod load;
@@ -18,6 +19,7 @@ pub mod policy;
 pub mod scenario;
 pub mod vocab;
 
+pub use base::Base;
 pub use diag::{Code, DslError, Issue, SourceFile};
 pub use ir::{Origin, Policy};
 pub use load::{

@@ -23,6 +23,7 @@ pub(crate) struct Bench<'a> {
 /// Runs `bench`; returns whether SPIN's verdicts differ from the checker's.
 pub(crate) fn bench(format: Format, out: &mut dyn Write, b: &Bench) -> Result<bool, CliError> {
     let policy = dsl::load_policy(b.policy)?;
+    CliError::for_base(&policy, b.opts.base)?;
     let hooks = Interpreter { policy: &policy };
     let base = match b.scenario {
         Some(s) => dsl::load_scenario(s)?,
@@ -280,6 +281,7 @@ fn against_spin(
     // pan's hash table sized for the states it will store, as a SPIN user would (-w).
     let spin_opts = switchyard::spin::Options {
         hash_bits: (whole.stats.states.max(1).ilog2() + 2).clamp(18, 30) as u8,
+        base: opts.base,
         ..switchyard::spin::Options::default()
     };
     let spin = switchyard::spin::check_with(policy, scenario, &spin_opts)?;

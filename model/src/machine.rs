@@ -877,3 +877,50 @@ impl<'s> Machine<'s> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `iommu_dma_prepare_msi()` per base, domain by domain, for the root port of
+    /// arm-port-vfio (arm64: MSI translated by the SMMU).
+    #[test]
+    fn prepare_follows_the_bases_cookie_rules() {
+        let s = switchyard_dsl::load_scenario("arm-port-vfio").unwrap();
+        let port = s.devices.iter().position(|d| d.name == "port").unwrap();
+        let prepared = |base: Base, dom: Dom, cookie: bool| {
+            let mut m = Machine::new(&s, Machine::empty_state(&s), base);
+            let g = m.group_of(port);
+            m.state.groups[g].domain = Some(dom);
+            m.state.groups[g].user_cookie = cookie;
+            m.compose(port)
+        };
+        let user = Dom::User { gen: 1 };
+        let dma = Dom::Default { gen: 0 };
+        for base in Base::ALL {
+            assert_eq!(
+                prepared(base, dma, false),
+                Prepared::Msi(MsiAddr::Iova(dma)),
+                "{base}"
+            );
+            assert_eq!(
+                prepared(base, user, true),
+                Prepared::Msi(MsiAddr::Iova(user)),
+                "{base}"
+            );
+            assert_eq!(
+                prepared(base, Dom::Identity, false),
+                Prepared::Msi(MsiAddr::Physical),
+                "{base}"
+            );
+        }
+        // No cookie: 6.12 leaves the physical doorbell, 7.3 refuses (-EOPNOTSUPP).
+        for dom in [Dom::Blocked, user] {
+            assert_eq!(
+                prepared(Base::Linux612, dom, false),
+                Prepared::Msi(MsiAddr::Physical)
+            );
+            assert_eq!(prepared(Base::Linux73, dom, false), Prepared::Refused);
+        }
+    }
+}

@@ -73,6 +73,7 @@ fn throughput(
     struct Figures<'a> {
         policy: &'a str,
         scenario: &'a str,
+        base: dsl::Base,
         runs: u64,
         seconds: f64,
         states_per_run: usize,
@@ -84,6 +85,7 @@ fn throughput(
     let f = Figures {
         policy: &policy.name,
         scenario: &scenario.name,
+        base: b.opts.base,
         runs,
         seconds: secs,
         states_per_run: stats.states,
@@ -95,9 +97,10 @@ fn throughput(
     format.emit(out, &f, |o| {
         writeln!(
             o,
-            "policy {} on {} ({} states, {} transitions per exploration{})",
+            "policy {} on {}, {} ({} states, {} transitions per exploration{})",
             f.policy,
             f.scenario,
+            f.base,
             stats.states,
             stats.transitions,
             search_kind(&stats)
@@ -176,9 +179,10 @@ fn scale(
                 if first {
                     writeln!(
                         o,
-                        "policy {} on {} grown to {lo}..={hi} copies ({})",
+                        "policy {} on {}, {}, grown to {lo}..={hi} copies ({})",
                         policy.name,
                         base.name,
+                        b.opts.base,
                         if b.opts.reduce {
                             "in components, identical ones once"
                         } else {
@@ -305,6 +309,7 @@ fn against_spin(
     struct Figures<'a> {
         policy: &'a str,
         scenario: &'a str,
+        base: dsl::Base,
         ours: Side,
         ours_whole: Side,
         /// pan checking every property at once.
@@ -326,6 +331,7 @@ fn against_spin(
     let f = Figures {
         policy: &policy.name,
         scenario: &scenario.name,
+        base: opts.base,
         ours: side(s.states as u64, s.transitions as u64, ours_secs, s.complete),
         ours_whole: side(
             whole.stats.states as u64,
@@ -352,7 +358,7 @@ fn against_spin(
         verdicts_agree: agree,
     };
     format.emit(out, &f, |o| {
-        writeln!(o, "policy {} on {}", f.policy, f.scenario)?;
+        writeln!(o, "policy {} on {}, {}", f.policy, f.scenario, f.base)?;
         writeln!(
             o,
             "{:<36} {:>12} {:>14} {:>10} {:>12}",

@@ -208,7 +208,8 @@ fn notify(m: &mut Machine, hooks: &dyn PolicyHooks, action: NotifyAction, d: Dev
 
 /// The state after boot: every device that is not `hotplug` probed as bus_iommu_probe()
 /// does (all of them into their groups, in order, then each group's first domain from
-/// the probe hook of its first member), then
+/// the probe hook of its first member; on 6.12's arm64 none, [`Machine::probes_at_bind`];
+/// on 7.3 every device, `iommu_init_device()` calling `pci_dma_configure()`), then
 /// each built-in driver bound to its devices before userspace runs (a `device_initcall` such
 /// as `pcie_portdrv_init()` registers the driver, which binds synchronously).
 pub(crate) fn boot(
@@ -274,7 +275,9 @@ fn bind_builtin(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
 /// `iommu_bus_notifier(BUS_NOTIFY_ADD_DEVICE)`: probe, then the notifier hook.
 /// `device_add()`: the device is on the bus; the IOMMU core probes it now
 /// (BUS_NOTIFY_ADD_DEVICE -> `iommu_probe_device()`), or, where the platform gives it its
-/// IOMMU only when a driver binds, at that bind ([`iommu_probe`] from [`bind`]).
+/// IOMMU only when a driver binds (arm64 on 6.12, [`Machine::probes_at_bind`]), at that
+/// bind ([`iommu_probe`] from [`bind`]). On 7.3 `iommu_init_device()` calls
+/// `pci_dma_configure()` itself, so every device is probed here.
 fn add_device(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     m.state.devices[d].present = true;
     if !m.probes_at_bind() {
@@ -414,8 +417,9 @@ fn bind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Outcome 
     let spec = &m.scenario.drivers[usize::from(drv)];
     m.state.devices[d].driver = Some(drv);
     note!(m, "{}: binding {}", m.dev_name(d), spec.kernel_name);
-    // `pci_dma_configure()`: where the platform configures the IOMMU here, the first bind
-    // probes the device into its group before `iommu_device_use_default_domain()`.
+    // `pci_dma_configure()`: where the platform configures the IOMMU here (arm64 on 6.12),
+    // the first bind probes the device into its group before
+    // `iommu_device_use_default_domain()`. On 7.3 the device was probed when added.
     if !m.state.devices[d].probed {
         iommu_probe(m, hooks, d);
     }

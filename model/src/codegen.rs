@@ -457,14 +457,25 @@ pub fn write_crate(
     let krate_ident = Ident::new(&krate, Span::call_site());
     let bin = quote! {
         //! Prints the verdicts and state counts of the generated model on every built-in
-        //! scenario, as JSON.
+        //! scenario, as JSON, on the kernel base its argument names (default linux-6.12).
         use switchyard_model::{check, Options};
 
         fn main() {
+            let base: switchyard_dsl::Base = match std::env::args().nth(1) {
+                None => switchyard_dsl::Base::default(),
+                Some(name) => match name.parse() {
+                    Ok(base) => base,
+                    Err(e) => {
+                        eprintln!("{e}");
+                        std::process::exit(2);
+                    }
+                },
+            };
+            let opts = Options { base, ..Options::default() };
             let reports: Vec<_> = switchyard_dsl::builtins(switchyard_dsl::SourceKind::Scenario)
                 .map(|b| {
                     let s = switchyard_dsl::load_scenario(b.name).expect("built-in scenarios load");
-                    check(&#krate_ident::Generated, &s, Options::default())
+                    check(&#krate_ident::Generated, &s, opts)
                 })
                 .collect();
             println!("{}", serde_json::to_string_pretty(&reports).expect("reports serialise"));

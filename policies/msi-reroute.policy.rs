@@ -23,6 +23,14 @@ policy! {
     subject = "iommu: Re-target co-grouped MSIs across a domain switch";
     suggested_by = "Robin Murphy <robin.murphy@arm.com>";
     link = "https://lkml.iu.edu/hypermail/linux/kernel/2602.2/05845.html";
+    // Linux 6.12 only. The re-target helper runs under group->mutex, as every hook
+    // does, and calls iommu_dma_prepare_msi() to map each doorbell in the new domain.
+    // On 7.3 iommu_dma_prepare_msi() takes group->mutex itself (drivers/iommu/iommu.c),
+    // and the MSI core calls it with the device's MSI descriptor mutex held: the helper
+    // would take the group mutex twice, and serialising it against allocation with the
+    // descriptor mutex instead would take that mutex under group->mutex, the reverse of
+    // the allocation path's order (ABBA). A 7.3 version needs a different design.
+    bases = ["linux-6.12"];
 
     /// The blocking domain reaches no doorbell: hold the other members' messages.
     on claim(g) {

@@ -7,6 +7,11 @@ policy! {
     /// themselves and take nothing. A VFIO claim moves the group to its blocking domain and
     /// then to the user's paging domain; closing returns it to the default domain. Nothing
     /// else moves a group, and the bus notifier acts only on ADD_DEVICE and REMOVED_DEVICE.
+    ///
+    /// Linux 7.3 has the same hooks. What it changes is around them: an arm64 device is
+    /// probed into its group when it is added (iommu_init_device() calls the bus's
+    /// dma_configure()), iommu_dma_prepare_msi() refuses a domain without a cookie, and
+    /// only the irqchips that need it select IRQ_MSI_IOMMU.
     name = "status-quo";
     subject = "iommu: Linux 6.12 domain transitions";
 

@@ -23,6 +23,7 @@ pub(crate) struct Bench<'a> {
 /// Runs `bench`; returns whether SPIN's verdicts differ from the checker's.
 pub(crate) fn bench(format: Format, out: &mut dyn Write, b: &Bench) -> Result<bool, CliError> {
     let policy = dsl::load_policy(b.policy)?;
+    CliError::for_base(&policy, b.opts.base)?;
     let hooks = Interpreter { policy: &policy };
     let base = match b.scenario {
         Some(s) => dsl::load_scenario(s)?,
@@ -72,6 +73,7 @@ fn throughput(
     struct Figures<'a> {
         policy: &'a str,
         scenario: &'a str,
+        base: dsl::Base,
         runs: u64,
         seconds: f64,
         states_per_run: usize,
@@ -83,6 +85,7 @@ fn throughput(
     let f = Figures {
         policy: &policy.name,
         scenario: &scenario.name,
+        base: b.opts.base,
         runs,
         seconds: secs,
         states_per_run: stats.states,
@@ -94,9 +97,10 @@ fn throughput(
     format.emit(out, &f, |o| {
         writeln!(
             o,
-            "policy {} on {} ({} states, {} transitions per exploration{})",
+            "policy {} on {}, {} ({} states, {} transitions per exploration{})",
             f.policy,
             f.scenario,
+            f.base,
             stats.states,
             stats.transitions,
             search_kind(&stats)
@@ -175,9 +179,10 @@ fn scale(
                 if first {
                     writeln!(
                         o,
-                        "policy {} on {} grown to {lo}..={hi} copies ({})",
+                        "policy {} on {}, {}, grown to {lo}..={hi} copies ({})",
                         policy.name,
                         base.name,
+                        b.opts.base,
                         if b.opts.reduce {
                             "in components, identical ones once"
                         } else {
@@ -280,6 +285,7 @@ fn against_spin(
     // pan's hash table sized for the states it will store, as a SPIN user would (-w).
     let spin_opts = switchyard::spin::Options {
         hash_bits: (whole.stats.states.max(1).ilog2() + 2).clamp(18, 30) as u8,
+        base: opts.base,
         ..switchyard::spin::Options::default()
     };
     let spin = switchyard::spin::check_with(policy, scenario, &spin_opts)?;
@@ -303,6 +309,7 @@ fn against_spin(
     struct Figures<'a> {
         policy: &'a str,
         scenario: &'a str,
+        base: dsl::Base,
         ours: Side,
         ours_whole: Side,
         /// pan checking every property at once.
@@ -324,6 +331,7 @@ fn against_spin(
     let f = Figures {
         policy: &policy.name,
         scenario: &scenario.name,
+        base: opts.base,
         ours: side(s.states as u64, s.transitions as u64, ours_secs, s.complete),
         ours_whole: side(
             whole.stats.states as u64,
@@ -350,7 +358,7 @@ fn against_spin(
         verdicts_agree: agree,
     };
     format.emit(out, &f, |o| {
-        writeln!(o, "policy {} on {}", f.policy, f.scenario)?;
+        writeln!(o, "policy {} on {}, {}", f.policy, f.scenario, f.base)?;
         writeln!(
             o,
             "{:<36} {:>12} {:>14} {:>10} {:>12}",

@@ -31,6 +31,7 @@ pub(crate) fn check(
     with_script: bool,
 ) -> Result<bool, CliError> {
     let policy = dsl::load_policy(policy)?;
+    CliError::for_base(&policy, opts.base)?;
     let hooks = Interpreter { policy: &policy };
     let scenarios = scenarios(names)?;
     let reports: Vec<model::Report> = scenarios
@@ -40,22 +41,24 @@ pub(crate) fn check(
     let scripts: Vec<(String, Vec<model::ScriptStep>)> = scenarios
         .iter()
         .filter(|s| with_script && !s.script.is_empty())
-        .map(|s| (s.name.clone(), model::run_script(&hooks, s)))
+        .map(|s| (s.name.clone(), model::run_script(&hooks, s, opts.base)))
         .collect();
     #[derive(serde::Serialize)]
     struct Json<'a> {
         policy: &'a str,
+        base: dsl::Base,
         reports: &'a [model::Report],
         #[serde(skip_serializing_if = "<[_]>::is_empty")]
         scripts: &'a [(String, Vec<model::ScriptStep>)],
     }
     let json = Json {
         policy: &policy.name,
+        base: opts.base,
         reports: &reports,
         scripts: &scripts,
     };
     format.emit(out, &json, |o| {
-        report::check(o, &policy.name, &reports, report::Timing(true))?;
+        report::check(o, &policy.name, opts.base, &reports, report::Timing(true))?;
         for (name, steps) in &scripts {
             writeln!(o)?;
             writeln!(o, "{name}: fixed script")?;

@@ -5,6 +5,7 @@ use crate::kernel;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
+use switchyard::dsl::Base;
 use switchyard_model as model;
 
 #[derive(Parser)]
@@ -63,6 +64,11 @@ pub(crate) enum Command {
         /// Scenarios to compare on; every built-in when none.
         #[arg(long = "scenario", short = 's')]
         scenarios: Vec<String>,
+        /// The base of the second policy, when it differs from the first's (--base):
+        /// `diff status-quo status-quo --base linux-6.12 --against-base linux-7.3` is one
+        /// policy on two kernels.
+        #[arg(long, value_name = "BASE")]
+        against_base: Option<Base>,
         #[command(flatten)]
         search: SearchArgs,
     },
@@ -206,6 +212,9 @@ pub(crate) enum GenCmd {
         /// The file to write; default: standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// The kernel release whose behaviour the model has.
+        #[arg(long, default_value_t = Base::default())]
+        base: Base,
     },
 }
 
@@ -394,6 +403,9 @@ pub(crate) struct SearchArgs {
     /// Threads expanding states; default: one per core.
     #[arg(long, default_value_t = 0)]
     pub(crate) threads: usize,
+    /// The kernel release whose behaviour the model has: linux-6.12 or linux-7.3.
+    #[arg(long, default_value_t = Base::default())]
+    pub(crate) base: Base,
 }
 
 impl SearchArgs {
@@ -403,6 +415,7 @@ impl SearchArgs {
             reduce: !self.whole,
             hash_compact: self.hash_compact,
             threads: self.threads,
+            base: self.base,
             ..model::Options::default()
         }
     }

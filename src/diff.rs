@@ -17,6 +17,9 @@ use switchyard_model::{self as model, Interpreter, Property, Status};
 pub(crate) struct PolicyDiff {
     pub(crate) a: String,
     pub(crate) b: String,
+    /// The kernel base each policy is checked on.
+    pub(crate) base_a: dsl::Base,
+    pub(crate) base_b: dsl::Base,
     pub(crate) scenarios: Vec<ScenarioDiff>,
 }
 
@@ -62,19 +65,28 @@ pub(crate) struct StepPair {
 }
 
 impl PolicyDiff {
-    /// Checks both policies on every scenario and runs each fixed script under both.
+    /// Checks both policies on every scenario and runs each fixed script under both: the
+    /// first on `opts.base`, the second on `base_b`.
     pub(crate) fn compute(
         pa: &dsl::Policy,
         pb: &dsl::Policy,
         scenarios: &[Scenario],
         opts: model::Options,
+        base_b: dsl::Base,
     ) -> PolicyDiff {
         let (ha, hb) = (Interpreter { policy: pa }, Interpreter { policy: pb });
+        let opts_b = model::Options {
+            base: base_b,
+            ..opts
+        };
         let scenarios = scenarios
             .iter()
             .map(|s| {
-                let (ra, rb) = (model::check(&ha, s, opts), model::check(&hb, s, opts));
-                let (sa, sb) = (model::run_script(&ha, s), model::run_script(&hb, s));
+                let (ra, rb) = (model::check(&ha, s, opts), model::check(&hb, s, opts_b));
+                let (sa, sb) = (
+                    model::run_script(&ha, s, opts.base),
+                    model::run_script(&hb, s, base_b),
+                );
                 let script: Vec<StepPair> = sa
                     .iter()
                     .zip(&sb)
@@ -116,6 +128,8 @@ impl PolicyDiff {
         PolicyDiff {
             a: pa.name.clone(),
             b: pb.name.clone(),
+            base_a: opts.base,
+            base_b,
             scenarios,
         }
     }
@@ -125,13 +139,15 @@ impl PolicyDiff {
 pub(crate) fn diff(
     format: Format,
     out: &mut dyn Write,
-    a: &str,
-    b: &str,
+    (a, b): (&str, &str),
     names: &[String],
     opts: model::Options,
+    base_b: dsl::Base,
 ) -> Result<(), CliError> {
     let (pa, pb) = (dsl::load_policy(a)?, dsl::load_policy(b)?);
+    CliError::for_base(&pa, opts.base)?;
+    CliError::for_base(&pb, base_b)?;
     let scenarios = scenarios(names)?;
-    let d = PolicyDiff::compute(&pa, &pb, &scenarios, opts);
+    let d = PolicyDiff::compute(&pa, &pb, &scenarios, opts, base_b);
     format.emit(out, &d, |o| report::diff(o, &d))
 }

@@ -73,4 +73,36 @@ pub(crate) enum CliError {
         )
     )]
     SourceTree(PathBuf),
+    #[error("policy `{policy}` does not apply to {base}: it applies to {bases}")]
+    #[diagnostic(
+        code(switchyard::base),
+        help("its `bases` attribute (or an ancestor's) says so; choose one with --base")
+    )]
+    NotForBase {
+        policy: String,
+        base: switchyard::dsl::Base,
+        bases: String,
+    },
+}
+
+impl CliError {
+    /// Refuses a policy on a base its `bases` leave out.
+    pub(crate) fn for_base(
+        policy: &switchyard::dsl::Policy,
+        base: switchyard::dsl::Base,
+    ) -> Result<(), CliError> {
+        if policy.applies_to(base) {
+            return Ok(());
+        }
+        Err(CliError::NotForBase {
+            policy: policy.name.clone(),
+            base,
+            bases: policy
+                .bases
+                .iter()
+                .map(|b| b.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+    }
 }

@@ -79,10 +79,12 @@ pub(crate) fn gen_promela(
     policy: &str,
     scenario: &str,
     output: Option<&Path>,
+    base: dsl::Base,
 ) -> Result<(), CliError> {
     let policy = dsl::load_policy(policy)?;
+    CliError::for_base(&policy, base)?;
     let scenario = dsl::load_scenario(scenario)?;
-    let model = model::promela::promela(&policy, &scenario)?;
+    let model = model::promela::promela(&policy, &scenario, base)?;
     match output {
         None => out
             .write_all(model.text.as_bytes())

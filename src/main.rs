@@ -76,8 +76,16 @@ fn main() -> ExitCode {
             a,
             b,
             scenarios,
+            against_base,
             search,
-        } => diff::diff(cli.format, &mut out, &a, &b, &scenarios, search.options()),
+        } => diff::diff(
+            cli.format,
+            &mut out,
+            (&a, &b),
+            &scenarios,
+            search.options(),
+            against_base.unwrap_or(search.base),
+        ),
         Command::Run {
             policy,
             scenario,
@@ -146,7 +154,8 @@ fn main() -> ExitCode {
             policy,
             scenario,
             output,
-        }) => gen::gen_promela(&mut out, &policy, &scenario, output.as_deref()),
+            base,
+        }) => gen::gen_promela(&mut out, &policy, &scenario, output.as_deref(), base),
         Command::Gen(GenCmd::Series(args)) => match gen::gen_series(&mut out, args) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(1),

@@ -13,10 +13,11 @@ pub(crate) struct Timing(pub(crate) bool);
 pub(crate) fn check(
     out: &mut dyn Write,
     policy: &str,
+    base: switchyard::dsl::Base,
     reports: &[Report],
     timing: Timing,
 ) -> io::Result<()> {
-    writeln!(out, "policy {policy}")?;
+    writeln!(out, "policy {policy} on {base}")?;
     writeln!(out)?;
     let mut head = vec!["SCENARIO".to_string()];
     head.extend(Property::ALL.iter().map(|p| p.name().to_string()));
@@ -95,8 +96,19 @@ pub(crate) fn trace(out: &mut dyn Write, steps: &[Step], pad: &str) -> io::Resul
 /// Renders a policy diff: the verdicts that differ with their counterexamples, then each
 /// fixed script side by side.
 pub(crate) fn diff(out: &mut dyn Write, d: &PolicyDiff) -> io::Result<()> {
-    let (a, b) = (d.a.as_str(), d.b.as_str());
-    writeln!(out, "{a} -> {b}")?;
+    // Across bases each side is named with its base, POLICY@BASE.
+    let (la, lb) = if d.base_a == d.base_b {
+        writeln!(out, "{} -> {}, on {}", d.a, d.b, d.base_a)?;
+        (d.a.clone(), d.b.clone())
+    } else {
+        let (la, lb) = (
+            format!("{}@{}", d.a, d.base_a),
+            format!("{}@{}", d.b, d.base_b),
+        );
+        writeln!(out, "{la} -> {lb}")?;
+        (la, lb)
+    };
+    let (a, b) = (la.as_str(), lb.as_str());
     writeln!(out)?;
     let changed: Vec<_> = d
         .scenarios

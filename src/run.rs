@@ -604,7 +604,7 @@ pub(crate) fn replay(
             progress,
         )
     })?;
-    let model_groups = model::boot_groups(&Interpreter { policy }, scenario);
+    let model_groups = model::boot_groups(&Interpreter { policy }, scenario, dsl::Base::default());
     let mut steps = booted(scenario, &model_groups, &setup);
     steps.extend(compare(&prediction, &observed, target));
     let agree = steps.iter().all(|s| s.agree);
@@ -805,7 +805,7 @@ pub(crate) fn plan(policy: &Policy, scenario: &Scenario, opts: &Options) -> Resu
     if scenario.script.is_empty() {
         return Err(RunError::NoScript(scenario.name.clone()));
     }
-    let prediction = model::run_script(&Interpreter { policy }, scenario);
+    let prediction = model::run_script(&Interpreter { policy }, scenario, dsl::Base::default());
     let machine = guest::machine(scenario)?;
     let possible: Vec<bool> = prediction.iter().map(|p| p.outcome.is_some()).collect();
     let script = guest::script(scenario, opts.raise_wait.as_millis() as u64, &possible)?;
@@ -1475,7 +1475,7 @@ mod tests {
     fn arm_port_vfio() -> (Scenario, Vec<(String, Option<String>)>) {
         let s = switchyard_dsl::load_scenario("arm-port-vfio").unwrap();
         let p = switchyard_dsl::load_policy("status-quo").unwrap();
-        let g = model::boot_groups(&Interpreter { policy: &p }, &s);
+        let g = model::boot_groups(&Interpreter { policy: &p }, &s, dsl::Base::default());
         (s, g)
     }
 

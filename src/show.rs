@@ -57,6 +57,10 @@ pub(crate) fn policy(out: &mut dyn Write, p: &Policy, changed_only: bool) -> io:
         origin(&p.origin, SourceKind::Policy, &p.name)
     )?;
     writeln!(out, "chain: {}", p.chain.join(" -> "))?;
+    if p.bases != switchyard::dsl::Base::ALL {
+        let names: Vec<&str> = p.bases.iter().map(|b| b.name()).collect();
+        writeln!(out, "bases: {}", names.join(", "))?;
+    }
     if let Some(s) = &p.meta.subject {
         writeln!(out, "subject: {s}")?;
     }

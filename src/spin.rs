@@ -47,6 +47,8 @@ pub struct Options {
     /// pan's memory limit in megabytes (`-DMEMLIM`); a search that reaches it is
     /// incomplete, and its unviolated properties inconclusive.
     pub memory_mb: u64,
+    /// The kernel release whose behaviour the model has.
+    pub base: switchyard_dsl::Base,
 }
 
 impl Default for Options {
@@ -59,6 +61,7 @@ impl Default for Options {
             max_depth: 10_000_000,
             hash_bits: 20,
             memory_mb: 2048,
+            base: switchyard_dsl::Base::default(),
         }
     }
 }
@@ -205,7 +208,7 @@ pub fn check_with(
     scenario: &Scenario,
     opts: &Options,
 ) -> Result<SpinReport, SpinError> {
-    let model = promela::promela(policy, scenario)?;
+    let model = promela::promela(policy, scenario, opts.base)?;
     let dir = TempDir::new()?;
     let label = format!("{} on {}", policy.name, scenario.name);
     // Both searches' pans are compiled at once: gcc is most of the time.
@@ -251,7 +254,7 @@ pub fn search_prop(
     prop: u32,
     opts: &Options,
 ) -> Result<Search, SpinError> {
-    let model = promela::promela(policy, scenario)?;
+    let model = promela::promela(policy, scenario, opts.base)?;
     let dir = TempDir::new()?;
     let label = format!("{} on {}", policy.name, scenario.name);
     translate(&model, &dir.path, prop, &label, opts)?;
@@ -701,7 +704,7 @@ pan: elapsed time 0.01 seconds
     fn assertions_become_the_checker_s_statuses() {
         let policy = switchyard_dsl::load_policy("status-quo").unwrap();
         let scenario = switchyard_dsl::load_scenario("arm-port-vfio").unwrap();
-        let model = promela::promela(&policy, &scenario).unwrap();
+        let model = promela::promela(&policy, &scenario, switchyard_dsl::Base::default()).unwrap();
         let statuses =
             |s: &Search| -> Vec<Status> { verdicts(&model, s).iter().map(|v| v.status).collect() };
         use Status::{Holds as H, Inconclusive as I, NotApplicable as N, Violated as V};

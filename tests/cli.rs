@@ -229,27 +229,196 @@ fn mask_times(text: &str) -> String {
         .join("\n")
 }
 
+/// Every built-in on every built-in scenario, on each kernel base it applies to:
+/// `check-POLICY` on Linux 6.12 (the default), `check-POLICY-linux-7.3` on 7.3.
 #[test]
 fn behaviour_of_every_builtin_policy_on_every_scenario() {
-    for p in POLICIES {
-        let o = run(&["check", p, "--script"]);
-        let text = stdout(&o);
-        let violated = text.lines().any(|l| l.ends_with(" VIOLATED"));
-        assert_eq!(
-            o.status.code(),
-            Some(if violated { 1 } else { 0 }),
-            "{p}: {}",
-            stderr(&o)
-        );
-        insta::with_settings!({
-            snapshot_path => "../snapshots/behaviour",
-            prepend_module_to_snapshot => false,
-            description => format!("switchyard check {p} --script"),
-            omit_expression => true,
-        }, {
-            insta::assert_snapshot!(format!("check-{p}"), mask_times(&text));
-        });
+    for base in ["linux-6.12", "linux-7.3"] {
+        for p in POLICIES {
+            let mut args = vec!["check", p, "--script"];
+            if base != "linux-6.12" {
+                args.extend(["--base", base]);
+            }
+            let o = run(&args);
+            if p == "msi-reroute" && base == "linux-7.3" {
+                // Its `bases` leave 7.3 out.
+                assert_eq!(o.status.code(), Some(2), "{p} on {base}");
+                assert!(
+                    stderr(&o).contains("`msi-reroute` does not apply to linux-7.3"),
+                    "{}",
+                    stderr(&o)
+                );
+                continue;
+            }
+            let text = stdout(&o);
+            assert!(
+                text.starts_with(&format!("policy {p} on {base}\n")),
+                "{text}"
+            );
+            let violated = text.lines().any(|l| l.ends_with(" VIOLATED"));
+            assert_eq!(
+                o.status.code(),
+                Some(if violated { 1 } else { 0 }),
+                "{p} on {base}: {}",
+                stderr(&o)
+            );
+            let name = if base == "linux-6.12" {
+                format!("check-{p}")
+            } else {
+                format!("check-{p}-{base}")
+            };
+            insta::with_settings!({
+                snapshot_path => "../snapshots/behaviour",
+                prepend_module_to_snapshot => false,
+                description => format!("switchyard {}", args.join(" ")),
+                omit_expression => true,
+            }, {
+                insta::assert_snapshot!(name, mask_times(&text));
+            });
+        }
     }
+}
+
+#[test]
+fn check_refuses_a_policy_on_a_base_it_does_not_apply_to() {
+    for args in [
+        &["check", "msi-reroute", "--base", "linux-7.3"][..],
+        &["diff", "status-quo", "msi-reroute", "--base", "linux-7.3"],
+        &[
+            "diff",
+            "msi-reroute",
+            "msi-reroute",
+            "--against-base",
+            "linux-7.3",
+        ],
+        &[
+            "gen",
+            "promela",
+            "msi-reroute",
+            "-s",
+            "arm-port-vfio",
+            "--base",
+            "linux-7.3",
+        ],
+        &["bench", "msi-reroute", "--base", "linux-7.3"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert!(
+            err.contains(
+                "policy `msi-reroute` does not apply to linux-7.3: it applies to linux-6.12"
+            ),
+            "{args:?}: {err}"
+        );
+    }
+    // A policy extending it inherits its bases.
+    let dir = std::env::temp_dir().join(format!("switchyard-bases-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let child = dir.join("reroute-more.policy.rs");
+    std::fs::write(
+        &child,
+        "policy! {\n    /// msi-reroute, as is.\n    name = \"reroute-more\";\n    \
+         extends = \"msi-reroute\";\n}\n",
+    )
+    .unwrap();
+    let o = run(&["check", child.to_str().unwrap(), "--base", "linux-7.3"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`reroute-more` does not apply to linux-7.3"));
+    let o = run(&["policy", "show", child.to_str().unwrap()]);
+    assert!(
+        stdout(&o).contains("\nbases: linux-6.12\n"),
+        "{}",
+        stdout(&o)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let o = run(&["check", "status-quo", "--base", "linux-5.10"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown base `linux-5.10`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// One policy on both kernels side by side: 7.3 probes an arm64 device into its group when
+/// it is added (`iommu_init_device()` calls `pci_dma_configure()`), 6.12 at its first bind.
+#[test]
+fn diff_across_bases_puts_one_policy_on_both_kernels() {
+    let args = [
+        "diff",
+        "status-quo",
+        "status-quo",
+        "--base",
+        "linux-6.12",
+        "--against-base",
+        "linux-7.3",
+        "-s",
+        "untrusted-external",
+    ];
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("status-quo@linux-6.12 -> status-quo@linux-7.3\n"));
+    let line = text
+        .lines()
+        .find(|l| l.contains("<- first divergence"))
+        .expect("a divergence");
+    assert!(
+        line.starts_with("1  add(ext)")
+            && line.contains("ok [g0: none, g1: none]")
+            && line.contains("ok [g0: default (DMA), g1: default (DMA)]"),
+        "{line}"
+    );
+    snapshot(
+        "diff-status-quo-across-bases",
+        &format!("switchyard {}", args.join(" ")),
+        &text,
+    );
+
+    let mut json = args.to_vec();
+    json.extend(["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&run(&json).stdout).unwrap();
+    assert_eq!(v["base_a"], "linux-6.12");
+    assert_eq!(v["base_b"], "linux-7.3");
+
+    // park-blocked's parked root port: 6.12 composes its MSI with the physical doorbell,
+    // which the blocking domain faults; 7.3 refuses the preparation and pcieport falls
+    // back to INTx, which the IOMMU does not see.
+    let o = run(&[
+        "diff",
+        "park-blocked",
+        "park-blocked",
+        "--against-base",
+        "linux-7.3",
+        "-s",
+        "singleton-managed-irq",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let s = &v["scenarios"][0];
+    let flipped: Vec<(&str, &str, &str)> = s["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["property"].as_str().unwrap(),
+                x["a"].as_str().unwrap(),
+                x["b"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        flipped,
+        [
+            ("msi-delivered", "violated", "holds"),
+            ("no-silent-loss", "violated", "holds")
+        ]
+    );
+    assert_eq!(s["first_divergence"], 1);
 }
 
 #[test]
@@ -264,6 +433,7 @@ fn check_json_and_exit_codes() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["base"], "linux-6.12");
     let verdicts = &v["reports"][0]["verdicts"];
     assert_eq!(verdicts[0]["property"], "msi-delivered");
     assert_eq!(verdicts[0]["status"], "violated");

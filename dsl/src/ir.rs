@@ -5,6 +5,7 @@
 //! and an `inherit()` call carries the parent's body it stands for. The IR holds no spans:
 //! everything that can be wrong with the text was reported before it was built.
 
+use crate::base::Base;
 use crate::vocab::{Action, AtsState, Attr, CfgOption, DomainLit, DomainType, Errno, Hook, Kind};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -30,6 +31,10 @@ pub struct Meta {
     pub suggested_by: Vec<String>,
     pub links: Vec<String>,
     pub cc: Vec<String>,
+    /// `bases = ["linux-6.12"];`: the kernel bases the policy says it applies to, when it
+    /// says so; a policy that does not inherits its parent's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bases: Option<Vec<Base>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -43,6 +48,9 @@ pub struct Policy {
     pub parent: Option<String>,
     /// This policy then its ancestors, ending in `status-quo`.
     pub chain: Vec<String>,
+    /// The kernel bases the policy applies to: its own `bases`, else its nearest
+    /// ancestor's, else every base.
+    pub bases: Vec<Base>,
     /// The hooks this policy itself defines, in source order.
     pub own_hooks: Vec<Hook>,
     /// Every hook's effective implementation (in JSON, keyed by `Hook::id()`).
@@ -58,6 +66,11 @@ fn hooks_by_id<S: serde::Serializer>(
 }
 
 impl Policy {
+    /// Whether the policy applies to the base (its `bases`, resolved through `extends`).
+    pub fn applies_to(&self, base: Base) -> bool {
+        self.bases.contains(&base)
+    }
+
     /// The first sentence of the doc comment (one line).
     pub fn summary(&self) -> String {
         summary(&self.doc)

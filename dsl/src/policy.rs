@@ -1,6 +1,7 @@
 //! Policy semantic checks: AST -> a checked [`PolicyUnit`] (one file's own definitions),
 //! then [`resolve`] against its parent -> the IR [`Policy`].
 
+use crate::base::Base;
 use crate::diag::{Code, Issue};
 use crate::ir::{Block, CmpOp, Expr, HookImpl, Lit, Meta, Origin, Policy, Stmt};
 use crate::parse::{docs, meta_str, HookItem, MetaItem, PolicyAst, PolicyItem};
@@ -15,7 +16,15 @@ use syn::spanned::Spanned;
 /// The name of the root policy every `extends` chain ends in.
 pub const ROOT: &str = "status-quo";
 
-const META_KEYS: &[&str] = &["name", "extends", "subject", "suggested_by", "link", "cc"];
+const META_KEYS: &[&str] = &[
+    "name",
+    "extends",
+    "subject",
+    "suggested_by",
+    "link",
+    "cc",
+    "bases",
+];
 
 /// One policy's own definitions, checked but not yet joined to its parent.
 #[derive(Clone, Debug)]
@@ -210,6 +219,10 @@ fn check_meta(
         }
         seen.insert(key.clone(), m.key.span());
     }
+    if key == "bases" {
+        meta.bases = meta_bases(m, issues);
+        return;
+    }
     let Some((value, span)) = meta_str(m, issues) else {
         return;
     };
@@ -239,6 +252,78 @@ fn check_meta(
         "cc" => meta.cc.push(value),
         _ => unreachable!("key checked against META_KEYS"),
     }
+}
+
+/// `bases = ["linux-6.12", ...];`: a non-empty array of known base names, each once.
+fn meta_bases(m: &MetaItem, issues: &mut Vec<Issue>) -> Option<Vec<Base>> {
+    let known = list(Base::ALL.iter().map(|b| b.name()));
+    let syn::Expr::Array(arr) = &m.value else {
+        issues.push(
+            Issue::new(
+                Code::BadValue,
+                m.value.span(),
+                "`bases` takes an array of base names",
+            )
+            .label("expected an array of strings")
+            .help(format!("write `bases = [\"linux-6.12\"];`; bases: {known}")),
+        );
+        return None;
+    };
+    if arr.elems.is_empty() {
+        issues.push(
+            Issue::new(Code::BadValue, m.value.span(), "`bases` is empty")
+                .label("no base")
+                .help(format!(
+                    "name the bases the policy applies to, or leave `bases` out for all: {known}"
+                )),
+        );
+        return None;
+    }
+    let mut bases = Vec::new();
+    let mut ok = true;
+    for e in &arr.elems {
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) = e
+        else {
+            issues.push(
+                Issue::new(Code::BadValue, e.span(), "a base is a string")
+                    .label("expected a string literal")
+                    .help(format!("bases: {known}")),
+            );
+            ok = false;
+            continue;
+        };
+        let name = s.value();
+        match Base::from_name(&name) {
+            Some(b) if !bases.contains(&b) => bases.push(b),
+            Some(_) => {
+                issues.push(
+                    Issue::new(Code::BadValue, s.span(), format!("`{name}` is given twice"))
+                        .label("second time")
+                        .help("name each base once"),
+                );
+                ok = false;
+            }
+            None => {
+                let mut issue = Issue::new(
+                    Code::UnknownBase,
+                    s.span(),
+                    format!("unknown kernel base `{name}`"),
+                )
+                .label("not a base switchyard knows");
+                issue = match suggest(&name, Base::ALL.iter().map(|b| b.name())) {
+                    Some(x) => issue.help(format!("did you mean `{x}`? bases: {known}")),
+                    None => issue.help(format!("bases: {known}")),
+                };
+                issues.push(issue);
+                ok = false;
+            }
+        }
+    }
+    bases.sort();
+    ok.then_some(bases)
 }
 
 /// Names of policies and scenarios: `[a-z][a-z0-9-]*`.
@@ -1210,6 +1295,11 @@ pub fn resolve(unit: &PolicyUnit, parent: Option<&Policy>, origin: Origin) -> Po
     if let Some(p) = parent {
         chain.extend(p.chain.iter().cloned());
     }
+    let bases = match (&unit.meta.bases, parent) {
+        (Some(own), _) => own.clone(),
+        (None, Some(p)) => p.bases.clone(),
+        (None, None) => Base::ALL.to_vec(),
+    };
     Policy {
         name: unit.name.clone(),
         doc: unit.doc.clone(),
@@ -1217,6 +1307,7 @@ pub fn resolve(unit: &PolicyUnit, parent: Option<&Policy>, origin: Origin) -> Po
         origin,
         parent: parent.map(|p| p.name.clone()),
         chain,
+        bases,
         own_hooks: unit.hooks.iter().map(|h| h.hook).collect(),
         hooks,
     }

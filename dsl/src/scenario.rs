@@ -104,7 +104,10 @@ impl Platform {
     /// which then calls `iommu_probe_device()`; before that `__iommu_probe_device()`
     /// finds no fwspec ops and returns -ENODEV, so `bus_iommu_probe()` and
     /// BUS_NOTIFY_ADD_DEVICE skip it (6.12). On x86 `iommu_fwspec_ops(NULL)` falls back to
-    /// the one registered IOMMU's ops, and every device is probed when it is added.
+    /// the one registered IOMMU's ops, and every device is probed when it is added. Linux
+    /// 7.3 probes every device when it is added on both (`iommu_init_device()` calls the
+    /// bus's `dma_configure()` itself); the model asks its base
+    /// (`Machine::probes_at_bind()`), this is the 6.12 platform fact.
     pub fn probes_at_bind(self) -> bool {
         match self {
             Platform::Arm64Smmuv3 => true,

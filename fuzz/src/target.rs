@@ -174,6 +174,9 @@ fn model(text: &str, max_states: usize, f: &mut Features) {
         },
     };
     let hooks = Interpreter { policy: &policy };
+    // Both kernel bases, one per input.
+    let base = switchyard_dsl::Base::ALL[pick % switchyard_dsl::Base::ALL.len()];
+    f.add("base", base.name());
     // One thread: the fuzzer runs a target per core already.
     let report = check(
         &hooks,
@@ -181,6 +184,7 @@ fn model(text: &str, max_states: usize, f: &mut Features) {
         Options {
             max_states,
             threads: 1,
+            base,
             ..Options::default()
         },
     );
@@ -193,7 +197,7 @@ fn model(text: &str, max_states: usize, f: &mut Features) {
     f.add("complete", if report.stats.complete { "yes" } else { "no" });
     let log2 = usize::BITS - report.stats.states.leading_zeros();
     f.add("states-log2", &log2.to_string());
-    for step in run_script(&hooks, &scenario) {
+    for step in run_script(&hooks, &scenario, base) {
         let kind = match &step.outcome {
             None => "not-possible".to_string(),
             Some(o) => o.to_string().split(':').next().unwrap_or("").to_string(),

@@ -457,14 +457,25 @@ pub fn write_crate(
     let krate_ident = Ident::new(&krate, Span::call_site());
     let bin = quote! {
         //! Prints the verdicts and state counts of the generated model on every built-in
-        //! scenario, as JSON.
+        //! scenario, as JSON, on the kernel base its argument names (default linux-6.12).
         use switchyard_model::{check, Options};
 
         fn main() {
+            let base: switchyard_dsl::Base = match std::env::args().nth(1) {
+                None => switchyard_dsl::Base::default(),
+                Some(name) => match name.parse() {
+                    Ok(base) => base,
+                    Err(e) => {
+                        eprintln!("{e}");
+                        std::process::exit(2);
+                    }
+                },
+            };
+            let opts = Options { base, ..Options::default() };
             let reports: Vec<_> = switchyard_dsl::builtins(switchyard_dsl::SourceKind::Scenario)
                 .map(|b| {
                     let s = switchyard_dsl::load_scenario(b.name).expect("built-in scenarios load");
-                    check(&#krate_ident::Generated, &s, Options::default())
+                    check(&#krate_ident::Generated, &s, opts)
                 })
                 .collect();
             println!("{}", serde_json::to_string_pretty(&reports).expect("reports serialise"));
@@ -476,7 +487,8 @@ pub fn write_crate(
     )?;
     let test = quote! {
         //! The generated hooks and the interpreter, run on the policy's own text, give the
-        //! same verdicts, traces and state counts on every built-in scenario.
+        //! same verdicts, traces and state counts on every built-in scenario, on every kernel
+        //! base the policy applies to.
         use switchyard_model::{check, run_script, Interpreter, Options};
 
         #[test]
@@ -484,14 +496,21 @@ pub fn write_crate(
             let path = concat!(env!("CARGO_MANIFEST_DIR"), #policy_file);
             let policy = switchyard_dsl::load_policy(path).expect("the policy loads");
             let interpreted = Interpreter { policy: &policy };
-            for b in switchyard_dsl::builtins(switchyard_dsl::SourceKind::Scenario) {
-                let s = switchyard_dsl::load_scenario(b.name).expect("built-in scenarios load");
-                let g = check(&#krate_ident::Generated, &s, Options::default());
-                let i = check(&interpreted, &s, Options::default());
-                assert_eq!(g.verdicts, i.verdicts, "{}", b.name);
-                assert_eq!(g.stats.states, i.stats.states, "{}", b.name);
-                assert_eq!(g.stats.transitions, i.stats.transitions, "{}", b.name);
-                assert_eq!(run_script(&#krate_ident::Generated, &s), run_script(&interpreted, &s), "{}", b.name);
+            for &base in &policy.bases {
+                let opts = Options { base, ..Options::default() };
+                for b in switchyard_dsl::builtins(switchyard_dsl::SourceKind::Scenario) {
+                    let s = switchyard_dsl::load_scenario(b.name).expect("built-in scenarios load");
+                    let g = check(&#krate_ident::Generated, &s, opts);
+                    let i = check(&interpreted, &s, opts);
+                    assert_eq!(g.verdicts, i.verdicts, "{} on {}", b.name, base);
+                    assert_eq!(g.stats.states, i.stats.states, "{} on {}", b.name, base);
+                    assert_eq!(g.stats.transitions, i.stats.transitions, "{} on {}", b.name, base);
+                    assert_eq!(
+                        run_script(&#krate_ident::Generated, &s, base),
+                        run_script(&interpreted, &s, base),
+                        "{} on {}", b.name, base
+                    );
+                }
             }
         }
     };

@@ -15,6 +15,7 @@ use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 use std::time::Instant;
 use switchyard_dsl::scenario::{Move, Scenario, VfioBackend};
+use switchyard_dsl::Base;
 
 /// Explores at most this many distinct states unless told otherwise (per component, when
 /// the scenario is checked in components).
@@ -36,6 +37,9 @@ pub struct Options {
     /// (see `Effect`); off, every transition runs the policy's hooks. The result does not
     /// depend on it; the tests hold the two equal.
     pub memo: bool,
+    /// The kernel release whose behaviour the environment has (the machine's
+    /// base-specific facts).
+    pub base: Base,
 }
 
 impl Default for Options {
@@ -46,6 +50,7 @@ impl Default for Options {
             hash_compact: false,
             threads: 0,
             memo: true,
+            base: Base::default(),
         }
     }
 }
@@ -211,7 +216,7 @@ pub fn check(hooks: &dyn PolicyHooks, scenario: &Scenario, opts: Options) -> Rep
     let start = Instant::now();
     let applicable = applicable(scenario);
     let raw = search(hooks, scenario, &applicable, opts);
-    let verdicts = verdicts(hooks, scenario, &applicable, &raw.findings);
+    let verdicts = verdicts(hooks, scenario, opts.base, &applicable, &raw.findings);
     Report {
         policy: hooks.policy_name().to_string(),
         scenario: scenario.name.clone(),
@@ -266,6 +271,7 @@ pub(crate) struct Raw {
 pub(crate) fn verdicts(
     hooks: &dyn PolicyHooks,
     scenario: &Scenario,
+    base: Base,
     applicable: &[Property],
     f: &Findings,
 ) -> Vec<Verdict> {
@@ -305,7 +311,7 @@ pub(crate) fn verdicts(
                             Some(format!(
                                 "no reachable state has the group open; shortest attempt: {why}"
                             )),
-                            replay(hooks, scenario, &index(path)),
+                            replay(hooks, scenario, base, &index(path)),
                         ),
                         None => verdict(
                             p,
@@ -320,7 +326,7 @@ pub(crate) fn verdicts(
                     p,
                     Status::Violated,
                     Some(why.clone()),
-                    replay(hooks, scenario, &index(path)),
+                    replay(hooks, scenario, base, &index(path)),
                 )
             } else if f.complete {
                 verdict(p, Status::Holds, None, vec![])
@@ -435,7 +441,7 @@ fn search_with(
     let mut seen = Seen::new(codec.key_len(), opts.hash_compact);
     let mut memo: HashMap<MemoKey, Effect, BuildHasherDefault<Mix>> = HashMap::default();
 
-    let (init, _, boot_warning) = boot(scenario, hooks, false);
+    let (init, _, boot_warning) = boot(scenario, hooks, opts.base, false);
     let mut parents: Vec<u32> = vec![u32::MAX];
     let mut via: Vec<u16> = vec![u16::MAX];
     let mut found: Vec<(Property, u32, Option<u16>, String)> = Vec::new();
@@ -445,7 +451,7 @@ fn search_with(
     let mut complete = true;
 
     {
-        let mut m = Machine::with_layout(scenario, init.clone(), layout.clone());
+        let mut m = Machine::with_layout(scenario, init.clone(), layout.clone(), opts.base);
         m.warning = boot_warning;
         for &p in applicable {
             if let Some(why) = state_violation(&m, p).or_else(|| boot_violation(&m, p)) {
@@ -501,6 +507,7 @@ fn search_with(
                 closed: &closed,
                 vfio_groups: &vfio_groups,
                 want_failed,
+                base: opts.base,
             };
             let shares: Vec<Share> = if threads <= 1 || end - at < 64 {
                 vec![ctx.expand(at..end)]
@@ -650,6 +657,7 @@ struct Worker<'a, 's> {
     closed: &'a [usize],
     vfio_groups: &'a [GroupId],
     want_failed: bool,
+    base: Base,
 }
 
 impl Worker<'_, '_> {
@@ -678,9 +686,18 @@ impl Worker<'_, '_> {
             .collect();
         // One machine for the state being expanded, one for each move tried from it:
         // refilled, not made anew, so a transition costs no allocation of its own.
-        let mut before =
-            Machine::with_layout(self.scenario, self.template.clone(), self.layout.clone());
-        let mut m = Machine::with_layout(self.scenario, self.template.clone(), self.layout.clone());
+        let mut before = Machine::with_layout(
+            self.scenario,
+            self.template.clone(),
+            self.layout.clone(),
+            self.base,
+        );
+        let mut m = Machine::with_layout(
+            self.scenario,
+            self.template.clone(),
+            self.layout.clone(),
+            self.base,
+        );
         for idx in range {
             self.codec.unpack(self.seen.key(idx), &mut ids);
             // Decoded only when a transition is not in the memo.
@@ -813,11 +830,20 @@ impl Worker<'_, '_> {
 }
 
 /// Replays moves (indices into the scenario's moves) from boot, recording each step.
-pub(crate) fn replay(hooks: &dyn PolicyHooks, scenario: &Scenario, path: &[u16]) -> Vec<Step> {
+pub(crate) fn replay(
+    hooks: &dyn PolicyHooks,
+    scenario: &Scenario,
+    base: Base,
+    path: &[u16],
+) -> Vec<Step> {
     let moves = transitions(scenario);
-    let (state, events, _) = boot(scenario, hooks, true);
-    let before = describe(&Machine::new(scenario, Machine::empty_state(scenario)));
-    let mut m = Machine::new(scenario, state);
+    let (state, events, _) = boot(scenario, hooks, base, true);
+    let before = describe(&Machine::new(
+        scenario,
+        Machine::empty_state(scenario),
+        base,
+    ));
+    let mut m = Machine::new(scenario, state, base);
     let mut steps = vec![Step {
         n: 0,
         mv: "boot".into(),
@@ -874,7 +900,7 @@ pub(crate) fn describe(m: &Machine) -> Vec<(String, String)> {
     for (d, ds) in m.state.devices.iter().enumerate() {
         let name = m.dev_name(d);
         out.push((format!("{name}.present"), ds.present.to_string()));
-        if m.scenario.platform.probes_at_bind() {
+        if m.probes_at_bind() {
             out.push((format!("{name}.in_group"), ds.probed.to_string()));
         }
         let drv = ds.driver.map_or("none".to_string(), |i| {
@@ -884,6 +910,7 @@ pub(crate) fn describe(m: &Machine) -> Vec<(String, String)> {
         let g = m.group_of(d);
         let msi = match ds.msi {
             crate::machine::Msi::None => "none".to_string(),
+            crate::machine::Msi::Intx => "INTx (the MSI allocation was refused)".to_string(),
             crate::machine::Msi::Live(a) => {
                 let reach = if ds.msi_masked {
                     "masked, a message waits in its pending bit"
@@ -965,9 +992,9 @@ impl ScriptStep {
     }
 }
 
-pub fn run_script(hooks: &dyn PolicyHooks, scenario: &Scenario) -> Vec<ScriptStep> {
-    let (state, _, _) = boot(scenario, hooks, false);
-    let mut m = Machine::new(scenario, state);
+pub fn run_script(hooks: &dyn PolicyHooks, scenario: &Scenario, base: Base) -> Vec<ScriptStep> {
+    let (state, _, _) = boot(scenario, hooks, base, false);
+    let mut m = Machine::new(scenario, state, base);
     let mut out = Vec::new();
     for (i, step) in scenario.script.iter().enumerate() {
         // A step is possible when its first kernel step is; the rest follow until one
@@ -1120,9 +1147,13 @@ pub fn replay_script(scenario: &Scenario, verdict: &Verdict) -> Result<Vec<Move>
 
 /// Each device's group right after boot, as sysfs shows it (`iommu_group`): the group's
 /// name, or `None` for a device absent or not yet probed into its group.
-pub fn boot_groups(hooks: &dyn PolicyHooks, scenario: &Scenario) -> Vec<(String, Option<String>)> {
-    let (state, _, _) = boot(scenario, hooks, false);
-    let m = Machine::new(scenario, state);
+pub fn boot_groups(
+    hooks: &dyn PolicyHooks,
+    scenario: &Scenario,
+    base: Base,
+) -> Vec<(String, Option<String>)> {
+    let (state, _, _) = boot(scenario, hooks, base, false);
+    let m = Machine::new(scenario, state, base);
     scenario
         .devices
         .iter()

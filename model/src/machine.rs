@@ -4,7 +4,10 @@
 //! interpreter ([`Interpreter`](crate::Interpreter)) and the generated model crates both
 //! call these methods, named for each construct in one table (the crate's `meaning`
 //! module), so a construct means the same thing whichever way a policy runs. Each method's
-//! doc names the Linux 6.12 code it models.
+//! doc names the Linux 6.12 code it models, and the 7.3 code where the base changes it:
+//! the machine knows its [`Base`], and the few facts that differ between the bases are
+//! methods of their own ([`Machine::cfg`], [`Machine::probes_at_bind`],
+//! [`Machine::compose`]), read by the environment and the actions alike.
 
 use serde::Serialize;
 use std::sync::Arc;
@@ -22,6 +25,7 @@ macro_rules! note {
 pub(crate) use note;
 use switchyard_dsl::scenario::{Iommu, Scenario};
 use switchyard_dsl::vocab::{AtsState, CfgOption, DomainLit, DomainType, Errno};
+use switchyard_dsl::Base;
 
 /// A domain object a group can be attached to. Objects that the kernel allocates anew
 /// carry a generation, because a vector composed against one object is not valid in its
@@ -56,6 +60,17 @@ pub(crate) enum MsiAddr {
     Iova(Dom),
 }
 
+/// What `iommu_dma_prepare_msi()` does for a vector allocated now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Prepared {
+    /// The vector gets a message with this address.
+    Msi(MsiAddr),
+    /// Linux 7.3: the group's domain is neither identity nor has a cookie MSI pages can
+    /// be mapped through (the blocking domain; type1's domain before
+    /// `iommu_get_msi_cookie()`): -EOPNOTSUPP, and the MSI allocation fails.
+    Refused,
+}
+
 /// A device's interrupt vectors, as its bound driver sees them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case", tag = "msi", content = "addr")]
@@ -64,6 +79,12 @@ pub(crate) enum Msi {
     None,
     /// Allocated, with the message address each was composed with.
     Live(MsiAddr),
+    /// Linux 7.3: the MSI allocation failed (`iommu_dma_prepare_msi()` refused it,
+    /// [`Prepared::Refused`]) and the driver fell back to the legacy INTx interrupt, as
+    /// pcieport's `pcie_init_service_irqs()` does (`pci_alloc_irq_vectors(dev, 1, 1,
+    /// PCI_IRQ_INTX)`): a wire to the interrupt controller that the IOMMU does not
+    /// translate. No MSI descriptors exist, so `dev.msi_live` is false.
+    Intx,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -146,6 +167,15 @@ pub(crate) enum VfioStep {
     Detached,
 }
 
+/// [`Machine::probes_at_bind`], for a scenario on a base (the Promela back-end writes it as
+/// a constant).
+pub(crate) fn probes_at_bind(scenario: &Scenario, base: Base) -> bool {
+    match base {
+        Base::Linux612 => scenario.platform.probes_at_bind(),
+        Base::Linux73 => false,
+    }
+}
+
 /// The whole modelled system. Hashable: the explorer stores each distinct state once.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct State {
@@ -163,6 +193,8 @@ pub type GroupId = usize;
 /// during the current move (shown in traces).
 pub struct Machine<'s> {
     pub(crate) scenario: &'s Scenario,
+    /// The kernel release whose behaviour the machine has.
+    pub(crate) base: Base,
     pub state: State,
     /// Human-readable notes of the current move: hooks run, domains set, vectors composed.
     /// Kept only while `logging` is on (when a trace is replayed), so exploring stays cheap.
@@ -176,8 +208,8 @@ pub struct Machine<'s> {
 }
 
 impl<'s> Machine<'s> {
-    pub(crate) fn new(scenario: &'s Scenario, state: State) -> Self {
-        Machine::with_layout(scenario, state, Machine::layout(scenario))
+    pub(crate) fn new(scenario: &'s Scenario, state: State, base: Base) -> Self {
+        Machine::with_layout(scenario, state, Machine::layout(scenario), base)
     }
 
     /// Each device's group, by index: what [`Machine::with_layout`] takes.
@@ -200,9 +232,11 @@ impl<'s> Machine<'s> {
         scenario: &'s Scenario,
         state: State,
         group_of: Arc<[GroupId]>,
+        base: Base,
     ) -> Self {
         Machine {
             scenario,
+            base,
             state,
             log: Vec::new(),
             logging: false,
@@ -268,17 +302,38 @@ impl<'s> Machine<'s> {
         self.group_of[d]
     }
 
-    /// `cfg(OPTION)`: the option as Linux 6.12 builds it on the scenario's platform.
+    /// `cfg(OPTION)`: the option as the base builds it on the scenario's platform.
     ///
-    /// `IRQ_MSI_IOMMU` is y on every platform a scenario describes, arm64 and x86 alike:
-    /// its only selector is `IOMMU_DMA` (drivers/iommu/Kconfig), `def_bool ARM64 || X86 ||
-    /// S390` under `IOMMU_SUPPORT`. It says that `struct msi_desc` has room for a doorbell
-    /// IOVA, not that any vector uses one; whether the platform's irqchip maps its doorbell
-    /// through the IOMMU is the scenario's `msi_translated`, seen through `dev.msi_iova`.
+    /// `IRQ_MSI_IOMMU`, Linux 6.12: y on every platform a scenario describes, arm64 and
+    /// x86 alike: its only selector is `IOMMU_DMA` (drivers/iommu/Kconfig), `def_bool
+    /// ARM64 || X86 || S390` under `IOMMU_SUPPORT`. It says that `struct msi_desc` has
+    /// room for a doorbell IOVA, not that any vector uses one; whether the platform's
+    /// irqchip maps its doorbell through the IOMMU is the scenario's `msi_translated`,
+    /// seen through `dev.msi_iova`.
+    ///
+    /// Linux 7.3: selected by the irqchips that call `iommu_dma_prepare_msi()`
+    /// (drivers/irqchip/Kconfig: `ARM_GIC_V2M`, `ARM_GIC_V3`, `ARM_GIC_V3_ITS`,
+    /// `LS_SCFG_MSI`; kernel/irq/Kconfig: "irqchip drivers should select this if they call
+    /// iommu_dma_prepare_msi()"), no longer by `IOMMU_DMA`: y on arm64 with its GICv3
+    /// ITS, n on x86, which is the platform's `msi_translated`.
     pub fn cfg(&self, option: CfgOption) -> bool {
         match option {
-            CfgOption::IRQ_MSI_IOMMU => true,
+            CfgOption::IRQ_MSI_IOMMU => match self.base {
+                Base::Linux612 => true,
+                Base::Linux73 => self.scenario.msi_translated,
+            },
         }
+    }
+
+    /// Whether a PCI device joins its IOMMU group only at its first driver bind
+    /// (`Platform::probes_at_bind()` says why on 6.12: arm64's fwspec comes from
+    /// `pci_dma_configure()` in `really_probe()`). Linux 7.3 (since 6.15):
+    /// `iommu_init_device()` calls `dev->bus->dma_configure()` itself for a device with
+    /// no fwspec and no driver, so `bus_iommu_probe()` and BUS_NOTIFY_ADD_DEVICE probe
+    /// every device when it is added, on arm64 as on x86 (`pci_dma_configure()` then
+    /// skips `iommu_device_use_default_domain()`: no driver is bound).
+    pub fn probes_at_bind(&self) -> bool {
+        probes_at_bind(self.scenario, self.base)
     }
 
     // ------------------------------------------------------------ device predicates
@@ -611,6 +666,8 @@ impl<'s> Machine<'s> {
     /// finds set (it returns IRQ_NONE when none is). On x86 nothing calls
     /// `iommu_dma_prepare_msi()` (no doorbell recorded, the message stays as it is) and
     /// no chip replays; a held message goes out on the unmask, and none is ever lost.
+    /// On Linux 7.3 a domain without a cookie refuses the preparation
+    /// ([`Prepared::Refused`]): the message stays as it was composed, and is unmasked.
     pub fn retarget_msis(&mut self, d: DevId) {
         let Msi::Live(_) = self.state.devices[d].msi else {
             return;
@@ -618,7 +675,25 @@ impl<'s> Machine<'s> {
         let was_masked = self.state.devices[d].msi_masked;
         self.state.devices[d].msi_masked = false;
         if self.scenario.msi_translated {
-            self.allocate_vectors(d);
+            match self.compose(d) {
+                Prepared::Msi(addr) => {
+                    self.state.devices[d].msi = Msi::Live(addr);
+                    let g = self.group_of(d);
+                    let text = match addr {
+                        MsiAddr::Direct => "not translated".to_string(),
+                        MsiAddr::Physical => "physical doorbell (no MSI cookie)".to_string(),
+                        MsiAddr::Iova(dom) => {
+                            format!("doorbell IOVA in {}", self.dom_label(g, dom))
+                        }
+                    };
+                    note!(self, "{}: MSI composed: {text}", self.dev_name(d));
+                }
+                Prepared::Refused => note!(
+                    self,
+                    "{}: iommu_dma_prepare_msi() -> EOPNOTSUPP; messages unchanged, unmasked",
+                    self.dev_name(d)
+                ),
+            }
         } else if was_masked {
             note!(self, "{}: MSI vectors unmasked", self.dev_name(d));
         }
@@ -678,12 +753,25 @@ impl<'s> Machine<'s> {
     /// `pcie_init_service_irqs()` when `get_port_device_capability()` finds no service,
     /// and hotplug, AER, PME, DPC and bandwidth notification are all root- or
     /// downstream-port services (the only driver that binds a port is pcieport: vfio-pci
-    /// refuses bridges).
+    /// refuses bridges); 7.3's portdrv.c does the same. On 7.3 a refused preparation
+    /// ([`Prepared::Refused`]) leaves the driver on INTx ([`Msi::Intx`]).
     pub(crate) fn allocate_vectors(&mut self, d: DevId) {
         if self.scenario.devices[d].kind == switchyard_dsl::scenario::PciKind::UpstreamPort {
             return;
         }
-        let addr = self.compose(d);
+        let addr = match self.compose(d) {
+            Prepared::Msi(addr) => addr,
+            Prepared::Refused => {
+                self.state.devices[d].msi = Msi::Intx;
+                self.state.devices[d].msi_masked = false;
+                note!(
+                    self,
+                    "{}: MSI allocation failed: iommu_dma_prepare_msi() -> EOPNOTSUPP (no cookie in the group's domain); INTx instead",
+                    self.dev_name(d)
+                );
+                return;
+            }
+        };
         self.state.devices[d].msi = Msi::Live(addr);
         self.state.devices[d].msi_masked = false;
         let g = self.group_of(d);
@@ -695,30 +783,51 @@ impl<'s> Machine<'s> {
         note!(self, "{}: MSI composed: {text}", self.dev_name(d));
     }
 
-    /// The message address for a vector prepared now: `iommu_dma_prepare_msi()` maps the
-    /// doorbell in the current domain's cookie, or does nothing when the domain has none
-    /// (blocking and identity domains; a user domain before `iommu_get_msi_cookie()`).
-    pub(crate) fn compose(&self, d: DevId) -> MsiAddr {
+    /// What `iommu_dma_prepare_msi()` does for a vector prepared now.
+    ///
+    /// Linux 6.12 (drivers/iommu/dma-iommu.c): maps the doorbell through the current
+    /// domain's `iova_cookie` (a DMA-API domain's IOVA cookie, or the MSI cookie of
+    /// `iommu_get_msi_cookie()`), or, when the domain has none (blocking and identity
+    /// domains; a user domain before `iommu_get_msi_cookie()`), returns 0 and leaves the
+    /// physical address.
+    ///
+    /// Linux 7.3 (drivers/iommu/iommu.c, under `group->mutex`): an identity domain, or no
+    /// domain, leaves the physical address; otherwise it dispatches on the domain's
+    /// `cookie_type`: `IOMMU_COOKIE_DMA_IOVA` and `IOMMU_COOKIE_DMA_MSI` map through
+    /// `iommu_dma_sw_msi()` as before, `IOMMU_COOKIE_IOMMUFD` through `iommufd_sw_msi()`
+    /// (iommufd's domain: an IOVA the same in every HWPT of the group, which
+    /// `iommufd_group_setup_msi()` installs in each one attached; the model's user
+    /// attaches one HWPT per open and the map list goes with the `iommufd_group` at the
+    /// close, so the model's `User { gen }` IOVA is that one), and anything else (the
+    /// blocking domain, type1's domain before its MSI cookie) is -EOPNOTSUPP.
+    ///
+    /// x86 never goes through the IOMMU (`Direct`): no irqchip there calls it.
+    pub(crate) fn compose(&self, d: DevId) -> Prepared {
         if !self.scenario.msi_translated {
-            return MsiAddr::Direct;
+            return Prepared::Msi(MsiAddr::Direct);
         }
         let g = self.group_of(d);
         let gs = &self.state.groups[g];
+        let no_cookie = match self.base {
+            Base::Linux612 => Prepared::Msi(MsiAddr::Physical),
+            Base::Linux73 => Prepared::Refused,
+        };
         match gs.domain {
-            None | Some(Dom::Blocked) | Some(Dom::Identity) => MsiAddr::Physical,
+            None | Some(Dom::Identity) => Prepared::Msi(MsiAddr::Physical),
+            Some(Dom::Blocked) => no_cookie,
             Some(Dom::Default { gen }) => {
                 if gs.default_type == DomainType::Identity && gen == gs.default_gen {
-                    MsiAddr::Physical
+                    Prepared::Msi(MsiAddr::Physical)
                 } else {
-                    MsiAddr::Iova(Dom::Default { gen })
+                    Prepared::Msi(MsiAddr::Iova(Dom::Default { gen }))
                 }
             }
-            Some(Dom::EmptyDma) => MsiAddr::Iova(Dom::EmptyDma),
+            Some(Dom::EmptyDma) => Prepared::Msi(MsiAddr::Iova(Dom::EmptyDma)),
             Some(Dom::User { gen }) => {
                 if gs.user_cookie {
-                    MsiAddr::Iova(Dom::User { gen })
+                    Prepared::Msi(MsiAddr::Iova(Dom::User { gen }))
                 } else {
-                    MsiAddr::Physical
+                    no_cookie
                 }
             }
         }
@@ -765,6 +874,53 @@ impl<'s> Machine<'s> {
                 self.state.devices[d].ats_on = true;
                 Ok(())
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `iommu_dma_prepare_msi()` per base, domain by domain, for the root port of
+    /// arm-port-vfio (arm64: MSI translated by the SMMU).
+    #[test]
+    fn prepare_follows_the_bases_cookie_rules() {
+        let s = switchyard_dsl::load_scenario("arm-port-vfio").unwrap();
+        let port = s.devices.iter().position(|d| d.name == "port").unwrap();
+        let prepared = |base: Base, dom: Dom, cookie: bool| {
+            let mut m = Machine::new(&s, Machine::empty_state(&s), base);
+            let g = m.group_of(port);
+            m.state.groups[g].domain = Some(dom);
+            m.state.groups[g].user_cookie = cookie;
+            m.compose(port)
+        };
+        let user = Dom::User { gen: 1 };
+        let dma = Dom::Default { gen: 0 };
+        for base in Base::ALL {
+            assert_eq!(
+                prepared(base, dma, false),
+                Prepared::Msi(MsiAddr::Iova(dma)),
+                "{base}"
+            );
+            assert_eq!(
+                prepared(base, user, true),
+                Prepared::Msi(MsiAddr::Iova(user)),
+                "{base}"
+            );
+            assert_eq!(
+                prepared(base, Dom::Identity, false),
+                Prepared::Msi(MsiAddr::Physical),
+                "{base}"
+            );
+        }
+        // No cookie: 6.12 leaves the physical doorbell, 7.3 refuses (-EOPNOTSUPP).
+        for dom in [Dom::Blocked, user] {
+            assert_eq!(
+                prepared(Base::Linux612, dom, false),
+                Prepared::Msi(MsiAddr::Physical)
+            );
+            assert_eq!(prepared(Base::Linux73, dom, false), Prepared::Refused);
         }
     }
 }

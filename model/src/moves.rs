@@ -1,5 +1,16 @@
 //! The environment: what each scenario move does, as the kernel's sequence of hooks, and
-//! what can be observed of it. The hooks are the policy's; the sequences are Linux 6.12's.
+//! what can be observed of it. The hooks are the policy's; the sequences are the kernel's,
+//! Linux 6.12's, and where Linux 7.3 differs the machine's base-specific facts say so:
+//! who probes a device into its group and when ([`Machine::probes_at_bind`]), what
+//! `iommu_dma_prepare_msi()` does for a driver's vectors ([`Machine::compose`]). The rest
+//! of the sequences were read again in 7.3 and are the same there: `really_probe()`,
+//! `device_release_driver()`, `iommu_group_claim_dma_owner()` /
+//! `iommu_device_claim_dma_owner()`, `__iommu_release_dma_ownership()`, type1's
+//! `vfio_iommu_type1_attach_group()` (the user's domain attached by
+//! `iommu_attach_group()` before `iommu_get_msi_cookie()`), iommufd's attach (its
+//! `sw_msi` cookie is the domain's from allocation, the MSI pages installed by
+//! `iommufd_group_setup_msi()` before the attach), `iommu_setup_default_domain()`,
+//! `__iommu_group_remove_device()` and AER's `aer_irq()`.
 
 use crate::interp::{PolicyHooks, Value};
 use crate::machine::{note, DevId, GroupId, GroupState, Machine, Msi, MsiAddr, State, VfioStep};
@@ -7,6 +18,7 @@ use serde::Serialize;
 use std::fmt;
 use switchyard_dsl::scenario::{Move, PciKind, Scenario, VfioBackend};
 use switchyard_dsl::vocab::{DomainLit, DomainType, Errno, Hook, NotifyAction};
+use switchyard_dsl::Base;
 
 /// A transition of the environment, with its names resolved to indices. Most are a
 /// scenario move; a VFIO open and close are several, one per kernel step.
@@ -196,17 +208,19 @@ fn notify(m: &mut Machine, hooks: &dyn PolicyHooks, action: NotifyAction, d: Dev
 
 /// The state after boot: every device that is not `hotplug` probed as bus_iommu_probe()
 /// does (all of them into their groups, in order, then each group's first domain from
-/// the probe hook of its first member), then
+/// the probe hook of its first member; on 6.12's arm64 none, [`Machine::probes_at_bind`];
+/// on 7.3 every device, `iommu_init_device()` calling `pci_dma_configure()`), then
 /// each built-in driver bound to its devices before userspace runs (a `device_initcall` such
 /// as `pcie_portdrv_init()` registers the driver, which binds synchronously).
 pub(crate) fn boot(
     scenario: &Scenario,
     hooks: &dyn PolicyHooks,
+    base: Base,
     logging: bool,
 ) -> (State, Vec<String>, Option<String>) {
-    let mut m = Machine::new(scenario, Machine::empty_state(scenario));
+    let mut m = Machine::new(scenario, Machine::empty_state(scenario), base);
     m.logging = logging;
-    let probes = !scenario.platform.probes_at_bind();
+    let probes = !m.probes_at_bind();
     // bus_iommu_probe(): probe_iommu_group() puts every device of the bus into its group
     // first; only then does iommu_setup_default_domain() run, once per group, with all
     // of the group's members present: the probe hook of its first member
@@ -261,10 +275,12 @@ fn bind_builtin(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
 /// `iommu_bus_notifier(BUS_NOTIFY_ADD_DEVICE)`: probe, then the notifier hook.
 /// `device_add()`: the device is on the bus; the IOMMU core probes it now
 /// (BUS_NOTIFY_ADD_DEVICE -> `iommu_probe_device()`), or, where the platform gives it its
-/// IOMMU only when a driver binds, at that bind ([`iommu_probe`] from [`bind`]).
+/// IOMMU only when a driver binds (arm64 on 6.12, [`Machine::probes_at_bind`]), at that
+/// bind ([`iommu_probe`] from [`bind`]). On 7.3 `iommu_init_device()` calls
+/// `pci_dma_configure()` itself, so every device is probed here.
 fn add_device(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     m.state.devices[d].present = true;
-    if !m.scenario.platform.probes_at_bind() {
+    if !m.probes_at_bind() {
         iommu_probe(m, hooks, d);
     }
     notify(m, hooks, NotifyAction::AddDevice, d);
@@ -401,8 +417,9 @@ fn bind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Outcome 
     let spec = &m.scenario.drivers[usize::from(drv)];
     m.state.devices[d].driver = Some(drv);
     note!(m, "{}: binding {}", m.dev_name(d), spec.kernel_name);
-    // `pci_dma_configure()`: where the platform configures the IOMMU here, the first bind
-    // probes the device into its group before `iommu_device_use_default_domain()`.
+    // `pci_dma_configure()`: where the platform configures the IOMMU here (arm64 on 6.12),
+    // the first bind probes the device into its group before
+    // `iommu_device_use_default_domain()`. On 7.3 the device was probed when added.
     if !m.state.devices[d].probed {
         iommu_probe(m, hooks, d);
     }
@@ -714,6 +731,8 @@ fn raise_aer(m: &mut Machine, d: DevId) -> Irq {
                 Irq::Lost { domain, addr }
             }
         }
+        // Linux 7.3, MSI refused: INTx is a wire the IOMMU does not see.
+        Msi::Intx => Irq::Delivered,
         // pcieport's AER service needs vectors; without them it is not enabled.
         Msi::None => Irq::Unreported,
     }

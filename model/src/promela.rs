@@ -42,6 +42,7 @@ use switchyard_dsl::scenario::{PciKind, Scenario, VfioBackend};
 use switchyard_dsl::vocab::{
     Action, AtsState, Attr, CfgOption, DomainLit, DomainType, Errno, Hook, Kind,
 };
+use switchyard_dsl::Base;
 
 /// The `PROP` value that checks every property, each reported once.
 pub const ALL_PROPERTIES: u32 = 10;
@@ -209,7 +210,8 @@ inline unuse_default_domain(d) {
  * irq_mask, pci_msi_mask_irq()); a message it raises waits in the pending bit. */
 inline mask_msis(d) {
     if
-    :: dev_msi[d] != MSI_NONE && !dev_msi_masked[d] -> dev_msi_masked[d] = 1
+    :: dev_msi[d] != MSI_NONE && dev_msi[d] != MSI_INTX && !dev_msi_masked[d] ->
+        dev_msi_masked[d] = 1
     :: else -> skip
     fi
 }
@@ -222,14 +224,23 @@ inline mask_msis(d) {
  * (irq_chip_compose_msi_msg(), irq_write_msi_msg, as msi_domain_set_affinity() does), the
  * vector unmasked and replayed once (irq_set_irqchip_state(IRQCHIP_STATE_PENDING)): a
  * pending AER is serviced by aer_irq(). On x86 nothing is prepared again; a held message
- * goes out on the unmask. */
+ * goes out on the unmask. On 7.3 a refused preparation (compose() gives MSI_INTX) leaves
+ * the message as it was. */
 inline retarget_msis(d) {
     if
-    :: dev_msi[d] == MSI_NONE -> skip
+    :: dev_msi[d] == MSI_NONE || dev_msi[d] == MSI_INTX -> skip
     :: else ->
         dev_msi_masked[d] = 0;
         if
-        :: MSI_TRANSLATED -> allocate_vectors(d)
+        :: MSI_TRANSLATED ->
+            compose(d);
+            if
+            :: cp_a != MSI_INTX ->
+                dev_msi[d] = cp_a;
+                dev_msi_dom[d] = cp_k;
+                dev_msi_gen[d] = cp_gen
+            :: else -> skip
+            fi
         :: else -> skip
         fi;
         if
@@ -388,12 +399,17 @@ fn domain_is(lit: DomainLit) -> &'static str {
     }
 }
 
-/// `cfg(OPTION)`, as `Machine::cfg` builds it.
-fn cfg(option: CfgOption) -> (&'static str, &'static str) {
-    match option {
-        CfgOption::IRQ_MSI_IOMMU => (
+/// `cfg(OPTION)`, as `Machine::cfg` builds it on the base.
+fn cfg(option: CfgOption, base: Base) -> (&'static str, &'static str) {
+    match (option, base) {
+        (CfgOption::IRQ_MSI_IOMMU, Base::Linux612) => (
             "1",
-            "IRQ_MSI_IOMMU: selected by IOMMU_DMA, y on arm64 and x86 alike",
+            "IRQ_MSI_IOMMU (Linux 6.12): selected by IOMMU_DMA, y on arm64 and x86 alike",
+        ),
+        (CfgOption::IRQ_MSI_IOMMU, Base::Linux73) => (
+            "MSI_TRANSLATED",
+            "IRQ_MSI_IOMMU (Linux 7.3): selected by the irqchips that call \
+             iommu_dma_prepare_msi(), y on arm64 (GICv3 ITS), n on x86",
         ),
     }
 }
@@ -843,7 +859,7 @@ fn check_size(what: &'static str, count: usize) -> Result<(), PromelaError> {
 }
 
 /// The model of `policy` on `scenario` as Promela.
-pub fn promela(policy: &Policy, scenario: &Scenario) -> Result<Promela, PromelaError> {
+pub fn promela(policy: &Policy, scenario: &Scenario, base: Base) -> Result<Promela, PromelaError> {
     let s = scenario;
     check_size("devices", s.devices.len())?;
     check_size("groups", s.groups.len())?;
@@ -897,10 +913,11 @@ pub fn promela(policy: &Policy, scenario: &Scenario) -> Result<Promela, PromelaE
     // Header.
     let _ = writeln!(
         t,
-        "/* switchyard: policy `{}` ({}) on scenario `{}`, as Promela for SPIN 6.5.",
+        "/* switchyard: policy `{}` ({}) on scenario `{}`, {}, as Promela for SPIN 6.5.",
         policy.name,
         policy.chain.join(" -> "),
-        s.name
+        s.name,
+        base
     );
     t.push_str(
         " * Written by `switchyard gen promela`: the model of switchyard's checker, one of its\n \
@@ -941,6 +958,8 @@ pub fn promela(policy: &Policy, scenario: &Scenario) -> Result<Promela, PromelaE
          #define D_EMPTY_DMA 4\n#define D_USER 5\n\
          /* Msi: none, or live with the address it was composed with (MsiAddr). */\n\
          #define MSI_NONE 0\n#define MSI_DIRECT 1\n#define MSI_PHYSICAL 2\n#define MSI_IOVA 3\n\
+         /* Msi::Intx (7.3): the MSI allocation was refused, the driver is on INTx. */\n\
+         #define MSI_INTX 4\n\
          /* VfioStep. */\n\
          #define V_CLOSED 0\n#define V_CLAIMED 1\n#define V_ATTACHED 2\n#define V_OPEN 3\n#define V_DETACHED 4\n\
          /* PciKind. */\n\
@@ -983,8 +1002,18 @@ pub fn promela(policy: &Policy, scenario: &Scenario) -> Result<Promela, PromelaE
     );
     let _ = writeln!(
         t,
+        "/* The base's facts ({base}): Machine::probes_at_bind(); whether \
+         iommu_dma_prepare_msi() refuses a domain without a cookie (Machine::compose()). */"
+    );
+    let _ = writeln!(
+        t,
         "#define PROBES_AT_BIND {}",
-        u8::from(s.platform.probes_at_bind())
+        u8::from(crate::machine::probes_at_bind(s, base))
+    );
+    let _ = writeln!(
+        t,
+        "#define PREPARE_NEEDS_COOKIE {}",
+        u8::from(base == Base::Linux73)
     );
     let _ = writeln!(
         t,
@@ -1127,7 +1156,7 @@ pub fn promela(policy: &Policy, scenario: &Scenario) -> Result<Promela, PromelaE
                 * One definition per action and attribute of the language. */\n",
     );
     for o in CfgOption::ALL {
-        let (v, doc) = cfg(*o);
+        let (v, doc) = cfg(*o, base);
         let _ = writeln!(
             t,
             "/* cfg({}): {doc}. */\n#define cfg_{} {v}",

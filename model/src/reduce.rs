@@ -204,7 +204,7 @@ pub fn check(hooks: &dyn PolicyHooks, scenario: &Scenario, opts: Options) -> Rep
             }
         }
     }
-    let verdicts = explore::verdicts(hooks, scenario, &applicable, &f);
+    let verdicts = explore::verdicts(hooks, scenario, opts.base, &applicable, &f);
 
     // The whole search's counts, from each component's.
     let per_comp: Vec<(f64, f64)> = searched

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 use std::process::Command;
-use switchyard_dsl::{builtins, load_policy, load_scenario, SourceKind};
+use switchyard_dsl::{builtins, load_policy, load_scenario, Base, SourceKind};
 use switchyard_model::codegen::{write_crate, Sources};
 use switchyard_model::{check, Interpreter, Options};
 
@@ -31,10 +31,12 @@ fn generated_models_agree_with_the_interpreter_for_every_builtin_policy() {
         .unwrap();
 
         let cargo = |args: &[&str]| {
+            // The manifest first: what follows a `--` is the program's.
             let o = Command::new(env!("CARGO"))
-                .args(args)
+                .arg(args[0])
                 .arg("--manifest-path")
                 .arg(dir.join("Cargo.toml"))
+                .args(&args[1..])
                 .env("CARGO_TARGET_DIR", &target)
                 .env_remove("RUSTFLAGS")
                 .output()
@@ -60,6 +62,25 @@ fn generated_models_agree_with_the_interpreter_for_every_builtin_policy() {
             "{}",
             b.name
         );
+
+        // On Linux 7.3 too, where the policy applies there.
+        if policy.applies_to(Base::Linux73) {
+            let out = cargo(&["run", "--quiet", "--bin", "check", "--", "linux-7.3"]);
+            let generated: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let opts = Options {
+                base: Base::Linux73,
+                ..Options::default()
+            };
+            let interpreted: Vec<_> = builtins(SourceKind::Scenario)
+                .map(|s| check(&hooks, &load_scenario(s.name).unwrap(), opts))
+                .collect();
+            assert_eq!(
+                generated,
+                serde_json::to_value(&interpreted).unwrap(),
+                "{} on linux-7.3",
+                b.name
+            );
+        }
 
         let out = cargo(&["test", "--quiet"]);
         let text = String::from_utf8_lossy(&out.stdout);

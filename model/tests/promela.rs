@@ -10,7 +10,7 @@ use switchyard_model::Property;
 fn the_promela_of_vfio_hard_fail_on_arm_port_vfio() {
     let policy = load_policy("vfio-hard-fail").unwrap();
     let scenario = load_scenario("arm-port-vfio").unwrap();
-    let m = promela(&policy, &scenario).unwrap();
+    let m = promela(&policy, &scenario, switchyard_dsl::Base::default()).unwrap();
     let t = &m.text;
     // inherit() is the parent's inline in place; `?` skips the rest once err is set.
     assert!(
@@ -90,7 +90,7 @@ fn a_count_beyond_promela_s_int_is_refused_by_name() {
         panic!("a policy")
     };
     let s = load_scenario("arm-port-vfio").unwrap();
-    let e = promela(&p, &s).unwrap_err();
+    let e = promela(&p, &s, switchyard_dsl::Base::default()).unwrap_err();
     assert!(
         matches!(&e, PromelaError::Unsupported { construct, .. } if construct == "the count 4294967295"),
         "{e:?}"
@@ -105,7 +105,7 @@ fn a_scenario_beyond_byte_indices_is_refused() {
     let nic = s.devices[1].clone();
     s.devices.extend(std::iter::repeat(nic).take(300));
     assert_eq!(
-        promela(&p, &s).unwrap_err(),
+        promela(&p, &s, switchyard_dsl::Base::default()).unwrap_err(),
         PromelaError::TooLarge {
             what: "devices",
             count: 302,

@@ -3,7 +3,7 @@
 //! whole search gives, and the components' counts combine to the whole search's counts.
 //! Packing, hash compaction and the number of threads change nothing either.
 
-use switchyard_dsl::{builtins, load_policy, load_scenario, Policy, Scenario, SourceKind};
+use switchyard_dsl::{builtins, load_policy, load_scenario, Base, Policy, Scenario, SourceKind};
 use switchyard_model::{check, Interpreter, Options, Report, Status};
 
 fn policies() -> Vec<Policy> {
@@ -29,9 +29,18 @@ fn verdicts(r: &Report) -> Vec<(String, Status, usize)> {
 /// The reduced search agrees with the whole one on `s` under `p`; returns how many
 /// components the reduction checked `s` in.
 fn agree(p: &Policy, s: &Scenario) -> usize {
+    agree_on(p, s, Base::default())
+}
+
+/// [`agree`] on a kernel base.
+fn agree_on(p: &Policy, s: &Scenario, base: Base) -> usize {
     let hooks = Interpreter { policy: p };
-    let whole = check(&hooks, s, Options::default().unreduced());
-    let reduced = check(&hooks, s, Options::default());
+    let opts = Options {
+        base,
+        ..Options::default()
+    };
+    let whole = check(&hooks, s, opts.unreduced());
+    let reduced = check(&hooks, s, opts);
     assert!(whole.stats.complete, "{} on {}: budget", p.name, s.name);
     assert_eq!(
         verdicts(&reduced),
@@ -97,6 +106,18 @@ fn the_reduced_search_gives_the_whole_searchs_verdicts_and_trace_lengths_on_ever
     }
 }
 
+/// On Linux 7.3 too (the policies that apply to it): a move still reaches only its own
+/// groups, whichever base's facts it runs with.
+#[test]
+fn the_reduction_holds_on_linux_7_3() {
+    for p in policies().iter().filter(|p| p.applies_to(Base::Linux73)) {
+        for s in scenarios() {
+            agree_on(p, &s, Base::Linux73);
+            agree_on(p, &s.grown(2), Base::Linux73);
+        }
+    }
+}
+
 #[test]
 fn grown_scenarios_are_checked_one_copy_at_a_time_with_the_same_verdicts() {
     let policies = policies();
@@ -143,10 +164,20 @@ fn different_scenarios_side_by_side_keep_each_ones_shortest_trace() {
 #[test]
 fn threads_hash_compaction_and_the_memo_change_no_report() {
     let s = load_scenario("arm-port-vfio").unwrap().grown(3);
-    for name in ["status-quo", "msi-reroute", "park-blocked"] {
+    for (name, kernel) in [
+        ("status-quo", Base::Linux612),
+        ("msi-reroute", Base::Linux612),
+        ("park-blocked", Base::Linux612),
+        ("status-quo", Base::Linux73),
+        ("park-blocked", Base::Linux73),
+    ] {
         let p = load_policy(name).unwrap();
         let hooks = Interpreter { policy: &p };
-        let base = Options::default().unreduced();
+        let base = Options {
+            base: kernel,
+            ..Options::default()
+        }
+        .unreduced();
         let one = check(&hooks, &s, Options { threads: 1, ..base });
         let two = check(&hooks, &s, Options { threads: 2, ..base });
         let compact = check(

@@ -1,6 +1,7 @@
 //! Model verdicts: each test names the property, the scenario, and the trace (or outcome)
 //! it expects. The expectations come from the thread's reasoning, checked against 6.12.
 
+use switchyard_dsl::Base;
 use switchyard_dsl::{builtin, load_policy, load_scenario, load_str, Loaded, SourceKind};
 use switchyard_model::{
     check, replay_script, run_script, Interpreter, Options, Property, Report, Status,
@@ -93,7 +94,7 @@ fn a_vfio_open_is_the_claim_the_attach_and_the_msi_cookie_each_a_step() {
     .unwrap() else {
         panic!("a scenario")
     };
-    let steps: Vec<String> = run_script(&Interpreter { policy: &p }, &s)
+    let steps: Vec<String> = run_script(&Interpreter { policy: &p }, &s, Base::default())
         .iter()
         .map(|s| s.observed())
         .collect();
@@ -120,7 +121,7 @@ fn status_quo_script_matches_the_qemu_reproduction() {
     // the port's Root Error Status was never serviced.
     let p = load_policy("status-quo").unwrap();
     let s = load_scenario("arm-port-vfio").unwrap();
-    let steps: Vec<String> = run_script(&Interpreter { policy: &p }, &s)
+    let steps: Vec<String> = run_script(&Interpreter { policy: &p }, &s, Base::default())
         .iter()
         .map(|s| s.observed())
         .collect();
@@ -183,7 +184,7 @@ fn vfio_hard_fail_keeps_the_ports_aer_by_refusing_the_open() {
         .contains("vfio_claim(g0) fails with EBUSY"));
     let p = load_policy("vfio-hard-fail").unwrap();
     let s = load_scenario("arm-port-vfio").unwrap();
-    let steps: Vec<String> = run_script(&Interpreter { policy: &p }, &s)
+    let steps: Vec<String> = run_script(&Interpreter { policy: &p }, &s, Base::default())
         .iter()
         .map(|s| s.observed())
         .collect();
@@ -212,7 +213,7 @@ fn vfio_hard_fail_lets_vfio_open_on_x86_where_no_vector_carries_an_iova() {
     }
     let p = load_policy("vfio-hard-fail").unwrap();
     let s = load_scenario("x86-port-vfio").unwrap();
-    let steps: Vec<String> = run_script(&Interpreter { policy: &p }, &s)
+    let steps: Vec<String> = run_script(&Interpreter { policy: &p }, &s, Base::default())
         .iter()
         .map(|s| s.observed())
         .collect();
@@ -383,7 +384,7 @@ fn msi_reroute_loses_aer_when_it_re_targets_before_the_cookie() {
     };
     // The fixed script opens in one go (both ioctls), then raises.
     let s = load_scenario("arm-port-vfio").unwrap();
-    let steps: Vec<String> = run_script(&Interpreter { policy: &p }, &s)
+    let steps: Vec<String> = run_script(&Interpreter { policy: &p }, &s, Base::default())
         .iter()
         .map(|s| s.observed())
         .collect();
@@ -797,7 +798,7 @@ fn policy(text: &str) -> switchyard_dsl::Policy {
 }
 
 fn script(policy: &switchyard_dsl::Policy, s: &switchyard_dsl::Scenario) -> Vec<String> {
-    run_script(&Interpreter { policy }, s)
+    run_script(&Interpreter { policy }, s, Base::default())
         .iter()
         .map(|s| s.observed())
         .collect()
@@ -1042,7 +1043,7 @@ fn the_msi_delivered_counterexample_is_a_script_with_the_claim_alone() {
     );
     let mut traced = s.clone();
     traced.script = script;
-    let steps = run_script(&Interpreter { policy: &p }, &traced);
+    let steps = run_script(&Interpreter { policy: &p }, &traced, Base::default());
     assert!(
         steps[2].observed().starts_with("AER lost"),
         "{:?}",

@@ -31,9 +31,10 @@
 /* Machine::switching(): between the steps of a VFIO open or close. */
 #define switching(g) (grp_vfio[g] != V_CLOSED && grp_vfio[g] != V_OPEN)
 
-/* Machine::vectors_work(): no vectors; or masked while the group switches (the mask holds
- * the message); or unmasked and reaching the doorbell. */
-#define vectors_work(d) (dev_msi[d] == MSI_NONE || \
+/* Machine::vectors_work(): no vectors (or, 7.3, INTx: a wire the IOMMU does not see); or
+ * masked while the group switches (the mask holds the message); or unmasked and reaching
+ * the doorbell. */
+#define vectors_work(d) (dev_msi[d] == MSI_NONE || dev_msi[d] == MSI_INTX || \
     (dev_msi_masked[d] && switching(dev_group[d])) || \
     (!dev_msi_masked[d] && reaches_doorbell(d)))
 
@@ -55,10 +56,13 @@ inline dec_sat(v) {
     fi
 }
 
-/* Machine::compose(): the address of a vector prepared now: iommu_dma_prepare_msi()
- * maps the doorbell through the current domain's MSI cookie, or leaves the physical
- * address where the domain has none (blocking, identity, a user domain before
- * iommu_get_msi_cookie()); x86 never goes through the IOMMU. Into cp_a, cp_k, cp_gen. */
+/* Machine::compose(): what iommu_dma_prepare_msi() does for a vector prepared now. It maps
+ * the doorbell through the current domain's cookie (a DMA-API domain's IOVA cookie, an MSI
+ * cookie, 7.3's iommufd sw_msi); leaves the physical address with no domain or an identity
+ * one; and in a domain without a cookie (blocking, a user domain before
+ * iommu_get_msi_cookie()) leaves the physical address on 6.12 and refuses with -EOPNOTSUPP
+ * on 7.3 (PREPARE_NEEDS_COOKIE), which cp_a says as MSI_INTX, the fallback of a refused
+ * allocation. x86 never goes through the IOMMU. Into cp_a, cp_k, cp_gen. */
 inline compose(d) {
     cp_k = D_NONE;
     cp_gen = 0;
@@ -73,19 +77,21 @@ inline compose(d) {
             :: else -> cp_a = MSI_IOVA; cp_k = D_DEFAULT; cp_gen = grp_dom_gen[dev_group[d]]
             fi
         :: grp_dom[dev_group[d]] == D_EMPTY_DMA -> cp_a = MSI_IOVA; cp_k = D_EMPTY_DMA
-        :: grp_dom[dev_group[d]] == D_USER ->
+        :: grp_dom[dev_group[d]] == D_USER && grp_user_cookie[dev_group[d]] ->
+            cp_a = MSI_IOVA; cp_k = D_USER; cp_gen = grp_dom_gen[dev_group[d]]
+        :: grp_dom[dev_group[d]] == D_USER || grp_dom[dev_group[d]] == D_BLOCKED ->
             if
-            :: grp_user_cookie[dev_group[d]] ->
-                cp_a = MSI_IOVA; cp_k = D_USER; cp_gen = grp_dom_gen[dev_group[d]]
+            :: PREPARE_NEEDS_COOKIE -> cp_a = MSI_INTX
             :: else -> cp_a = MSI_PHYSICAL
             fi
-        :: else -> cp_a = MSI_PHYSICAL /* no domain, blocked, identity */
+        :: else -> cp_a = MSI_PHYSICAL /* no domain, identity */
         fi
     fi
 }
 
-/* Machine::allocate_vectors(): vectors composed against the group's current domain; a
- * switch's upstream port gets none (pcie_port_device_register() finds no service). */
+/* Machine::allocate_vectors(): vectors composed against the group's current domain (on
+ * 7.3, INTx when the preparation is refused); a switch's upstream port gets none
+ * (pcie_port_device_register() finds no service). */
 inline allocate_vectors(d) {
     if
     :: dev_kind[d] == K_UPSTREAM_PORT -> skip

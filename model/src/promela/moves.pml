@@ -324,6 +324,7 @@ inline raise_aer(r) {
             :: else ->
                 if
                 :: dev_msi[r] == MSI_NONE -> irq = IRQ_UNREPORTED
+                :: dev_msi[r] == MSI_INTX -> irq = IRQ_DELIVERED
                 :: else ->
                     if
                     :: reaches_doorbell(r) -> irq = IRQ_DELIVERED

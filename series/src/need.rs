@@ -38,6 +38,9 @@ needs! {
     BoundCountHelper,
     /// `iommu_group_require_direct()`.
     RequireDirectHelper,
+    /// `iommu_group_attach_deferred()`: a new group attached elsewhere than to its default
+    /// domain keeps it where a device's attach is deferred (kdump on VT-d and AMD).
+    AttachDeferredHelper,
     /// `iommu_device_msi_live()`.
     MsiLiveHelper,
     /// `iommu_device_msi_iova()`, on what `iommu_dma_prepare_msi()` records in
@@ -170,6 +173,16 @@ impl Need {
             Need::RequireDirectHelper => &NeedSpec {
                 helper: Some(("iommu_group_require_direct", "helpers/require_direct.c.tera")),
                 note: None,
+                group_domain: None,
+                state: &[],
+                preps: &[],
+            },
+            Need::AttachDeferredHelper => &NeedSpec {
+                helper: Some((
+                    "iommu_group_attach_deferred",
+                    "helpers/attach_deferred.c.tera",
+                )),
+                note: Some("commit/helper_attach_deferred.txt.tera"),
                 group_domain: None,
                 state: &[],
                 preps: &[],

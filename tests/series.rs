@@ -1249,6 +1249,7 @@ fn static_function(text: &str, name: &str) -> Option<(usize, String)> {
 const FIRST_ATTACH: &[&str] = &[
     "iommu_group_require_direct",
     "iommu_group_attach_deferred",
+    "iommu_group_bus_prepares",
     "__iommu_group_alloc_parking_domain",
     "iommu_group_attach_first_domain",
 ];
@@ -1257,11 +1258,13 @@ const FIRST_ATTACH: &[&str] = &[
 /// its first attach run in user space (`tests/fixtures/parking/harness.c`) against the
 /// IOMMU core functions it calls: a device whose attach the IOMMU driver deferred (kdump on
 /// VT-d and AMD) keeps its default domain, where 6.12 keeps the previous kernel's
-/// translation; an ordinary group is parked; and where no DMA API domain can be had
+/// translation; so does a device on a bus whose binds do not reach
+/// iommu_prepare_default_domain() (a host1x context device, which no driver binds); a
+/// PCI, platform or AMBA device's new group is parked; and where no DMA API domain can be had
 /// (without `CONFIG_IOMMU_DMA`, or no IOVA space for it) the group is parked all the same
 /// and the attach, which 6.12 requires to succeed, does not fail the IOMMU probe.
 #[test]
-fn the_parking_first_attach_keeps_deferred_attaches_and_falls_back() {
+fn the_parking_first_attach_keeps_deferred_attaches_and_other_buses_and_falls_back() {
     let plan = plan();
     let clone = support::shared_clone("parking.git", true);
     let harness = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/parking/harness.c");

@@ -111,12 +111,15 @@ fn new_default_attached<'e>(first: &'e Stmt, next: Option<&Stmt>) -> Option<&'e 
 }
 
 /// At the first attach of a group that a policy attaches elsewhere than to its default
-/// domain: a group with a device whose attach the IOMMU driver deferred (kdump on VT-d and
-/// AMD) is attached to its default domain, as 6.12 does, so that the previous kernel's
-/// translation stays until the device's first DMA mapping.
-fn deferred_attach_keeps_default() -> CStmt {
+/// domain, the groups attached to their default domain as in 6.12: one with a device whose
+/// attach the IOMMU driver deferred (kdump on VT-d and AMD), so that the previous kernel's
+/// translation stays until the device's first DMA mapping; and one with a device on a bus
+/// whose driver binds do not call iommu_prepare_default_domain() (fsl-mc, CDX, host1x
+/// context devices), which nothing would move to its default domain.
+fn kept_in_default_domain() -> CStmt {
     CStmt(vec![
-        "if (iommu_group_attach_deferred(group))".into(),
+        "if (iommu_group_attach_deferred(group) ||".into(),
+        "    !iommu_group_bus_prepares(group))".into(),
         "\treturn __iommu_group_set_domain_internal(group, group->default_domain, \
          IOMMU_SET_DOMAIN_MUST_SUCCEED);"
             .into(),
@@ -180,8 +183,9 @@ impl Ctx {
         }
         if self.first_attach && self.uses.needs.contains(&Need::AttachDeferredHelper) {
             // __iommu_device_set_domain() keeps the previous kernel's translation of a
-            // device whose attach is deferred only while the default domain is attached.
-            body.insert(0, deferred_attach_keeps_default());
+            // device whose attach is deferred only while the default domain is attached;
+            // a group whose binds do not reach the core would never leave another domain.
+            body.insert(0, kept_in_default_domain());
         }
         let reads_ret = body.iter().flat_map(|s| &s.0).any(|l| {
             l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -408,8 +412,10 @@ impl Ctx {
                 if self.first_attach && target != DomainLit::Default {
                     // iommu_setup_dma_ops() runs while the group is in this domain.
                     self.uses.needs.insert(Need::DmaOpsFromDefaultDomain);
-                    // A deferred attach keeps the default domain (see body()).
+                    // A deferred attach, and a bus whose binds do not reach the core,
+                    // keep the default domain (see body()).
                     self.uses.needs.insert(Need::AttachDeferredHelper);
+                    self.uses.needs.insert(Need::BusPreparesHelper);
                 }
                 let mut out = Vec::new();
                 if let Some(alloc) = alloc {
@@ -1204,21 +1210,24 @@ mod tests {
         assert!(!uses.needs.contains(&Need::DmaOpsFromDefaultDomain));
     }
 
-    /// Every parking policy keeps a group whose attach is deferred in its default domain,
-    /// before anything else its first attach does; status-quo has nothing to keep.
+    /// Every parking policy keeps a group whose attach is deferred, or whose bus does not
+    /// prepare the group at bind, in its default domain, before anything else its first
+    /// attach does; status-quo has nothing to keep.
     #[test]
-    fn parking_at_probe_keeps_a_deferred_attach_in_the_default_domain() {
+    fn parking_at_probe_keeps_deferred_attaches_and_other_buses_in_the_default_domain() {
         for policy in ["park-blocked", "park-empty-dma", "notifier-switch"] {
             let (body, uses) = render(policy, Hook::Probe);
             let body = body.unwrap();
             assert!(
                 body.starts_with(
-                    "\tif (iommu_group_attach_deferred(group))\n\t\treturn \
+                    "\tif (iommu_group_attach_deferred(group) ||\n\t    \
+                     !iommu_group_bus_prepares(group))\n\t\treturn \
                      __iommu_group_set_domain_internal(group, group->default_domain,"
                 ),
                 "{policy}:\n{body}"
             );
             assert!(uses.needs.contains(&Need::AttachDeferredHelper), "{policy}");
+            assert!(uses.needs.contains(&Need::BusPreparesHelper), "{policy}");
         }
         let (body, uses) = render("status-quo", Hook::Probe);
         assert!(!body.unwrap().contains("attach_deferred"));

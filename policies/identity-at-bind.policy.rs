@@ -3,9 +3,9 @@ policy! {
     /// (thread P3).
     ///
     /// Until a driver binds, a new group is parked in an empty DMA domain that keeps ATS
-    /// disabled. Writing "identity" to the group's sysfs type, however, attaches the
-    /// identity domain at once, so a device that no driver has accepted yet gets
-    /// untranslated DMA.
+    /// disabled where the IOMMU driver honours it, as arm-smmu-v3 does. Writing "identity"
+    /// to the group's sysfs type, however, attaches the identity domain at once, so a
+    /// device that no driver has accepted yet gets untranslated DMA.
     ///
     /// Defer the switch for a singleton group with no driver bound: give the group its new
     /// default domain without attaching it, and leave the group parked, so that the bind

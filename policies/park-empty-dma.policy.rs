@@ -15,8 +15,9 @@ policy! {
     /// __iommu_group_free_device() expects of an empty group, and iommu_deinit_device()
     /// then frees the parking domain with the group's other domains.
     ///
-    /// Only arm-smmu-v3 honours the flag so far: VT-d and AMD enable ATS in every paging
-    /// domain they attach, so there a parked device can still issue translated requests.
+    /// Only arm-smmu-v3 honours the flag so far. VT-d enables ATS in every paging domain it
+    /// attaches, and AMD in those that use its v2 page table, so there a parked device can
+    /// still issue translated requests.
     ///
     /// Until a driver requests vectors the domain is no better than the blocking domain for
     /// MSI, and it does not stop translated DMA to what a driver maps.

@@ -1230,3 +1230,125 @@ fn every_series_passes_checkpatch_applies_like_git_am_and_compiles() {
     ));
     assert!(problems.is_empty(), "\n{}", problems.join("\n\n"));
 }
+
+/// The definition of the static function `name` in `text` (from `static` to its closing
+/// brace), if it defines one.
+fn static_function(text: &str, name: &str) -> Option<(usize, String)> {
+    let re = Regex::new(&format!(
+        r"(?m)^static [a-z_ ]+\**{}\([^;{{]*\)\n\{{\n",
+        regex::escape(name)
+    ))
+    .unwrap();
+    let m = re.find(text)?;
+    let end = m.start() + text[m.start()..].find("\n}\n")? + 3;
+    Some((m.start(), text[m.start()..end].to_string()))
+}
+
+/// The functions of iommu.c that a parking series' first attach runs, for
+/// `tests/fixtures/parking/harness.c`: the first attach itself and the helpers it can call.
+const FIRST_ATTACH: &[&str] = &[
+    "iommu_group_require_direct",
+    "iommu_group_attach_deferred",
+    "iommu_group_bus_prepares",
+    "__iommu_group_alloc_parking_domain",
+    "iommu_group_attach_first_domain",
+];
+
+/// Every series whose policy attaches a new group elsewhere than to its default domain,
+/// its first attach run in user space (`tests/fixtures/parking/harness.c`) against the
+/// IOMMU core functions it calls: a device whose attach the IOMMU driver deferred (kdump on
+/// VT-d and AMD) keeps its default domain, where 6.12 keeps the previous kernel's
+/// translation; so does a device on a bus whose binds do not reach
+/// iommu_prepare_default_domain() (a host1x context device, which no driver binds); a
+/// PCI, platform or AMBA device's new group is parked; and where no DMA API domain can be had
+/// (without `CONFIG_IOMMU_DMA`, or no IOVA space for it) the group is parked all the same
+/// and the attach, which 6.12 requires to succeed, does not fail the IOMMU probe.
+#[test]
+fn the_parking_first_attach_keeps_deferred_attaches_and_other_buses_and_falls_back() {
+    let plan = plan();
+    let clone = support::shared_clone("parking.git", true);
+    let harness = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/parking/harness.c");
+    let mut checked = Vec::new();
+    let mut problems = Vec::new();
+    for g in &plan.generated {
+        let policy = switchyard_dsl::load_policy(&g.policy).expect("a built-in loads");
+        if !policy
+            .changed_hooks()
+            .contains(&switchyard_dsl::vocab::Hook::Probe)
+        {
+            continue;
+        }
+        let name = &g.policy;
+        let dir = cache().join("parking").join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        g.series
+            .write(&dir.join("series"))
+            .expect("writing the series");
+        let branch = format!("parking/{name}");
+        let _ = git(&clone, &["branch", "-q", "-D", &branch]);
+        apply::apply_series(
+            &clone,
+            &dir.join("series"),
+            apply::ApplyOptions {
+                branch: branch.clone(),
+                base: None,
+                checkout: false,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{name}: the series applies: {e}"));
+        let iommu_c = git_ok(
+            &clone,
+            &["show", &format!("{branch}:drivers/iommu/iommu.c")],
+        );
+        let mut functions: Vec<(usize, String)> = FIRST_ATTACH
+            .iter()
+            .filter_map(|f| static_function(&iommu_c, f))
+            .collect();
+        assert!(
+            functions
+                .iter()
+                .any(|(_, f)| f.contains("iommu_group_attach_first_domain(")),
+            "{name}: the series defines iommu_group_attach_first_domain()"
+        );
+        functions.sort();
+        let extracted: String = functions.into_iter().map(|(_, f)| f + "\n").collect();
+        std::fs::write(dir.join("extracted.c"), extracted).expect("writing extracted.c");
+        let bin = dir.join("first-attach");
+        let cc = std::process::Command::new("gcc")
+            .args([
+                "-std=gnu11",
+                "-Wall",
+                "-Wno-unused-function",
+                "-Werror",
+                "-I",
+            ])
+            .arg(&dir)
+            .arg("-o")
+            .arg(&bin)
+            .arg(&harness)
+            .output()
+            .expect("gcc runs (installed by .ci/deps)");
+        if !cc.status.success() {
+            problems.push(format!(
+                "{name}: its first attach does not compile against the harness:\n{}",
+                String::from_utf8_lossy(&cc.stderr)
+            ));
+            continue;
+        }
+        let run = std::process::Command::new(&bin)
+            .output()
+            .expect("the harness runs");
+        if !run.status.success() {
+            problems.push(format!(
+                "{name}: its first attach:\n{}",
+                String::from_utf8_lossy(&run.stdout)
+            ));
+        }
+        checked.push(name.as_str());
+    }
+    say(&format!("first attach run for: {}", checked.join(", ")));
+    for parking in ["park-blocked", "park-empty-dma", "notifier-switch"] {
+        assert!(checked.contains(&parking), "{parking} was not checked");
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n\n"));
+}

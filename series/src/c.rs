@@ -110,6 +110,22 @@ fn new_default_attached<'e>(first: &'e Stmt, next: Option<&Stmt>) -> Option<&'e 
     .flatten()
 }
 
+/// At the first attach of a group that a policy attaches elsewhere than to its default
+/// domain, the groups attached to their default domain as in 6.12: one with a device whose
+/// attach the IOMMU driver deferred (kdump on VT-d and AMD), so that the previous kernel's
+/// translation stays until the device's first DMA mapping; and one with a device on a bus
+/// whose driver binds do not call iommu_prepare_default_domain() (fsl-mc, CDX, host1x
+/// context devices), which nothing would move to its default domain.
+fn kept_in_default_domain() -> CStmt {
+    CStmt(vec![
+        "if (iommu_group_attach_deferred(group) ||".into(),
+        "    !iommu_group_bus_prepares(group))".into(),
+        "\treturn __iommu_group_set_domain_internal(group, group->default_domain, \
+         IOMMU_SET_DOMAIN_MUST_SUCCEED);"
+            .into(),
+    ])
+}
+
 /// `set_default_type()` in the probe hook, which runs inside iommu_setup_default_domain().
 fn first_attach_default_type() -> Unsupported {
     Unsupported {
@@ -164,6 +180,12 @@ impl Ctx {
                     *last = CStmt::line(format!("return {call}"));
                 }
             }
+        }
+        if self.first_attach && self.uses.needs.contains(&Need::AttachDeferredHelper) {
+            // __iommu_device_set_domain() keeps the previous kernel's translation of a
+            // device whose attach is deferred only while the default domain is attached;
+            // a group whose binds do not reach the core would never leave another domain.
+            body.insert(0, kept_in_default_domain());
         }
         let reads_ret = body.iter().flat_map(|s| &s.0).any(|l| {
             l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -390,6 +412,10 @@ impl Ctx {
                 if self.first_attach && target != DomainLit::Default {
                     // iommu_setup_dma_ops() runs while the group is in this domain.
                     self.uses.needs.insert(Need::DmaOpsFromDefaultDomain);
+                    // A deferred attach, and a bus whose binds do not reach the core,
+                    // keep the default domain (see body()).
+                    self.uses.needs.insert(Need::AttachDeferredHelper);
+                    self.uses.needs.insert(Need::BusPreparesHelper);
                 }
                 let mut out = Vec::new();
                 if let Some(alloc) = alloc {
@@ -1184,6 +1210,30 @@ mod tests {
         assert!(!uses.needs.contains(&Need::DmaOpsFromDefaultDomain));
     }
 
+    /// Every parking policy keeps a group whose attach is deferred, or whose bus does not
+    /// prepare the group at bind, in its default domain, before anything else its first
+    /// attach does; status-quo has nothing to keep.
+    #[test]
+    fn parking_at_probe_keeps_deferred_attaches_and_other_buses_in_the_default_domain() {
+        for policy in ["park-blocked", "park-empty-dma", "notifier-switch"] {
+            let (body, uses) = render(policy, Hook::Probe);
+            let body = body.unwrap();
+            assert!(
+                body.starts_with(
+                    "\tif (iommu_group_attach_deferred(group) ||\n\t    \
+                     !iommu_group_bus_prepares(group))\n\t\treturn \
+                     __iommu_group_set_domain_internal(group, group->default_domain,"
+                ),
+                "{policy}:\n{body}"
+            );
+            assert!(uses.needs.contains(&Need::AttachDeferredHelper), "{policy}");
+            assert!(uses.needs.contains(&Need::BusPreparesHelper), "{policy}");
+        }
+        let (body, uses) = render("status-quo", Hook::Probe);
+        assert!(!body.unwrap().contains("attach_deferred"));
+        assert!(!uses.needs.contains(&Need::AttachDeferredHelper));
+    }
+
     /// A comparison folds from the site's facts the same way whichever side the literal is
     /// on: at probe no owner exists, so `1 > owner_cnt` holds and its branch is the body.
     #[test]
@@ -1204,8 +1254,12 @@ mod tests {
             let imp = p.hook(Hook::Probe);
             let mut ctx = Ctx::new(imp, site.fallible, site.first_attach, site.facts);
             let body = indent(&ctx.body(imp).expect("renders"), 1);
-            assert!(body.contains("group->blocking_domain"), "{cond}:\n{body}");
-            assert!(!body.contains("group->default_domain"), "{cond}:\n{body}");
+            // After the deferred attach's default domain, the folded branch alone.
+            let (_, parked) = body
+                .split_once("IOMMU_SET_DOMAIN_MUST_SUCCEED);\n\n")
+                .expect("the deferred attach comes first");
+            assert!(parked.contains("group->blocking_domain"), "{cond}:\n{body}");
+            assert!(!parked.contains("group->default_domain"), "{cond}:\n{body}");
         }
     }
 

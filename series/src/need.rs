@@ -38,6 +38,13 @@ needs! {
     BoundCountHelper,
     /// `iommu_group_require_direct()`.
     RequireDirectHelper,
+    /// `iommu_group_attach_deferred()`: a new group attached elsewhere than to its default
+    /// domain keeps it where a device's attach is deferred (kdump on VT-d and AMD).
+    AttachDeferredHelper,
+    /// `iommu_group_bus_prepares()`: a new group attached elsewhere than to its default
+    /// domain keeps it where a device's bus does not call iommu_prepare_default_domain()
+    /// at bind (fsl-mc, CDX, host1x context devices).
+    BusPreparesHelper,
     /// `iommu_device_msi_live()`.
     MsiLiveHelper,
     /// `iommu_device_msi_iova()`, on what `iommu_dma_prepare_msi()` records in
@@ -170,6 +177,23 @@ impl Need {
             Need::RequireDirectHelper => &NeedSpec {
                 helper: Some(("iommu_group_require_direct", "helpers/require_direct.c.tera")),
                 note: None,
+                group_domain: None,
+                state: &[],
+                preps: &[],
+            },
+            Need::AttachDeferredHelper => &NeedSpec {
+                helper: Some((
+                    "iommu_group_attach_deferred",
+                    "helpers/attach_deferred.c.tera",
+                )),
+                note: Some("commit/helper_attach_deferred.txt.tera"),
+                group_domain: None,
+                state: &[],
+                preps: &[],
+            },
+            Need::BusPreparesHelper => &NeedSpec {
+                helper: Some(("iommu_group_bus_prepares", "helpers/bus_prepares.c.tera")),
+                note: Some("commit/helper_bus_prepares.txt.tera"),
                 group_domain: None,
                 state: &[],
                 preps: &[],

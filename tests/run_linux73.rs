@@ -102,10 +102,15 @@ fn a_tree_is_not_taken_for_another_base(tree: &Path) {
     }
 }
 
-/// status-quo on arm-port-vfio on Linux 7.3, as on 6.12: AER delivered before VFIO; the
-/// open attaches the user's domain to the whole group, the root port's MSI still written
-/// to its old doorbell IOVA, which the new domain does not map: an F_TRANSLATION
-/// (event 0x10) for the root port's stream; after the close, nothing.
+/// status-quo on arm-port-vfio on Linux 7.3, each step as the kernel was seen to do it,
+/// then compared with the model. At boot the endpoint is already in the root port's
+/// group: `iommu_init_device()` calls the bus's `dma_configure()` for a device no driver
+/// is bound to (6.15 on), so the endpoint gets its fwspec, and its group, when it is
+/// added, not at its first bind as on 6.12. AER is delivered before VFIO; the open
+/// attaches the user's domain to the whole group while the root port's MSI is still
+/// written to its doorbell IOVA in the default domain, which the new domain does not
+/// map: an F_TRANSLATION (event 0x10) for the root port's stream; after the close,
+/// nothing.
 fn status_quo_on_linux_7_3_loses_aer_after_vfio_opens() {
     let c = cache();
     let started = Instant::now();
@@ -127,19 +132,22 @@ fn status_quo_on_linux_7_3_loses_aer_after_vfio_opens() {
         started.elapsed(),
         String::from_utf8_lossy(&o.stderr)
     );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "the 7.3 kernel disagreed with the model or the run failed:\n{}",
+    // 0 agree, 1 disagree: either way a report; 2 is a run that failed.
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "the run failed:\n{}",
         text(&o)
     );
     let report: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let observed: Vec<&str> = report["steps"]
-        .as_array()
-        .unwrap()
+    let steps = report["steps"].as_array().unwrap();
+    let observed: Vec<&str> = steps
         .iter()
         .map(|s| s["observed"].as_str().unwrap())
         .collect();
+    assert_eq!(
+        observed[0], "groups {port, nic}; bound at boot: port: pcieport",
+        "{observed:?}"
+    );
     assert_eq!(observed[1], "AER delivered", "{observed:?}");
     assert_eq!(observed[3], "ok", "{observed:?}");
     assert!(
@@ -150,10 +158,22 @@ fn status_quo_on_linux_7_3_loses_aer_after_vfio_opens() {
         observed[6], "AER not signalled, no SMMU event",
         "{observed:?}"
     );
-    assert!(
-        report["revision"].as_str().unwrap().starts_with("base ("),
-        "{report}"
-    );
     let built = c.join("work/linux-7.3/build/base/arch/arm64/boot/Image");
     assert!(built.is_file(), "{}", built.display());
+    let disagree: Vec<String> = steps
+        .iter()
+        .filter(|s| s["agree"] != true)
+        .map(|s| {
+            format!(
+                "step {} {}: model {}, kernel {}",
+                s["n"], s["move"], s["predicted"], s["observed"]
+            )
+        })
+        .collect();
+    assert!(
+        disagree.is_empty(),
+        "the 7.3 kernel and the model disagree:\n{}",
+        disagree.join("\n")
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }

@@ -649,3 +649,51 @@ pub(crate) fn apply_cmd(
     let report = ApplyReport::new(&tree_dir, &outcome, started);
     format.emit(out, &report, |o| report.render(o))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trees_base_is_its_makefiles_and_another_base_is_refused() {
+        let dir = std::env::temp_dir().join(format!("switchyard-tree-base-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |text: &str| std::fs::write(dir.join("Makefile"), text).unwrap();
+        write("VERSION = 7\nPATCHLEVEL = 3\nSUBLEVEL = 4\nEXTRAVERSION =\n");
+        assert_eq!(tree_base(&dir, None).unwrap(), Base::Linux73);
+        assert_eq!(tree_base(&dir, Some(Base::Linux73)).unwrap(), Base::Linux73);
+        let e = tree_base(&dir, Some(Base::Linux612)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("{} is Linux 7.3.4, not linux-6.12", dir.display())
+        );
+        // A release switchyard has no base for is the default base, unless one is asked.
+        write("VERSION = 6\nPATCHLEVEL = 13\nSUBLEVEL = 0\nEXTRAVERSION =\n");
+        assert_eq!(tree_base(&dir, None).unwrap(), Base::Linux612);
+        assert!(tree_base(&dir, Some(Base::Linux612)).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn base_names_a_kernel_base_and_anything_else_a_revision() {
+        let parse = |s: &str| s.parse::<BaseOrRevision>().unwrap();
+        assert_eq!(parse("linux-7.3"), BaseOrRevision::Kernel(Base::Linux73));
+        assert_eq!(parse("linux-6.12"), BaseOrRevision::Kernel(Base::Linux612));
+        assert_eq!(parse("HEAD~2"), BaseOrRevision::Revision("HEAD~2".into()));
+        assert_eq!(BaseOrRevision::kernel(&Some(parse("v7.3"))), None);
+        assert_eq!(BaseOrRevision::revision(Some(parse("linux-7.3"))), None);
+    }
+
+    #[test]
+    fn each_base_has_its_own_import_in_the_cache() {
+        let cache = Path::new("/c");
+        assert_eq!(
+            cache_import(cache, Base::Linux612),
+            Path::new("/c/linux-6.12")
+        );
+        assert_eq!(
+            cache_import(cache, Base::Linux73),
+            Path::new("/c/linux-7.3")
+        );
+    }
+}

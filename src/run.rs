@@ -1386,6 +1386,19 @@ fn load(policy: &str, scenario: &str) -> Result<(Policy, Scenario), dsl::LoadErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_base_other_than_6_12_builds_in_its_own_part_of_the_cache() {
+        let cache = Path::new("/c");
+        assert_eq!(work_root(cache, Base::Linux612), Path::new("/c"));
+        assert_eq!(
+            work_root(cache, Base::Linux73),
+            Path::new("/c/work/linux-7.3")
+        );
+        // Beside the base's import, never inside it.
+        assert!(!work_root(cache, Base::Linux73)
+            .starts_with(crate::kernel::cache_import(cache, Base::Linux73)));
+    }
     use switchyard_dsl::vocab::Errno;
 
     fn step(n: usize, outcome: Option<Outcome>) -> ScriptStep {

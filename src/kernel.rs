@@ -60,14 +60,15 @@ pub(crate) enum KernelError {
         help("the tarball can also be given: `switchyard tree init DIR --from-tarball FILE`, then --tree DIR")
     )]
     Fetch(FetchError),
-    #[error("{} is Linux {found}, not {asked}", dir.display())]
+    #[error("{} is {}, not {asked}", dir.display(), release(found))]
     #[diagnostic(
         code(switchyard::tree::base),
         help("a tree's base is the release its Makefile states: leave out --base to use the tree as it is, or give a {asked} tree (`switchyard tree init DIR --base {asked}`)")
     )]
     BaseMismatch {
         dir: PathBuf,
-        found: String,
+        /// The release the tree's Makefile states, if it states one.
+        found: Option<String>,
         asked: Base,
     },
     #[error("{signal} during the import into {}", dir.display())]
@@ -81,6 +82,14 @@ pub(crate) enum KernelError {
 impl From<TreeError> for KernelError {
     fn from(e: TreeError) -> Self {
         KernelError::Tree(e)
+    }
+}
+
+/// A tree's release as [`KernelError::BaseMismatch`] names it.
+fn release(found: &Option<String>) -> String {
+    match found {
+        Some(v) => format!("Linux {v}"),
+        None => "a tree whose Makefile states no release".into(),
     }
 }
 
@@ -504,10 +513,7 @@ pub(crate) fn tree_base(dir: &Path, asked: Option<Base>) -> Result<Base, KernelE
             dir: dir.to_path_buf(),
             found: text
                 .and_then(|t| tree::KernelVersion::from_makefile(t.as_bytes()))
-                .map_or_else(
-                    || "of no release its Makefile states".into(),
-                    |v| v.to_string(),
-                ),
+                .map(|v| v.to_string()),
             asked,
         }),
     }
@@ -538,9 +544,11 @@ pub(crate) fn kernel_tree(
         )
     };
     if !ours || !importing(&dir) {
-        if dir.is_dir() {
-            drop(lock_tree(&dir, Mode::Shared, progress)?);
+        if !dir.is_dir() {
+            // Opening it says what is wrong.
+            return Ok((dir, base.unwrap_or_default()));
         }
+        drop(lock_tree(&dir, Mode::Shared, progress)?);
         let found = tree_base(&dir, base)?;
         return Ok((dir, found));
     }
@@ -591,7 +599,8 @@ pub(crate) fn tree_init(
     let tarball = match tarball {
         Some(t) => t.to_path_buf(),
         None if fresh => base_tarball(base.unwrap_or_default(), &progress)?,
-        None => PathBuf::from(tree::DEFAULT_TARBALL),
+        // A finished import of the base (checked above): nothing is read.
+        None => PathBuf::from(base.unwrap_or_default().source().tarball),
     };
     if format == Format::Text && fresh {
         progress.say(&format!(

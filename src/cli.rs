@@ -156,8 +156,9 @@ pub(crate) enum Command {
     Apply {
         /// A series directory, or a policy (built-in name or path).
         series: String,
-        /// The kernel git tree. Default: $SWITCHYARD_TREE, else the imported
-        /// linux-source-6.12 in the cache (imported the first time).
+        /// The kernel git tree. Default: $SWITCHYARD_TREE, else the base's imported
+        /// linux-source in the cache (imported the first time; linux-6.12 unless --base
+        /// names another).
         #[arg(long)]
         tree: Option<PathBuf>,
         #[command(flatten)]
@@ -226,14 +227,16 @@ pub(crate) struct SeriesArgs {
     /// The directory to write the patches to (created).
     #[arg(short, long)]
     pub(crate) output: PathBuf,
-    /// A Linux 6.12 git tree. Default: $SWITCHYARD_TREE, else
-    /// ~/.cache/switchyard/linux-6.12, imported from the Debian linux-source-6.12
-    /// tarball the first time.
+    /// A Linux 6.12 or 7.3 git tree. Default: $SWITCHYARD_TREE, else
+    /// ~/.cache/switchyard/BASE (linux-6.12 unless --base names another), imported from
+    /// the base's Debian linux-source tarball the first time.
     #[arg(long)]
     pub(crate) tree: Option<PathBuf>,
-    /// The revision the series applies to.
-    #[arg(long, default_value = "HEAD")]
-    pub(crate) base: String,
+    /// The revision the series applies to (default HEAD); or a kernel base by name
+    /// (`linux-6.12`, `linux-7.3`): the default tree is then that base's import, and a
+    /// tree given must be that release.
+    #[arg(long, value_name = "REV|BASE")]
+    pub(crate) base: Option<BaseOrRevision>,
     /// The version of the series: `[PATCH RFC vN k/n]`.
     #[arg(short = 'v', long = "reroll-count", value_name = "N")]
     pub(crate) version: Option<u32>,
@@ -263,15 +266,22 @@ pub(crate) struct SeriesArgs {
 
 #[derive(Subcommand)]
 pub(crate) enum TreeCmd {
-    /// Import the Debian linux-source-6.12 tarball into a new git repository: one base
+    /// Import a base's Debian linux-source tarball into a new git repository: one base
     /// commit on branch `base`, the work tree checked out, `git status` clean. Re-running
-    /// on a finished import does nothing and says so.
+    /// on a finished import does nothing and says so. Linux 6.12's package is installed
+    /// from the machine's sources; Linux 7.3's (trixie-backports) is fetched once with
+    /// `apt-get download` against a source list of switchyard's own, into
+    /// ~/.cache/switchyard/debs/, unless /usr/src/linux-source-7.3.tar.xz is installed.
     Init {
         /// The directory to create (or an earlier import of it).
         dir: PathBuf,
-        /// The kernel source tarball (.tar.xz, .tar.gz or .tar).
-        #[arg(long, default_value = switchyard_harness::tree::DEFAULT_TARBALL)]
-        from_tarball: PathBuf,
+        /// The kernel base to import: linux-6.12 (default) or linux-7.3.
+        #[arg(long, conflicts_with = "from_tarball")]
+        base: Option<Base>,
+        /// A kernel source tarball (.tar.xz, .tar.gz or .tar) to import instead;
+        /// default: the base's, /usr/src/linux-source-6.12.tar.xz for linux-6.12.
+        #[arg(long)]
+        from_tarball: Option<PathBuf>,
     },
 }
 
@@ -306,9 +316,11 @@ pub(crate) struct ApplyArgs {
     /// The branch to create. Default: switchyard/POLICY-vN.
     #[arg(long)]
     pub(crate) branch: Option<String>,
-    /// The revision to apply on. Default: the cover letter's base-commit, else HEAD.
-    #[arg(long)]
-    pub(crate) base: Option<String>,
+    /// The revision to apply on (default: the cover letter's base-commit, else HEAD); or
+    /// a kernel base by name (`linux-6.12`, `linux-7.3`): the default tree is then that
+    /// base's import, and a tree given must be that release.
+    #[arg(long, value_name = "REV|BASE")]
+    pub(crate) base: Option<BaseOrRevision>,
     /// Check the new branch out (the work tree must be clean).
     #[arg(long)]
     pub(crate) checkout: bool,
@@ -345,14 +357,58 @@ impl Format {
     }
 }
 
+/// `--base` of `gen series` and `apply`: a kernel base by its name, or a revision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum BaseOrRevision {
+    /// `linux-6.12`, `linux-7.3`.
+    Kernel(Base),
+    /// Anything else: a revision of the tree.
+    Revision(String),
+}
+
+impl std::str::FromStr for BaseOrRevision {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match Base::from_name(s) {
+            Some(b) => BaseOrRevision::Kernel(b),
+            None => BaseOrRevision::Revision(s.to_string()),
+        })
+    }
+}
+
+impl BaseOrRevision {
+    /// The kernel base `--base` names, if it names one.
+    pub(crate) fn kernel(arg: &Option<BaseOrRevision>) -> Option<Base> {
+        match arg {
+            Some(BaseOrRevision::Kernel(b)) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The revision `--base` names, if it names one.
+    pub(crate) fn revision(arg: Option<BaseOrRevision>) -> Option<String> {
+        match arg {
+            Some(BaseOrRevision::Revision(r)) => Some(r),
+            _ => None,
+        }
+    }
+}
+
 /// Where the kernel comes from, how it is built, and the deadlines of its boots: shared
 /// by `run` and `confirm`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct KernelArgs {
     /// A kernel git tree (from `tree init`, or any with drivers/iommu); default:
-    /// $SWITCHYARD_TREE, else the linux-source-6.12 tarball imported into the cache.
+    /// $SWITCHYARD_TREE, else the base's linux-source tarball imported into the cache.
     #[arg(long)]
     pub(crate) tree: Option<PathBuf>,
+    /// The kernel base: linux-6.12 (default) or linux-7.3. Chooses the default tree
+    /// (CACHE/BASE) and the cache's directories of its builds; a tree given with --tree
+    /// must be that release (its Makefile says), and without --base its release is the
+    /// base.
+    #[arg(long)]
+    pub(crate) base: Option<Base>,
     /// Where sources, builds, series and initramfs go.
     #[arg(long, default_value_os_t = kernel::default_cache())]
     pub(crate) cache: PathBuf,
@@ -375,6 +431,7 @@ impl KernelArgs {
     pub(crate) fn options(self, branch: Option<String>) -> crate::run::Options {
         crate::run::Options {
             tree: self.tree,
+            base: self.base,
             branch,
             cache: self.cache,
             jobs: self.jobs,

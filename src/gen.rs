@@ -1,7 +1,7 @@
 //! `switchyard gen`: a policy's checkable model as a crate or as Promela, and its RFC patch
 //! series.
 
-use crate::cli::SeriesArgs;
+use crate::cli::{BaseOrRevision, SeriesArgs};
 use crate::error::CliError;
 use crate::kernel;
 use std::io::Write;
@@ -124,8 +124,14 @@ pub(crate) fn gen_series(out: &mut dyn Write, args: SeriesArgs) -> Result<bool, 
         cc: addresses(args.cc)?,
     };
     let progress = kernel::Progress::stderr();
-    let tree_dir = kernel::kernel_tree(args.tree, &kernel::default_cache(), &progress)?;
-    let tree = rfc::open_tree(&tree_dir, &args.base)?;
+    let (tree_dir, _) = kernel::kernel_tree(
+        args.tree,
+        BaseOrRevision::kernel(&args.base),
+        &kernel::default_cache(),
+        &progress,
+    )?;
+    let rev = BaseOrRevision::revision(args.base).unwrap_or_else(|| "HEAD".into());
+    let tree = rfc::open_tree(&tree_dir, &rev)?;
     let author = match &args.from {
         Some(f) => crate::parse_from(f)?,
         None => rfc::git_identity(&tree_dir)?,

@@ -9,15 +9,16 @@
 //! place where "apply a policy" means "generate its series, then apply that series", so
 //! that `apply POLICY` and `apply DIR` on `gen series`' output give the same branch.
 
-use crate::cli::{ApplyArgs, Format};
+use crate::cli::{ApplyArgs, BaseOrRevision, Format};
 use crate::error::CliError;
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use switchyard::dsl::{self, Policy};
+use switchyard::dsl::{self, Base, Policy};
 use switchyard::rfc::{self, Revision};
 use switchyard_harness::apply::{self, ApplyError, ApplyOptions, ApplyOutcome};
+use switchyard_harness::fetch::{self, FetchError};
 use switchyard_harness::interrupt::{self, Interrupted};
 use switchyard_harness::lock::{Lock, LockError, Mode};
 use switchyard_harness::tree::{self, ImportState, InitOutcome, Phase, TreeError};
@@ -32,7 +33,7 @@ pub(crate) enum KernelError {
     #[error("{0}")]
     #[diagnostic(
         code(switchyard::tree),
-        help("`switchyard tree init DIR` imports /usr/src/linux-source-6.12.tar.xz (Debian package linux-source-6.12); any kernel git tree works with --tree")
+        help("`switchyard tree init DIR` imports /usr/src/linux-source-6.12.tar.xz (Debian package linux-source-6.12), `--base linux-7.3` the fetched linux-source-7.3; any kernel git tree works with --tree")
     )]
     Tree(TreeError),
     #[error("{0}")]
@@ -53,6 +54,23 @@ pub(crate) enum KernelError {
         help("another switchyard may hold it: a tree's lock file is switchyard.lock in its git directory")
     )]
     Lock(#[from] LockError),
+    #[error("{0}")]
+    #[diagnostic(
+        code(switchyard::tree::fetch),
+        help("the tarball can also be given: `switchyard tree init DIR --from-tarball FILE`, then --tree DIR")
+    )]
+    Fetch(FetchError),
+    #[error("{} is {}, not {asked}", dir.display(), release(found))]
+    #[diagnostic(
+        code(switchyard::tree::base),
+        help("a tree's base is the release its Makefile states: leave out --base to use the tree as it is, or give a {asked} tree (`switchyard tree init DIR --base {asked}`)")
+    )]
+    BaseMismatch {
+        dir: PathBuf,
+        /// The release the tree's Makefile states, if it states one.
+        found: Option<String>,
+        asked: Base,
+    },
     #[error("{signal} during the import into {}", dir.display())]
     #[diagnostic(
         code(switchyard::tree::interrupted),
@@ -64,6 +82,20 @@ pub(crate) enum KernelError {
 impl From<TreeError> for KernelError {
     fn from(e: TreeError) -> Self {
         KernelError::Tree(e)
+    }
+}
+
+/// A tree's release as [`KernelError::BaseMismatch`] names it.
+fn release(found: &Option<String>) -> String {
+    match found {
+        Some(v) => format!("Linux {v}"),
+        None => "a tree whose Makefile states no release".into(),
+    }
+}
+
+impl From<FetchError> for KernelError {
+    fn from(e: FetchError) -> Self {
+        KernelError::Fetch(e)
     }
 }
 
@@ -420,33 +452,90 @@ pub(crate) fn default_cache() -> PathBuf {
         .join("switchyard")
 }
 
-/// The kernel tree a command works on: the one given, else `$SWITCHYARD_TREE`, else the
-/// linux-source-6.12 tarball imported into `cache` (once, with progress, under the tree's
-/// lock: a second process waits for the first one's import and then uses it).
-///
-/// A tree that is being imported into or branched by another switchyard is waited for.
-/// Where a cache keeps its own import of the tarball.
-pub(crate) fn cache_import(cache: &Path) -> PathBuf {
-    cache.join("linux-6.12")
+/// Where a cache keeps its own import of a base's tarball: `CACHE/linux-6.12`,
+/// `CACHE/linux-7.3`.
+pub(crate) fn cache_import(cache: &Path, base: Base) -> PathBuf {
+    cache.join(base.name())
 }
 
-/// Whether `dir` is `cache`'s own import (the same directory, however it is named).
-pub(crate) fn is_cache_import(dir: &Path, cache: &Path) -> bool {
-    match (dir.canonicalize(), cache_import(cache).canonicalize()) {
+/// Whether `dir` is `cache`'s own import of `base` (the same directory, however it is
+/// named).
+pub(crate) fn is_cache_import(dir: &Path, cache: &Path, base: Base) -> bool {
+    match (dir.canonicalize(), cache_import(cache, base).canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     }
 }
 
+/// Where fetched Debian packages are kept: `debs/` in the default cache, whatever
+/// `--cache` a command is given, so that a machine fetches a package once.
+pub(crate) fn debs() -> PathBuf {
+    default_cache().join("debs")
+}
+
+/// The tarball a base is imported from: Debian's linux-source-6.12 as installed (a
+/// missing one is reported by the import), or, for a base from another suite, its package
+/// fetched once into [`debs`].
+pub(crate) fn base_tarball(base: Base, progress: &Progress) -> Result<PathBuf, KernelError> {
+    let src = base.source();
+    if src.suite.is_none() {
+        return Ok(PathBuf::from(src.tarball));
+    }
+    Ok(fetch::tarball(base, &debs(), &mut |s| progress.say(s))?)
+}
+
+/// The Makefile of the tree at `dir`: at its import's commit, else at HEAD (a bare
+/// clone has no work tree), else the work tree's.
+fn makefile(dir: &Path) -> Option<String> {
+    if let Ok(repo) = switchyard_harness::git2::Repository::open(dir) {
+        for rev in [tree::IMPORT_MARKER_REF, "HEAD"] {
+            let blob = repo
+                .revparse_single(&format!("{rev}:Makefile"))
+                .and_then(|o| o.peel_to_blob());
+            if let Ok(b) = blob {
+                return Some(String::from_utf8_lossy(b.content()).into_owned());
+            }
+        }
+    }
+    std::fs::read_to_string(dir.join("Makefile")).ok()
+}
+
+/// The base of the tree at `dir`, from its Makefile. `asked` (`--base`) must be the
+/// tree's release; without it, a release switchyard knows is that base and any other is
+/// the default base, as before there were bases.
+pub(crate) fn tree_base(dir: &Path, asked: Option<Base>) -> Result<Base, KernelError> {
+    let text = makefile(dir);
+    let found = text.as_deref().and_then(Base::from_makefile);
+    match (asked, found) {
+        (None, found) => Ok(found.unwrap_or_default()),
+        (Some(a), Some(f)) if a == f => Ok(a),
+        (Some(asked), _) => Err(KernelError::BaseMismatch {
+            dir: dir.to_path_buf(),
+            found: text
+                .and_then(|t| tree::KernelVersion::from_makefile(t.as_bytes()))
+                .map(|v| v.to_string()),
+            asked,
+        }),
+    }
+}
+
+/// The kernel tree a command works on, and its base: the one given, else
+/// `$SWITCHYARD_TREE`, else the base's tarball imported into `cache/BASE` (once, with
+/// progress, under the tree's lock: a second process waits for the first one's import
+/// and then uses it). `base` is `--base`: the default tree's base, and what a given tree
+/// must be (its Makefile says; see [`tree_base`]).
+///
+/// A tree that is being imported into or branched by another switchyard is waited for.
 pub(crate) fn kernel_tree(
     tree: Option<PathBuf>,
+    base: Option<Base>,
     cache: &Path,
     progress: &Progress,
-) -> Result<PathBuf, KernelError> {
+) -> Result<(PathBuf, Base), KernelError> {
     let (dir, ours) = match (tree, std::env::var_os("SWITCHYARD_TREE")) {
         (Some(t), _) => (t, false),
         (None, Some(d)) => (PathBuf::from(d), true),
-        (None, None) => (cache_import(cache), true),
+        (None, None) => (cache_import(cache, base.unwrap_or_default()), true),
     };
     let importing = |d: &Path| {
         matches!(
@@ -455,23 +544,28 @@ pub(crate) fn kernel_tree(
         )
     };
     if !ours || !importing(&dir) {
-        if dir.is_dir() {
-            drop(lock_tree(&dir, Mode::Shared, progress)?);
+        if !dir.is_dir() {
+            // Opening it says what is wrong.
+            return Ok((dir, base.unwrap_or_default()));
         }
-        return Ok(dir);
+        drop(lock_tree(&dir, Mode::Shared, progress)?);
+        let found = tree_base(&dir, base)?;
+        return Ok((dir, found));
     }
+    let base = base.unwrap_or_default();
     let _lock = lock_tree(&dir, Mode::Exclusive, progress)?;
     if !importing(&dir) {
         // Another switchyard imported it while this one waited.
-        return Ok(dir);
+        let found = tree_base(&dir, Some(base))?;
+        return Ok((dir, found));
     }
-    let tarball = Path::new(tree::DEFAULT_TARBALL);
+    let tarball = base_tarball(base, progress)?;
     progress.say(&format!(
         "importing {} into {} (once)",
         tarball.display(),
         dir.display()
     ));
-    if let InitOutcome::Imported(r) = init(&dir, tarball, progress)? {
+    if let InitOutcome::Imported(r) = init(&dir, &tarball, progress)? {
         progress.say(&format!(
             "imported {} into {} ({} files, {:.1} s)",
             tarball.display(),
@@ -480,15 +574,17 @@ pub(crate) fn kernel_tree(
             r.elapsed.as_secs_f64()
         ));
     }
-    Ok(dir)
+    let found = tree_base(&dir, Some(base))?;
+    Ok((dir, found))
 }
 
-/// Runs `tree init`.
+/// Runs `tree init`: `tarball` when given (`--from-tarball`), else the base's.
 pub(crate) fn tree_init(
     format: Format,
     out: &mut dyn Write,
     dir: &Path,
-    tarball: &Path,
+    tarball: Option<&Path>,
+    base: Option<Base>,
 ) -> Result<(), CliError> {
     let progress = Progress::stderr();
     let _lock = lock_tree(dir, Mode::Exclusive, &progress).map_err(KernelError::from)?;
@@ -496,6 +592,16 @@ pub(crate) fn tree_init(
         tree::import_state(dir),
         ImportState::Absent | ImportState::Unfinished
     );
+    if !fresh && tarball.is_none() {
+        // An earlier import of another release is not this base's tree.
+        tree_base(dir, base)?;
+    }
+    let tarball = match tarball {
+        Some(t) => t.to_path_buf(),
+        None if fresh => base_tarball(base.unwrap_or_default(), &progress)?,
+        // A finished import of the base (checked above): nothing is read.
+        None => PathBuf::from(base.unwrap_or_default().source().tarball),
+    };
     if format == Format::Text && fresh {
         progress.say(&format!(
             "importing {} into {}",
@@ -503,7 +609,7 @@ pub(crate) fn tree_init(
             dir.display()
         ));
     }
-    let outcome = init(dir, tarball, &progress)?;
+    let outcome = init(dir, &tarball, &progress)?;
     let report = InitReport::new(dir, &outcome);
     format.emit(out, &report, |o| report.render(o))
 }
@@ -528,7 +634,8 @@ pub(crate) fn apply_cmd(
     };
     let from = args.from.as_deref().map(crate::parse_from).transpose()?;
     let progress = Progress::stderr();
-    let tree_dir = kernel_tree(tree, &default_cache(), &progress)?;
+    let kernel_base = BaseOrRevision::kernel(&args.base);
+    let (tree_dir, _) = kernel_tree(tree, kernel_base, &default_cache(), &progress)?;
     // Creating a branch: one switchyard at a time per tree, so that two applies of one
     // series make one branch and the second says it exists.
     let _lock = lock_tree(&tree_dir, Mode::Exclusive, &progress).map_err(KernelError::from)?;
@@ -536,7 +643,7 @@ pub(crate) fn apply_cmd(
         branch: args
             .branch
             .unwrap_or_else(|| default_branch(&name, version)),
-        base: args.base,
+        base: BaseOrRevision::revision(args.base),
         checkout: args.checkout,
     };
     let gen = Generate {
@@ -550,4 +657,52 @@ pub(crate) fn apply_cmd(
     let outcome = apply_source(&tree_dir, &source, opts, &gen)?;
     let report = ApplyReport::new(&tree_dir, &outcome, started);
     format.emit(out, &report, |o| report.render(o))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trees_base_is_its_makefiles_and_another_base_is_refused() {
+        let dir = std::env::temp_dir().join(format!("switchyard-tree-base-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |text: &str| std::fs::write(dir.join("Makefile"), text).unwrap();
+        write("VERSION = 7\nPATCHLEVEL = 3\nSUBLEVEL = 4\nEXTRAVERSION =\n");
+        assert_eq!(tree_base(&dir, None).unwrap(), Base::Linux73);
+        assert_eq!(tree_base(&dir, Some(Base::Linux73)).unwrap(), Base::Linux73);
+        let e = tree_base(&dir, Some(Base::Linux612)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("{} is Linux 7.3.4, not linux-6.12", dir.display())
+        );
+        // A release switchyard has no base for is the default base, unless one is asked.
+        write("VERSION = 6\nPATCHLEVEL = 13\nSUBLEVEL = 0\nEXTRAVERSION =\n");
+        assert_eq!(tree_base(&dir, None).unwrap(), Base::Linux612);
+        assert!(tree_base(&dir, Some(Base::Linux612)).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn base_names_a_kernel_base_and_anything_else_a_revision() {
+        let parse = |s: &str| s.parse::<BaseOrRevision>().unwrap();
+        assert_eq!(parse("linux-7.3"), BaseOrRevision::Kernel(Base::Linux73));
+        assert_eq!(parse("linux-6.12"), BaseOrRevision::Kernel(Base::Linux612));
+        assert_eq!(parse("HEAD~2"), BaseOrRevision::Revision("HEAD~2".into()));
+        assert_eq!(BaseOrRevision::kernel(&Some(parse("v7.3"))), None);
+        assert_eq!(BaseOrRevision::revision(Some(parse("linux-7.3"))), None);
+    }
+
+    #[test]
+    fn each_base_has_its_own_import_in_the_cache() {
+        let cache = Path::new("/c");
+        assert_eq!(
+            cache_import(cache, Base::Linux612),
+            Path::new("/c/linux-6.12")
+        );
+        assert_eq!(
+            cache_import(cache, Base::Linux73),
+            Path::new("/c/linux-7.3")
+        );
+    }
 }

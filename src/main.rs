@@ -161,9 +161,11 @@ fn main() -> ExitCode {
             Ok(false) => return ExitCode::from(1),
             Err(e) => Err(e),
         },
-        Command::Tree(TreeCmd::Init { dir, from_tarball }) => {
-            kernel::tree_init(cli.format, &mut out, &dir, &from_tarball)
-        }
+        Command::Tree(TreeCmd::Init {
+            dir,
+            base,
+            from_tarball,
+        }) => kernel::tree_init(cli.format, &mut out, &dir, from_tarball.as_deref(), base),
         Command::Apply { series, tree, args } => {
             kernel::apply_cmd(cli.format, &mut out, &series, tree, args)
         }

@@ -58,7 +58,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use switchyard::dsl::scenario::Iommu;
-use switchyard::dsl::{self, Policy, Scenario};
+use switchyard::dsl::{self, Base, Policy, Scenario};
 use switchyard::rfc::{self, Revision};
 use switchyard_harness::apply::{self, ApplyError, ApplyOptions, BranchState};
 use switchyard_harness::git2::Oid;
@@ -195,6 +195,8 @@ impl From<series::SeriesError> for RunError {
 /// `run`'s options.
 pub(crate) struct Options {
     pub(crate) tree: Option<PathBuf>,
+    /// `--base`: the default tree's base, and what a given tree must be.
+    pub(crate) base: Option<Base>,
     pub(crate) branch: Option<String>,
     pub(crate) cache: PathBuf,
     pub(crate) jobs: usize,
@@ -483,6 +485,18 @@ fn cache_io(path: &Path) -> impl FnOnce(std::io::Error) -> RunError {
     move |source| RunError::Cache { path, source }
 }
 
+/// Where a base's sources, builds, series, guest agent and boots go below the cache: the
+/// cache itself for Linux 6.12 (the layout from before there were bases, so its caches
+/// stay valid), `work/BASE` for any other base. The base's tree is `BASE` beside it
+/// ([`crate::kernel::cache_import`]).
+pub(crate) fn work_root(cache: &Path, base: Base) -> PathBuf {
+    if base == Base::default() {
+        cache.to_path_buf()
+    } else {
+        cache.join("work").join(base.name())
+    }
+}
+
 /// A branch's directories' name in the cache.
 fn label(branch: &str) -> String {
     branch.trim_start_matches("refs/heads/").replace('/', "-")
@@ -542,6 +556,7 @@ pub(crate) struct Built {
     kernel: Kernel,
     dirs: Dirs,
     image: PathBuf,
+    /// The base's part of the cache ([`work_root`]).
     cache: PathBuf,
     /// The build directory's lock, shared while boots read the image.
     _build: Lock,
@@ -557,10 +572,12 @@ pub(crate) fn build_kernel(
 ) -> Result<Built, RunError> {
     let cache = cache_dir(&opts.cache)?;
     let at = Current::default();
-    let kt = at.stage("import", || import(opts, &cache, progress))?;
-    let (kernel, mut branch) = at.stage("apply", || apply(policy, &kt, opts, &cache, progress))?;
+    let (kt, base) = at.stage("import", || import(opts, &cache, progress))?;
+    let work = work_root(&cache, base);
+    let (kernel, mut branch) = at.stage("apply", || apply(policy, &kt, opts, &work, progress))?;
+    let donor = crate::kernel::is_cache_import(kt.dir(), &cache, base);
     let (dirs, mut out) = at.stage("checkout", || {
-        checkout(&kt, &kernel, target, &cache, &mut branch, progress)
+        checkout(&kt, &kernel, target, &work, donor, &mut branch, progress)
     })?;
     let image = at.stage("build", || {
         build(target, &dirs, &mut out, opts.jobs, &at, progress)
@@ -576,7 +593,7 @@ pub(crate) fn build_kernel(
         kernel,
         dirs,
         image,
-        cache,
+        cache: work,
         _build: out,
     })
 }
@@ -824,13 +841,19 @@ pub(crate) fn plan(policy: &Policy, scenario: &Scenario, opts: &Options) -> Resu
 
 /// The kernel tree, found as every command finds it (given, else `$SWITCHYARD_TREE`, else
 /// imported into the cache once), open at its base.
-fn import(opts: &Options, cache: &Path, progress: &Progress) -> Result<tree::KernelTree, RunError> {
-    let tree_dir =
-        crate::kernel::kernel_tree(opts.tree.clone(), cache, progress).map_err(|e| match e {
-            KernelError::Tree(e) => RunError::Tree(e),
-            other => RunError::Kernel(Box::new(other)),
+fn import(
+    opts: &Options,
+    cache: &Path,
+    progress: &Progress,
+) -> Result<(tree::KernelTree, Base), RunError> {
+    let (tree_dir, base) =
+        crate::kernel::kernel_tree(opts.tree.clone(), opts.base, cache, progress).map_err(|e| {
+            match e {
+                KernelError::Tree(e) => RunError::Tree(e),
+                other => RunError::Kernel(Box::new(other)),
+            }
         })?;
-    Ok(tree::open_at(&tree_dir, base_revision(&tree_dir))?)
+    Ok((tree::open_at(&tree_dir, base_revision(&tree_dir))?, base))
 }
 
 /// The kernel a run builds: a branch's name and commit, and the series it holds.
@@ -899,15 +922,17 @@ struct Dirs {
 }
 
 /// Writes the kernel's commit into its source directory (whose lock `branch` is); a new
-/// branch's pair starts as the base's. The pairs are in the machine's part of the cache
-/// ([`Target::cache_root`]): each machine has its own, as a build directory is of one
-/// architecture. Returns the directories with the lock of the build directory, taken
+/// branch's pair starts as the base's. The pairs are in the machine's part of the base's
+/// part of the cache ([`Target::cache_root`] of [`work_root`]): each machine has its own,
+/// as a build directory is of one architecture. `donor`: the tree is the cache's own
+/// import. Returns the directories with the lock of the build directory, taken
 /// exclusive.
 fn checkout(
     kt: &tree::KernelTree,
     kernel: &Kernel,
     target: &Target,
     cache: &Path,
+    donor: bool,
     branch: &mut Lock,
     progress: &Progress,
 ) -> Result<(Dirs, Lock), RunError> {
@@ -959,9 +984,7 @@ fn checkout(
     // The cache's own import lends its work tree's files to every file written here that
     // it holds unchanged (all of them for the base's directory): see `worktree::Donor`.
     // A tree of the user's never does.
-    let donor = crate::kernel::is_cache_import(kt.dir(), cache)
-        .then(|| worktree::Donor::of(kt.repo()))
-        .flatten();
+    let donor = donor.then(|| worktree::Donor::of(kt.repo())).flatten();
     let m = worktree::materialize_from(kt.repo(), kernel.commit, &src, donor.as_ref())?;
     progress.done();
     if m.written > 0 || m.removed > 0 {
@@ -1363,6 +1386,19 @@ fn load(policy: &str, scenario: &str) -> Result<(Policy, Scenario), dsl::LoadErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_base_other_than_6_12_builds_in_its_own_part_of_the_cache() {
+        let cache = Path::new("/c");
+        assert_eq!(work_root(cache, Base::Linux612), Path::new("/c"));
+        assert_eq!(
+            work_root(cache, Base::Linux73),
+            Path::new("/c/work/linux-7.3")
+        );
+        // Beside the base's import, never inside it.
+        assert!(!work_root(cache, Base::Linux73)
+            .starts_with(crate::kernel::cache_import(cache, Base::Linux73)));
+    }
     use switchyard_dsl::vocab::Errno;
 
     fn step(n: usize, outcome: Option<Outcome>) -> ScriptStep {

@@ -45,6 +45,15 @@ pub enum BuildError {
         /// The compiler's error lines.
         errors: Vec<String>,
     },
+    /// The configuration lacks options the harness needs: the tree's Kconfig renamed or
+    /// dropped one the fragment sets, or no longer selects one the reproduction relies on.
+    #[error("the kernel's configuration lacks what harness/kernel/{fragment} needs: {}", missing.join(", "))]
+    Config {
+        /// The fragment.
+        fragment: &'static str,
+        /// The options, as `CONFIG_X=y`, that `.config` does not have.
+        missing: Vec<String>,
+    },
     /// A signal stopped the build; make and its compilers were stopped with it.
     #[error(transparent)]
     Interrupted(#[from] Interrupted),
@@ -207,8 +216,32 @@ pub fn configure(
         make(target, src, out, &["olddefconfig"]),
         "make olddefconfig",
     )?;
+    let config = out.join(".config");
+    let text = std::fs::read_to_string(&config).map_err(io(&config))?;
+    let missing = missing_options(target, &text);
+    if !missing.is_empty() {
+        return Err(BuildError::Config {
+            fragment: target.fragment_name,
+            missing,
+        });
+    }
     std::fs::write(&stamp, target.fragment).map_err(io(&stamp))?;
     Ok(true)
+}
+
+/// The options of the fragment and of [`Target::selected`] that a `.config` lacks: every
+/// base's Kconfig must give the harness all of them (merge_config.sh only warns when one
+/// does not stick).
+pub fn missing_options(target: &Target, config: &str) -> Vec<String> {
+    let lines: std::collections::HashSet<&str> = config.lines().collect();
+    target
+        .fragment
+        .lines()
+        .filter(|l| l.starts_with("CONFIG_"))
+        .chain(target.selected.iter().copied())
+        .filter(|o| !lines.contains(o))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Builds the machine's boot image (`Image`, `bzImage`) from the source tree `src` into
@@ -278,6 +311,31 @@ pub fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_configuration_without_a_needed_option_is_found_out() {
+        let full: String = crate::target::ARM64
+            .fragment
+            .lines()
+            .filter(|l| l.starts_with("CONFIG_"))
+            .chain(crate::target::ARM64.selected.iter().copied())
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(missing_options(&crate::target::ARM64, &full).is_empty());
+        let without = full.replace(
+            "CONFIG_IRQ_MSI_IOMMU=y\n",
+            "# CONFIG_IRQ_MSI_IOMMU is not set\n",
+        );
+        assert_eq!(
+            missing_options(&crate::target::ARM64, &without),
+            ["CONFIG_IRQ_MSI_IOMMU=y"]
+        );
+        let renamed = full.replace("CONFIG_VFIO_PCI=y", "CONFIG_VFIO_PCI_NEW=y");
+        assert_eq!(
+            missing_options(&crate::target::ARM64, &renamed),
+            ["CONFIG_VFIO_PCI=y"]
+        );
+    }
 
     #[test]
     fn compiler_errors_are_found_with_file_and_line() {

@@ -5,6 +5,8 @@
 //!   read files at a revision.
 //! * [`apply`]: apply a `git format-patch` series as a new branch, atomically,
 //!   in memory; [`mbox`] reads the patch mails as `git am` does.
+//! * [`fetch`]: a base's kernel tarball, from its Debian package (fetched once when the
+//!   machine's sources do not carry it).
 //! * [`target`]: the machines (arm64 `virt` with SMMUv3, x86-64 `q35` with VT-d): QEMU,
 //!   the kernel's architecture and fragment, the agent's compiler, by platform.
 //! * [`kbuild`]: build the harness kernel out of tree from a config fragment.
@@ -27,6 +29,7 @@
 pub use git2;
 
 pub mod apply;
+pub mod fetch;
 pub mod guest;
 mod import;
 pub mod initramfs;

@@ -27,6 +27,10 @@ pub struct Target {
     pub fragment: &'static str,
     /// The fragment's file name under `harness/kernel/`.
     pub fragment_name: &'static str,
+    /// Options the fragment does not set that the reproduction needs, as `.config` states
+    /// them: selected by what it does set, on every base's Kconfig (checked after each
+    /// configuration, with the fragment's own, by [`crate::kbuild::missing_options`]).
+    pub selected: &'static [&'static str],
     /// make's target for the boot image.
     pub image_target: &'static str,
     /// The boot image, relative to the build directory.
@@ -61,6 +65,9 @@ pub const ARM64: Target = Target {
     cross_compile: Some("aarch64-linux-gnu-"),
     fragment: include_str!("../kernel/arm64.config"),
     fragment_name: "arm64.config",
+    // The MSI doorbell mapped through the IOMMU (`iommu_dma_prepare_msi()`): selected by
+    // IOMMU_DMA on 6.12, by the irqchips whose doorbells need it (GICv3 ITS) on 7.3.
+    selected: &["CONFIG_IOMMU_DMA=y", "CONFIG_IRQ_MSI_IOMMU=y"],
     image_target: "Image",
     image: "arch/arm64/boot/Image",
     agent_cc: "aarch64-linux-gnu-gcc",
@@ -100,6 +107,9 @@ pub const X86_64: Target = Target {
     cross_compile: None,
     fragment: include_str!("../kernel/x86_64.config"),
     fragment_name: "x86_64.config",
+    // Interrupt remapping, not a doorbell in the DMA domain: 7.3 no longer selects
+    // IRQ_MSI_IOMMU here at all.
+    selected: &["CONFIG_IOMMU_DMA=y"],
     image_target: "bzImage",
     image: "arch/x86/boot/bzImage",
     agent_cc: "gcc",

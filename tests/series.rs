@@ -554,11 +554,11 @@ fn maintainers_section(kernel: Kernel, name: &str) -> [Vec<String>; 3] {
             continue;
         };
         // A list's note ("(moderated for non-subscribers)") is no part of its address.
-        let value = value.split(" (").next().unwrap_or(value).trim().to_string();
+        let list = || value.split(" (").next().unwrap_or(value).trim().to_string();
         match tag {
-            "M" => out[0].push(value),
-            "R" => out[1].push(value),
-            "L" => out[2].push(value),
+            "M" => out[0].push(as_get_maintainer_writes(value)),
+            "R" => out[1].push(as_get_maintainer_writes(value)),
+            "L" => out[2].push(list()),
             _ => {}
         }
     }
@@ -567,6 +567,20 @@ fn maintainers_section(kernel: Kernel, name: &str) -> [Vec<String>; 3] {
         "MAINTAINERS has a section {name} with maintainers"
     );
     out
+}
+
+/// A person as get_maintainer.pl writes them: a name with a character RFC 5322 does not
+/// allow in a bare phrase (7.3's `Joerg Roedel (AMD)`) is quoted.
+fn as_get_maintainer_writes(person: &str) -> String {
+    let person = person.trim();
+    match person.rsplit_once(" <") {
+        Some((name, addr))
+            if !name.starts_with('"') && name.contains(['(', ')', ',', ':', ';', '@']) =>
+        {
+            format!("\"{name}\" <{addr}")
+        }
+        _ => person.to_string(),
+    }
 }
 
 /// The files a patch changes.

@@ -13,7 +13,7 @@ use switchyard_dsl::SourceKind;
 use switchyard_harness::lock::{self, LockError, Mode, Waiting};
 use switchyard_harness::tree::{self, KernelTree, MemoryCommit};
 use switchyard_model::{self as model, Interpreter, Status};
-use switchyard_series::{self as series, BaseTree, Identity, Series, SeriesError};
+use switchyard_series::{self as series, Base, BaseTree, Identity, Series, SeriesError};
 
 /// Which version of a policy's series to write, and how; the author is given apart.
 #[derive(Debug, Clone, Default)]
@@ -29,7 +29,9 @@ pub struct Revision {
 }
 
 /// `policy`'s RFC series against the base of `tree`, by `author`, with the model's
-/// verdicts in the cover letter: what `gen series`, `apply POLICY` and `run` write.
+/// verdicts in the cover letter: what `gen series`, `apply POLICY` and `run` write. The
+/// series is written for the release the tree's Makefile states at its base revision
+/// ([`tree_base`]).
 pub fn policy_series(
     policy: &Policy,
     tree: &KernelTree,
@@ -44,7 +46,32 @@ pub fn policy_series(
         range_diff: how.range_diff,
         verdicts: Some(verdicts(policy)?),
     };
-    series::generate(policy, &GitBase(tree), &tree.base().to_string(), &opts)
+    let git = GitBase(tree);
+    let base = tree_base(&git)?;
+    series::generate(policy, base, &git, &tree.base().to_string(), &opts)
+}
+
+/// The kernel base of a tree: the release its top-level Makefile states
+/// (`VERSION`, `PATCHLEVEL`), which must be one switchyard writes series for.
+pub fn tree_base(tree: &dyn BaseTree) -> Result<Base, SeriesError> {
+    let makefile = tree.read("Makefile")?;
+    Base::from_makefile(&makefile).ok_or_else(|| {
+        let field = |key: &str| {
+            makefile.lines().find_map(|l| {
+                let (k, v) = l.split_once('=')?;
+                (k.trim() == key).then(|| v.trim().to_string())
+            })
+        };
+        let version = match (field("VERSION"), field("PATCHLEVEL")) {
+            (Some(v), Some(p)) => format!("{v}.{p}"),
+            _ => "(no VERSION and PATCHLEVEL)".to_string(),
+        };
+        let known: Vec<&str> = Base::ALL.iter().map(|b| b.name()).collect();
+        SeriesError::UnknownBase {
+            version,
+            known: known.join(", "),
+        }
+    })
 }
 
 /// The lock file of the series output directory `dir`: `.NAME.lock` beside it, not in
@@ -172,4 +199,54 @@ pub fn verdicts(policy: &Policy) -> Result<String, SeriesError> {
         lines.push(line);
     }
     Ok(lines.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tree of one file, its Makefile.
+    struct Makefile(&'static str);
+
+    impl BaseTree for Makefile {
+        fn read(&self, path: &str) -> Result<String, SeriesError> {
+            match path {
+                "Makefile" => Ok(self.0.to_string()),
+                _ => Err(SeriesError::Tree {
+                    path: path.into(),
+                    message: "not in this tree".into(),
+                }),
+            }
+        }
+
+        fn commit_chain(
+            &self,
+            _: &str,
+            _: &[Vec<(String, String)>],
+            _: &[String],
+            _: &Identity,
+            _: i64,
+        ) -> Result<Vec<String>, SeriesError> {
+            Err(SeriesError::Git {
+                action: "committing".into(),
+                message: "a Makefile is no git tree".into(),
+            })
+        }
+    }
+
+    #[test]
+    fn the_base_is_the_release_the_makefile_states() {
+        let seven = Makefile("# SPDX-License-Identifier: GPL-2.0\nVERSION = 7\nPATCHLEVEL = 3\n");
+        assert_eq!(tree_base(&seven).unwrap(), Base::Linux73);
+        let six = Makefile("VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 57\n");
+        assert_eq!(tree_base(&six).unwrap(), Base::Linux612);
+        let old = tree_base(&Makefile("VERSION = 6\nPATCHLEVEL = 1\n")).unwrap_err();
+        assert_eq!(
+            old.to_string(),
+            "the kernel tree's Makefile states Linux 6.1, a release switchyard has no series \
+             for (known: linux-6.12, linux-7.3)"
+        );
+        let none = tree_base(&Makefile("all:\n")).unwrap_err();
+        assert!(matches!(none, SeriesError::UnknownBase { .. }), "{none}");
+    }
 }

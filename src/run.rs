@@ -827,7 +827,7 @@ pub(crate) fn plan(policy: &Policy, scenario: &Scenario, opts: &Options) -> Resu
     let possible: Vec<bool> = prediction.iter().map(|p| p.outcome.is_some()).collect();
     let script = guest::script(scenario, opts.raise_wait.as_millis() as u64, &possible)?;
     if opts.branch.is_none() && !policy.changed_hooks().is_empty() {
-        series::expressible(policy)?;
+        series::expressible(policy, series::Base::default())?;
     }
     Ok(Plan {
         prediction,

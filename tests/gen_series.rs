@@ -119,7 +119,14 @@ fn a_missing_anchor_is_reported_and_nothing_is_written() {
         .map(|p| p.name)
         .filter(|name| {
             let policy = switchyard_dsl::load_policy(name).unwrap();
-            series::generate(&policy, &switchyard::rfc::GitBase(&kernel), &b.base, &opts).is_ok()
+            series::generate(
+                &policy,
+                series::Base::Linux612,
+                &switchyard::rfc::GitBase(&kernel),
+                &b.base,
+                &opts,
+            )
+            .is_ok()
         })
         .collect();
     assert!(generating.contains(&"vfio-hard-fail"), "{generating:?}");

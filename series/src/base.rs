@@ -1,10 +1,10 @@
-//! The kernel base: its name, and the tree the series reads its files from.
+//! The tree the series reads its files from. Which release it is ([`Base`]) is the
+//! caller's to say: `switchyard::rfc` reads it from the tree's Makefile.
 
 use crate::error::SeriesError;
 use crate::options::Identity;
 
-/// The kernel base the templates are written for.
-pub const BASE: &str = "linux-6.12";
+pub use switchyard_dsl::Base;
 
 /// The kernel tree at the base revision, as the series sees it: its files, and commits
 /// made in memory for the ids of the patches. The harness's git tree implements it.

@@ -1163,10 +1163,11 @@ mod tests {
     use super::*;
     use crate::sites;
     use switchyard_dsl::vocab::Hook;
+    use switchyard_dsl::Base;
 
     fn render(policy: &str, hook: Hook) -> (Result<String, Unsupported>, Uses) {
         let p = switchyard_dsl::load_policy(policy).expect("a built-in loads");
-        let site = sites::site(hook).expect("the hook has a site");
+        let site = sites::site(hook, Base::Linux612).expect("the hook has a site");
         let imp = p.hook(hook);
         let mut ctx = Ctx::new(imp, site.fallible, site.first_attach, site.facts);
         let body = ctx.body(imp).map(|b| indent(&b, 1));
@@ -1250,7 +1251,7 @@ mod tests {
             else {
                 panic!("not a policy");
             };
-            let site = sites::site(Hook::Probe).expect("probe has a site");
+            let site = sites::site(Hook::Probe, Base::Linux612).expect("probe has a site");
             let imp = p.hook(Hook::Probe);
             let mut ctx = Ctx::new(imp, site.fallible, site.first_attach, site.facts);
             let body = indent(&ctx.body(imp).expect("renders"), 1);

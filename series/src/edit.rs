@@ -2,7 +2,7 @@
 //! to the files as the previous patches left them.
 
 use crate::anchor::{self, Anchor, NotFound};
-use crate::base::BaseTree;
+use crate::base::{Base, BaseTree};
 use crate::error::SeriesError;
 use crate::plan::Planned;
 use std::collections::btree_map::{BTreeMap, Entry};
@@ -60,8 +60,9 @@ pub(crate) struct Applied {
     pub(crate) files: Vec<(String, String, String)>,
 }
 
-fn anchor_err(file: &str, e: NotFound) -> SeriesError {
+fn anchor_err(base: Base, file: &str, e: NotFound) -> SeriesError {
     SeriesError::Anchor {
+        base,
         file: file.to_string(),
         anchor: e.anchor.to_string(),
         found: e.found,
@@ -69,7 +70,11 @@ fn anchor_err(file: &str, e: NotFound) -> SeriesError {
 }
 
 /// Applies each patch's edits to the files as the previous patches left them.
-pub(crate) fn apply(tree: &dyn BaseTree, plan: Vec<Planned>) -> Result<Vec<Applied>, SeriesError> {
+pub(crate) fn apply(
+    tree: &dyn BaseTree,
+    base: Base,
+    plan: Vec<Planned>,
+) -> Result<Vec<Applied>, SeriesError> {
     let mut current: BTreeMap<String, String> = BTreeMap::new();
     let mut out = Vec::new();
     for p in plan {
@@ -81,7 +86,7 @@ pub(crate) fn apply(tree: &dyn BaseTree, plan: Vec<Planned>) -> Result<Vec<Appli
                 Entry::Vacant(v) => v.insert(tree.read(&file)?),
             };
             before.entry(file.clone()).or_insert_with(|| text.clone());
-            apply_edit(text, e).map_err(|nf| anchor_err(&file, nf))?;
+            apply_edit(text, e).map_err(|nf| anchor_err(base, &file, nf))?;
         }
         let files = before
             .into_iter()

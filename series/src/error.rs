@@ -1,7 +1,7 @@
 //! Why a series could not be generated.
 
-use crate::base::BASE;
 use std::path::PathBuf;
+use switchyard_dsl::Base;
 
 /// Why a series could not be generated. Nothing is written in any of these cases.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -12,15 +12,16 @@ pub enum SeriesError {
         help("a series needs a policy that defines at least one hook differently")
     )]
     NoChange { policy: String },
-    #[error("policy `{policy}` changes hook `{hook}`, which has no place in {BASE}: {reason}")]
+    #[error("policy `{policy}` changes hook `{hook}`, which has no place in {base}: {reason}")]
     #[diagnostic(code(switchyard::series::no_site))]
     NoSite {
         policy: String,
+        base: Base,
         hook: String,
         reason: String,
     },
     #[error(
-        "policy `{policy}`, hook `{hook}`: `{construct}` has no C rendering on {BASE}: {reason}"
+        "policy `{policy}`, hook `{hook}`: `{construct}` has no C rendering on {base}: {reason}"
     )]
     #[diagnostic(
         code(switchyard::series::not_expressible),
@@ -28,6 +29,7 @@ pub enum SeriesError {
     )]
     NotExpressible {
         policy: String,
+        base: Base,
         hook: String,
         construct: String,
         reason: String,
@@ -35,9 +37,10 @@ pub enum SeriesError {
     #[error("{file}: cannot find the {anchor} (found {found})")]
     #[diagnostic(
         code(switchyard::series::anchor),
-        help("the tree at the base revision differs from {BASE} here; nothing was written")
+        help("the tree at the base revision differs from {base} here; nothing was written")
     )]
     Anchor {
+        base: Base,
         file: String,
         anchor: String,
         found: String,
@@ -45,6 +48,22 @@ pub enum SeriesError {
     #[error("cannot read {path} from the kernel tree: {message}")]
     #[diagnostic(code(switchyard::series::tree))]
     Tree { path: String, message: String },
+    #[error("policy `{policy}` has no series on {base}: {reason}")]
+    #[diagnostic(
+        code(switchyard::series::not_on_base),
+        help("generate it against a tree of another base; the model can still check it")
+    )]
+    NotOnBase {
+        policy: String,
+        base: Base,
+        reason: String,
+    },
+    #[error("the kernel tree's Makefile states Linux {version}, a release switchyard has no series for (known: {known})")]
+    #[diagnostic(
+        code(switchyard::series::unknown_base),
+        help("use a tree of one of the known releases")
+    )]
+    UnknownBase { version: String, known: String },
     #[error("template {name}: {message}")]
     #[diagnostic(code(switchyard::series::template))]
     Template { name: String, message: String },

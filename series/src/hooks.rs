@@ -5,6 +5,7 @@ use crate::c::{self, CStmt, Ctx};
 use crate::error::SeriesError;
 use crate::sites::{self, Site};
 use switchyard_dsl::ir::{HookImpl, Policy};
+use switchyard_dsl::Base;
 
 /// A hook rendered twice: as status-quo writes it and as the policy does.
 pub(crate) struct Rendered {
@@ -19,14 +20,25 @@ fn render_hook(
     policy: &Policy,
     site: &Site,
     imp: &HookImpl,
+    base: Base,
 ) -> Result<(Vec<CStmt>, c::Uses), SeriesError> {
     let mut ctx = Ctx::new(imp, site.fallible, site.first_attach, site.facts);
     let body = ctx.body(imp).map_err(|u| SeriesError::NotExpressible {
         policy: policy.name.clone(),
+        base,
         hook: imp.hook.id(),
         construct: u.construct,
         reason: u.reason,
     })?;
+    for need in &ctx.uses.needs {
+        if let Err(reason) = need.spec(base) {
+            return Err(SeriesError::NotOnBase {
+                policy: policy.name.clone(),
+                base,
+                reason: reason.to_string(),
+            });
+        }
+    }
     Ok((body, ctx.uses))
 }
 
@@ -37,10 +49,12 @@ pub(crate) fn load_status_quo() -> Result<Policy, SeriesError> {
     })
 }
 
-/// Every hook `policy` changes, rendered as status-quo writes it and as the policy does.
+/// Every hook `policy` changes, rendered as status-quo writes it and as the policy does,
+/// at its site on `base`.
 pub(crate) fn render_all(
     policy: &Policy,
     status_quo: &Policy,
+    base: Base,
 ) -> Result<Vec<Rendered>, SeriesError> {
     let changed = policy.changed_hooks();
     if changed.is_empty() {
@@ -50,13 +64,14 @@ pub(crate) fn render_all(
     }
     let mut rendered = Vec::new();
     for hook in changed {
-        let site = sites::site(hook).ok_or_else(|| SeriesError::NoSite {
+        let site = sites::site(hook, base).ok_or_else(|| SeriesError::NoSite {
             policy: policy.name.clone(),
+            base,
             hook: hook.id(),
-            reason: sites::unsupported_hook(hook).to_string(),
+            reason: sites::unsupported_hook(hook, base).to_string(),
         })?;
-        let (new, new_uses) = render_hook(policy, &site, policy.hook(hook))?;
-        let (old, old_uses) = render_hook(status_quo, &site, status_quo.hook(hook))?;
+        let (new, new_uses) = render_hook(policy, &site, policy.hook(hook), base)?;
+        let (old, old_uses) = render_hook(status_quo, &site, status_quo.hook(hook), base)?;
         rendered.push(Rendered {
             site,
             old,

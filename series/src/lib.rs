@@ -1,4 +1,9 @@
-//! `gen series`: a policy as an RFC patch series for Linux 6.12.
+//! `gen series`: a policy as an RFC patch series for a kernel base (Linux 6.12 or 7.3).
+//!
+//! The base is a parameter of every step: where each hook lives (`sites`, a row per base
+//! where a function moved or changed), what the C needs (`need`, a row per base where a
+//! preparatory patch differs or is already upstream), and the text (`templates`,
+//! linux-6.12's with a later base's own files laid over them). 6.12 is named below.
 //!
 //! The series is planned from the policy's changed hooks (`Policy::changed_hooks()`):
 //!
@@ -34,8 +39,8 @@
 //! - `anchor`: places in C found by structure;
 //! - `patch`: diffs, mails and the cover letter;
 //! - `address`: the mails' `To:` and `Cc:` ([`Recipients`]), given by the caller;
-//! - `templates`: the text templates under `kernel-templates/linux-6.12/`;
-//! - `error`, `base`, `options`: [`SeriesError`], [`BaseTree`] and [`BASE`], [`Options`]
+//! - `templates`: the text templates under `kernel-templates/BASE/`;
+//! - `error`, `base`, `options`: [`SeriesError`], [`BaseTree`] and [`Base`], [`Options`]
 //!   and [`Identity`].
 
 mod address;
@@ -56,28 +61,31 @@ mod templates;
 use switchyard_dsl::ir::Policy;
 
 pub use address::Recipients;
-pub use base::{BaseTree, BASE};
+pub use base::{Base, BaseTree};
 pub use error::SeriesError;
 pub use options::{Identity, Options};
 pub use patch::{Series, SeriesPatch};
 
-/// Whether `policy` has a series on 6.12 at all: it changes C, every changed hook has a
-/// site, and every construct in their bodies has a C rendering. Needs no kernel tree, so
-/// callers can refuse a policy before importing or reading one.
-pub fn expressible(policy: &Policy) -> Result<(), SeriesError> {
-    hooks::render_all(policy, &hooks::load_status_quo()?).map(drop)
+/// Whether `policy` has a series on `base` at all: it changes C, every changed hook has
+/// a site there, every construct in their bodies has a C rendering, and everything that
+/// C needs exists on `base`. Needs no kernel tree, so callers can refuse a policy before
+/// importing or reading one.
+pub fn expressible(policy: &Policy, base: Base) -> Result<(), SeriesError> {
+    hooks::render_all(policy, &hooks::load_status_quo()?, base).map(drop)
 }
 
-/// Plans and renders the series of `policy` against the files of `tree`.
+/// Plans and renders the series of `policy` against the files of `tree`, a tree of
+/// `base` at the revision `base_commit`.
 pub fn generate(
     policy: &Policy,
+    base: Base,
     tree: &dyn BaseTree,
     base_commit: &str,
     opts: &Options,
 ) -> Result<Series, SeriesError> {
-    let rendered = hooks::render_all(policy, &hooks::load_status_quo()?)?;
-    let t = templates::Templates::load()?;
+    let rendered = hooks::render_all(policy, &hooks::load_status_quo()?, base)?;
+    let t = templates::Templates::load(base)?;
     let planned = plan::plan(policy, &rendered, &t)?;
-    let applied = edit::apply(tree, planned)?;
+    let applied = edit::apply(tree, base, planned)?;
     patch::series(policy, applied, tree, base_commit, opts, &t)
 }

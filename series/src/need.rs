@@ -16,6 +16,7 @@ use crate::plan::Planned;
 use crate::sites::{IOMMU_C, IOMMU_H};
 use crate::templates::{ctx, Templates};
 use std::collections::BTreeSet;
+use switchyard_dsl::Base;
 
 macro_rules! needs {
     ($( $(#[doc = $doc:literal])* $var:ident ),+ $(,)?) => {
@@ -130,6 +131,36 @@ pub(crate) enum At {
     Include(&'static str),
 }
 
+/// Statements a row replaces whose text Linux 7.3 changed: (file, function, 6.12's
+/// text, 7.3's). The replacement is the template of the same name, which
+/// `kernel-templates/linux-7.3/` holds when its text differs too.
+const STATEMENTS_7_3: &[(&str, &str, &str, &str)] = &[(
+    SMMU_V3_C,
+    "arm_smmu_attach_prepare",
+    "\t\tstate->ats_enabled = arm_smmu_ats_supported(master);\n",
+    "\t\tstate->ats_enabled = !state->disable_ats &&\n\t\t\t\t     arm_smmu_ats_supported(master);\n",
+)];
+
+/// The text of the statement `old` of `function` in `file` on `base`.
+fn statement_on(base: Base, file: &str, function: &str, old: &'static str) -> &'static str {
+    let table: &[(&str, &str, &str, &'static str)] = match base {
+        Base::Linux612 => &[],
+        Base::Linux73 => STATEMENTS_7_3,
+    };
+    table
+        .iter()
+        .find(|(f, func, was, _)| *f == file && *func == function && *was == old)
+        .map_or(old, |row| row.3)
+}
+
+/// Why msi-reroute's re-target has no 7.3 rendering.
+const MSI_RETARGET_7_3: &str = "re-targeting a device's MSIs from an IOMMU hook takes the \
+     MSI descriptor mutex (msi_lock_descs()) with group->mutex held; on linux-7.3 \
+     iommu_dma_prepare_msi() is in iommu.c and takes group->mutex while the MSI layer holds \
+     the descriptor mutex (msi_domain_alloc_irqs() -> irq_domain_alloc_irqs() -> prepare), \
+     so the two orders are an ABBA deadlock; the re-target would have to run after \
+     group->mutex is dropped";
+
 const DMA_IOMMU_C: &str = "drivers/iommu/dma-iommu.c";
 const DMA_IOMMU_H: &str = "drivers/iommu/dma-iommu.h";
 const SMMU_V3_C: &str = "drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c";
@@ -137,9 +168,62 @@ const DRIVER_H: &str = "include/linux/device/driver.h";
 const MSI_H: &str = "include/linux/msi.h";
 const IRQ_MSI_C: &str = "kernel/irq/msi.c";
 
+/// A need that Linux 7.3 already meets: nothing to add.
+const MET: NeedSpec = NeedSpec {
+    helper: None,
+    note: None,
+    group_domain: None,
+    state: &[],
+    preps: &[],
+};
+
 impl Need {
-    /// The row of this need.
-    pub(crate) fn spec(self) -> &'static NeedSpec {
+    /// The row of this need on `base`, or why the series cannot be written on `base`.
+    /// Linux 6.12's rows are [`Need::linux_6_12`]; a later base has a row of its own only
+    /// where its kernel differs.
+    pub(crate) fn spec(self, base: Base) -> Result<&'static NeedSpec, &'static str> {
+        match (base, self) {
+            (Base::Linux612, _) => Ok(self.linux_6_12()),
+            // On 7.3 iommu_setup_dma_ops() takes the domain from its callers
+            // (__iommu_probe_device(), bus_iommu_probe(), iommu_group_store_type()), and
+            // each passes group->default_domain: the DMA ops already follow it.
+            (Base::Linux73, Need::DmaOpsFromDefaultDomain) => Ok(&MET),
+            // 7.3's iommu_dma_prepare_msi() is in iommu.c and runs under group->mutex:
+            // the record is written there, under the lock its reader holds.
+            (Base::Linux73, Need::MsiIovaHelper) => Ok(&NeedSpec {
+                helper: Some(("iommu_device_msi_iova", "helpers/msi_iova.c.tera")),
+                note: None,
+                group_domain: None,
+                state: &[],
+                preps: &[Prep {
+                    commit: "commit/msi_iova.txt.tera",
+                    edits: &[
+                        Change::InsertAfter {
+                            file: IOMMU_H,
+                            after: At::KernelDocParam("struct dev_iommu", "shadow_on_flush"),
+                            template: "prep/msi_iova_doc.h.tera",
+                        },
+                        Change::InsertAfter {
+                            file: IOMMU_H,
+                            after: At::Member("dev_iommu", "shadow_on_flush"),
+                            template: "prep/msi_iova.h.tera",
+                        },
+                        Change::ReplaceStatement {
+                            file: IOMMU_C,
+                            function: "iommu_dma_prepare_msi",
+                            old: "\tmutex_unlock(&group->mutex);\n\treturn ret;\n",
+                            template: "prep/msi_iova_mapped.c.tera",
+                        },
+                    ],
+                }],
+            }),
+            (Base::Linux73, Need::MsiRetarget) => Err(MSI_RETARGET_7_3),
+            (Base::Linux73, _) => Ok(self.linux_6_12()),
+        }
+    }
+
+    /// The row of this need on Linux 6.12.
+    fn linux_6_12(self) -> &'static NeedSpec {
         match self {
             Need::LockedDefaultDomainUse => &NeedSpec {
                 helper: None,
@@ -473,7 +557,7 @@ impl Change {
             } => Edit::ReplaceStatement {
                 file: file.into(),
                 function: function.into(),
-                old: old.into(),
+                old: statement_on(t.base(), file, function, old).into(),
                 new: t.render(template, &none)?,
             },
         })
@@ -500,25 +584,36 @@ impl Prep {
 pub(crate) fn preps(t: &Templates, needs: &BTreeSet<Need>) -> Result<Vec<Planned>, SeriesError> {
     let mut out = Vec::new();
     for need in Need::ALL.iter().filter(|n| needs.contains(n)) {
-        for prep in need.spec().preps {
+        for prep in spec_of(t.base(), *need)?.preps {
             out.push(prep.planned(t)?);
         }
     }
     Ok(out)
 }
 
-/// The helper functions of iommu.c, in their order there.
-pub(crate) fn helper_functions() -> impl Iterator<Item = &'static str> {
+/// The row of `need` on `base`; a need without one was refused when the hooks were
+/// rendered ([`hooks::render_all`](crate::hooks::render_all)), so this is the same
+/// refusal should a caller skip that.
+fn spec_of(base: Base, need: Need) -> Result<&'static NeedSpec, SeriesError> {
+    need.spec(base).map_err(|reason| SeriesError::NotOnBase {
+        policy: String::new(),
+        base,
+        reason: reason.to_string(),
+    })
+}
+
+/// The helper functions of iommu.c on `base`, in their order there.
+pub(crate) fn helper_functions(base: Base) -> impl Iterator<Item = &'static str> {
     Need::ALL
         .iter()
-        .filter_map(|n| n.spec().helper.map(|(name, _)| name))
+        .filter_map(move |n| n.spec(base).ok()?.helper.map(|(name, _)| name))
 }
 
 /// What a helper adds besides its function: the group's member for the domain it keeps,
 /// after 6.12's blocking domain and the members of the needs before it, freed with the
 /// group's other domains in iommu_deinit_device(); then the row's further edits.
 fn helper_state(t: &Templates, need: Need) -> Result<Vec<Edit>, SeriesError> {
-    let spec = need.spec();
+    let spec = spec_of(t.base(), need)?;
     let mut edits = Vec::new();
     if let Some(member) = spec.group_domain {
         let name = |n: &str| ctx(&[("name", &n)]);
@@ -527,7 +622,7 @@ fn helper_state(t: &Templates, need: Need) -> Result<Vec<Edit>, SeriesError> {
                 Need::ALL
                     .iter()
                     .take_while(|n| **n != need)
-                    .filter_map(|n| n.spec().group_domain),
+                    .filter_map(|n| n.spec(t.base()).ok()?.group_domain),
             )
             .collect();
         let mut frees = Vec::new();
@@ -572,7 +667,7 @@ pub(crate) fn helper_edits(
 ) -> Result<Vec<Edit>, SeriesError> {
     let mut edits = Vec::new();
     for need in needs {
-        if let Some((name, template)) = need.spec().helper {
+        if let Some((name, template)) = spec_of(t.base(), *need)?.helper {
             if have.insert(*need) {
                 edits.push(Edit::InsertAfter {
                     file: IOMMU_C.into(),
@@ -596,7 +691,7 @@ pub(crate) fn helper_edits(
 pub(crate) fn notes(t: &Templates, added: &[Need]) -> Result<Vec<String>, SeriesError> {
     let mut out = Vec::new();
     for need in added {
-        if let Some(note) = need.spec().note {
+        if let Some(note) = spec_of(t.base(), *need)?.note {
             out.push(t.render(note, &tera::Context::new())?.trim().to_string());
         }
     }
@@ -616,34 +711,90 @@ mod tests {
         }
     }
 
-    /// Every template a row names renders without variables, as the series renders it.
+    /// Every template a row names renders without variables, as the series renders it,
+    /// on every base.
     #[test]
     fn every_row_renders_its_templates_without_variables() {
-        let t = Templates::load().expect("the templates compile");
-        let none = tera::Context::new();
-        for need in Need::ALL {
-            let spec = need.spec();
-            let mut names: Vec<&str> = spec.helper.iter().map(|h| h.1).collect();
-            names.extend(spec.note);
-            names.extend(spec.state.iter().map(change_template));
-            for prep in spec.preps {
-                names.push(prep.commit);
-                names.extend(prep.edits.iter().map(change_template));
-            }
-            for name in names {
-                t.render(name, &none)
-                    .unwrap_or_else(|e| panic!("{need:?}: {name}: {e}"));
+        for base in Base::ALL {
+            let t = Templates::load(base).expect("the templates compile");
+            let none = tera::Context::new();
+            for need in Need::ALL {
+                let Ok(spec) = need.spec(base) else { continue };
+                let mut names: Vec<&str> = spec.helper.iter().map(|h| h.1).collect();
+                names.extend(spec.note);
+                names.extend(spec.state.iter().map(change_template));
+                for prep in spec.preps {
+                    names.push(prep.commit);
+                    names.extend(prep.edits.iter().map(change_template));
+                }
+                for name in names {
+                    t.render(name, &none)
+                        .unwrap_or_else(|e| panic!("{base}: {need:?}: {name}: {e}"));
+                }
             }
         }
+    }
+
+    /// Every statement row of 7.3 names a statement a 6.12 row replaces.
+    #[test]
+    fn every_7_3_statement_row_replaces_a_6_12_statement() {
+        let olds: Vec<(&str, &str, &str)> = Need::ALL
+            .iter()
+            .flat_map(|n| {
+                let spec = n.linux_6_12();
+                spec.state
+                    .iter()
+                    .chain(spec.preps.iter().flat_map(|p| p.edits))
+            })
+            .filter_map(|c| match *c {
+                Change::ReplaceStatement {
+                    file,
+                    function,
+                    old,
+                    ..
+                } => Some((file, function, old)),
+                _ => None,
+            })
+            .collect();
+        for (file, function, old, new) in STATEMENTS_7_3 {
+            assert!(
+                olds.contains(&(*file, *function, *old)),
+                "{file}: {function}()"
+            );
+            assert_eq!(statement_on(Base::Linux73, file, function, old), *new);
+            assert_eq!(statement_on(Base::Linux612, file, function, old), *old);
+        }
+    }
+
+    /// msi-reroute's re-target is refused on 7.3, with the lock order in the reason.
+    #[test]
+    fn the_retarget_is_refused_on_7_3_for_its_lock_order() {
+        assert!(Need::MsiRetarget.spec(Base::Linux612).is_ok());
+        let why = Need::MsiRetarget
+            .spec(Base::Linux73)
+            .err()
+            .expect("refused");
+        assert!(why.contains("ABBA deadlock"), "{why}");
+        // 7.3 already sets up DMA ops against the default domain: nothing to add.
+        let met = Need::DmaOpsFromDefaultDomain.spec(Base::Linux73).unwrap();
+        assert!(met.preps.is_empty() && met.helper.is_none());
+        assert!(!Need::DmaOpsFromDefaultDomain
+            .spec(Base::Linux612)
+            .unwrap()
+            .preps
+            .is_empty());
     }
 
     /// Group state and the commit note belong to a helper: they are added with it.
     #[test]
     fn state_and_notes_come_with_a_helper() {
-        for need in Need::ALL {
-            let spec = need.spec();
+        for (base, need) in Base::ALL
+            .iter()
+            .flat_map(|b| Need::ALL.iter().map(move |n| (*b, n)))
+        {
+            let Ok(spec) = need.spec(base) else { continue };
             if spec.note.is_some() || spec.group_domain.is_some() || !spec.state.is_empty() {
-                assert!(spec.helper.is_some(), "{need:?}");
+                assert!(spec.helper.is_some(), "{base}: {need:?}");
             }
         }
     }

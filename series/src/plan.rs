@@ -13,6 +13,7 @@ use crate::templates::Templates;
 use std::collections::{BTreeMap, BTreeSet};
 use switchyard_dsl::ir::Policy;
 use switchyard_dsl::vocab::Hook;
+use switchyard_dsl::Base;
 
 /// A patch before it is diffed.
 #[derive(Debug)]
@@ -24,8 +25,8 @@ pub(crate) struct Planned {
 }
 
 /// The canonical order of generated functions in iommu.c, so each patch inserts in place.
-fn canonical(rendered: &[Rendered]) -> Vec<String> {
-    let mut v: Vec<String> = need::helper_functions().map(str::to_string).collect();
+fn canonical(rendered: &[Rendered], base: Base) -> Vec<String> {
+    let mut v: Vec<String> = need::helper_functions(base).map(str::to_string).collect();
     let mut sites: Vec<&Site> = rendered.iter().map(|r| &r.site).collect();
     sites.sort_by_key(|s| Hook::all().iter().position(|h| *h == s.hook));
     for s in sites {
@@ -69,7 +70,7 @@ pub(crate) fn plan(
     rendered: &[Rendered],
     t: &Templates,
 ) -> Result<Vec<Planned>, SeriesError> {
-    let order = canonical(rendered);
+    let order = canonical(rendered, t.base());
     let mut needs: BTreeSet<Need> = BTreeSet::new();
     for r in rendered {
         needs.extend(r.old_uses.needs.iter().copied());

@@ -1,7 +1,14 @@
-//! Where each hook lives in Linux 6.12: the function its body becomes, the facts the
+//! Where each hook lives on each base: the function its body becomes, the facts the
 //! place guarantees, and the glue that calls it from the existing code.
+//!
+//! [`site`] is Linux 6.12's table; a later base differs from it by rows: a hook with no
+//! place there ([`unsupported_hook`]), and glue whose text changed ([`GLUE_7_3`]: the
+//! text 7.3 has in place of 6.12's; the replacement is the template of the same name,
+//! which `kernel-templates/linux-7.3/` holds when its text differs too). Every place is
+//! still found by structure: the function by name, the statement by its text.
 
 use switchyard_dsl::vocab::{Hook, NotifyAction};
+use switchyard_dsl::Base;
 
 /// What a site guarantees about the hook's group and device when the hook runs; the
 /// renderer folds conditions these decide.
@@ -161,9 +168,15 @@ pub(crate) fn split_params(params: &'static str) -> Vec<(&'static str, &'static 
         .collect()
 }
 
-/// Why a hook has no site on this base.
-pub(crate) fn unsupported_hook(hook: Hook) -> &'static str {
+/// Why a hook has no site on `base`.
+pub(crate) fn unsupported_hook(hook: Hook, base: Base) -> &'static str {
     match hook {
+        Hook::MsiCookie if base == Base::Linux73 => {
+            "on linux-7.3 an iommufd domain has no MSI cookie installed at attach: \
+             iommufd_sw_msi() maps the doorbell when iommu_dma_prepare_msi() runs for a \
+             vector, so there is no place where \"the owner's domain has its MSI cookie\" \
+             holds for both VFIO type1 and iommufd"
+        }
         Hook::BusNotify(NotifyAction::AddDevice) | Hook::BusNotify(NotifyAction::RemovedDevice) => {
             "iommu_bus_notifier() probes and releases the device on these actions; change the \
              `probe` hook instead"
@@ -193,8 +206,51 @@ const DMA_CLEANUP_DOCS: &[(&str, &str)] = &[
 ];
 const GROUP_DOCS: &[(&str, &str)] = &[("group", "The group.")];
 
+/// Glue whose text Linux 7.3 changed: (file, function, the text 7.3 has where 6.12 has
+/// the row's `old`). Since 6.15 iommu_init_device() may call the bus's dma_configure()
+/// with no driver bound, so each bus tests for a driver before its driver_managed_dma.
+const GLUE_7_3: &[(&str, &str, &str)] = &[
+    (
+        "drivers/pci/pci-driver.c",
+        "pci_dma_configure",
+        "\tif (!ret && drv && !to_pci_driver(drv)->driver_managed_dma) {\n\t\tret = iommu_device_use_default_domain(dev);\n",
+    ),
+    (
+        "drivers/base/platform.c",
+        "platform_dma_configure",
+        "\tif (ret || !drv || to_platform_driver(drv)->driver_managed_dma)\n\t\treturn ret;\n\n\tret = iommu_device_use_default_domain(dev);\n",
+    ),
+    (
+        "drivers/amba/bus.c",
+        "amba_dma_configure",
+        "\tif (!ret && dev->driver && !drv->driver_managed_dma) {\n\t\tret = iommu_device_use_default_domain(dev);\n",
+    ),
+];
+
+/// The site of `hook` on `base`, if there is one.
+pub(crate) fn site(hook: Hook, base: Base) -> Option<Site> {
+    let mut site = linux_6_12(hook)?;
+    match base {
+        Base::Linux612 => {}
+        Base::Linux73 => {
+            if hook == Hook::MsiCookie {
+                return None;
+            }
+            for g in &mut site.glue {
+                if let Some((_, _, old)) = GLUE_7_3
+                    .iter()
+                    .find(|(file, function, _)| *file == g.file && *function == g.function)
+                {
+                    g.old = old;
+                }
+            }
+        }
+    }
+    Some(site)
+}
+
 /// The site of `hook` on Linux 6.12, if there is one.
-pub(crate) fn site(hook: Hook) -> Option<Site> {
+fn linux_6_12(hook: Hook) -> Option<Site> {
     let no_owner = Facts {
         owned: Some(false),
         owner_cnt: Some(0),
@@ -546,4 +602,43 @@ pub(crate) fn notify_constant(hook: Hook) -> Option<&'static str> {
         Hook::BusNotify(NotifyAction::DriverNotBound) => "BUS_NOTIFY_DRIVER_NOT_BOUND",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every 7.3 row names a glue 6.12 has, and changes its text: a row that matched
+    /// nothing would leave 6.12's text to fail as a missing anchor on 7.3.
+    #[test]
+    fn every_7_3_glue_row_replaces_a_6_12_glue() {
+        for (file, function, old) in GLUE_7_3 {
+            let found = Hook::all().into_iter().any(|hook| {
+                let (Some(six), Some(seven)) = (linux_6_12(hook), site(hook, Base::Linux73)) else {
+                    return false;
+                };
+                six.glue.iter().zip(&seven.glue).any(|(a, b)| {
+                    a.file == *file && a.function == *function && a.old != b.old && b.old == *old
+                })
+            });
+            assert!(found, "{file}: {function}()");
+        }
+    }
+
+    /// 6.12's sites are the table itself; a later base has no hook 6.12 lacks.
+    #[test]
+    fn a_later_base_has_no_hook_6_12_lacks() {
+        for hook in Hook::all() {
+            assert_eq!(site(hook, Base::Linux612), linux_6_12(hook), "{hook:?}");
+            if site(hook, Base::Linux73).is_some() {
+                assert!(linux_6_12(hook).is_some(), "{hook:?}");
+            } else {
+                assert!(
+                    unsupported_hook(hook, Base::Linux73) != "no site"
+                        || linux_6_12(hook).is_none(),
+                    "{hook:?} has no 7.3 site and no reason"
+                );
+            }
+        }
+    }
 }

@@ -1,18 +1,29 @@
-//! The text templates under `kernel-templates/linux-6.12/`, compiled into the crate, and
-//! the small helpers for rendering them.
+//! The text templates under `kernel-templates/`, compiled into the crate, and the small
+//! helpers for rendering them.
+//!
+//! `kernel-templates/linux-6.12/` holds every template. A later base's directory
+//! (`linux-7.3/`) holds only the files whose text differs on that base, under the same
+//! names: a base's templates are linux-6.12's with its own files laid over them, so what
+//! is the same on both bases is written once.
 
 use crate::error::SeriesError;
+use switchyard_dsl::Base;
 
-/// The compiled templates.
-pub(crate) struct Templates(tera::Tera);
+/// The compiled templates of one base.
+pub(crate) struct Templates {
+    tera: tera::Tera,
+    base: Base,
+}
 
 macro_rules! templates {
-    ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../../kernel-templates/linux-6.12/", $name)))),*]
+    ($dir:literal: $($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../kernel-templates/", $dir, "/", $name)))),*]
     };
 }
 
+/// Every template, as written for Linux 6.12.
 const TEMPLATES: &[(&str, &str)] = templates![
+    "linux-6.12":
     "functions/hook.c.tera",
     "functions/dev_wrapper.c.tera",
     "helpers/bound_count.c.tera",
@@ -87,10 +98,37 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "commit/policy.txt.tera",
     "commit/new_caller.txt.tera",
     "cover-letter.txt.tera",
+    "cover-base.txt.tera",
 ];
 
+/// The templates whose text differs on Linux 7.3.
+const LINUX_7_3: &[(&str, &str)] = templates![
+    "linux-7.3":
+    "cover-base.txt.tera",
+    "glue/pci_dma_configure.c.tera",
+    "glue/platform_dma_configure.c.tera",
+    "glue/amba_dma_configure.c.tera",
+    "prep/smmu_ats_forbidden.c.tera",
+    "prep/smmu_attach_prepare.c.tera",
+    "commit/smmu_forbid_ats.txt.tera",
+    "prep/msi_iova_mapped.c.tera",
+    "helpers/msi_iova.c.tera",
+    "commit/msi_iova.txt.tera",
+    "helpers/parking_domain.c.tera",
+    "helpers/replace_default.c.tera",
+];
+
+/// The files a base lays over linux-6.12's.
+fn overlay(base: Base) -> &'static [(&'static str, &'static str)] {
+    match base {
+        Base::Linux612 => &[],
+        Base::Linux73 => LINUX_7_3,
+    }
+}
+
 impl Templates {
-    pub(crate) fn load() -> Result<Templates, SeriesError> {
+    /// The templates of `base`: linux-6.12's, with the base's own files in their place.
+    pub(crate) fn load(base: Base) -> Result<Templates, SeriesError> {
         let mut t = tera::Tera::default();
         t.autoescape_on(vec![]);
         t.register_filter(
@@ -101,12 +139,21 @@ impl Templates {
                 Ok(tera::Value::String(wrap(&s, 72, hang as usize)))
             },
         );
-        t.add_raw_templates(TEMPLATES.iter().copied())
+        let own = overlay(base);
+        let common = TEMPLATES
+            .iter()
+            .filter(|(name, _)| !own.iter().any(|(n, _)| n == name));
+        t.add_raw_templates(common.chain(own).copied())
             .map_err(|e| SeriesError::Template {
-                name: "kernel-templates".into(),
+                name: format!("kernel-templates ({base})"),
                 message: tera_message(&e),
             })?;
-        Ok(Templates(t))
+        Ok(Templates { tera: t, base })
+    }
+
+    /// The base the templates are written for.
+    pub(crate) fn base(&self) -> Base {
+        self.base
     }
 
     /// A commit message template: its first line is the subject, the rest the body.
@@ -121,10 +168,12 @@ impl Templates {
     }
 
     pub(crate) fn render(&self, name: &str, ctx: &tera::Context) -> Result<String, SeriesError> {
-        self.0.render(name, ctx).map_err(|e| SeriesError::Template {
-            name: name.to_string(),
-            message: tera_message(&e),
-        })
+        self.tera
+            .render(name, ctx)
+            .map_err(|e| SeriesError::Template {
+                name: name.to_string(),
+                message: tera_message(&e),
+            })
     }
 }
 
@@ -207,21 +256,42 @@ mod tests {
         }
     }
 
-    /// The list cannot drift from the directory: every file there is compiled in, and
-    /// every listed name is a file there.
+    fn names(list: &[(&str, &str)]) -> Vec<String> {
+        let mut v: Vec<String> = list.iter().map(|(n, _)| n.to_string()).collect();
+        v.sort();
+        v
+    }
+
+    /// The lists cannot drift from the directories: every file in a base's directory is
+    /// compiled in, every listed name is a file there, and a later base's file replaces
+    /// one linux-6.12 has (a name only it had would be a template no code renders on
+    /// linux-6.12).
     #[test]
     fn every_template_file_is_listed_and_every_listed_name_is_a_file() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kernel-templates/linux-6.12");
-        let mut on_disk = Vec::new();
-        files_under(&root, &root, &mut on_disk);
-        on_disk.sort();
-        let mut listed: Vec<String> = TEMPLATES.iter().map(|(n, _)| n.to_string()).collect();
-        listed.sort();
-        assert_eq!(on_disk, listed);
+        let all = names(TEMPLATES);
+        for base in Base::ALL {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../kernel-templates")
+                .join(base.name());
+            let mut on_disk = Vec::new();
+            files_under(&root, &root, &mut on_disk);
+            on_disk.sort();
+            let listed = match base {
+                Base::Linux612 => all.clone(),
+                _ => names(overlay(base)),
+            };
+            assert_eq!(on_disk, listed, "{base}");
+            for name in &listed {
+                assert!(all.contains(name), "{base}: {name} replaces nothing");
+            }
+        }
     }
 
     #[test]
     fn the_templates_compile() {
-        Templates::load().expect("every template parses");
+        for base in Base::ALL {
+            let t = Templates::load(base).expect("every template parses");
+            assert_eq!(t.base(), base);
+        }
     }
 }

@@ -1,8 +1,9 @@
-//! The Linux 6.12 tree the series tests share, kept under `target/tmp/` so that a second
-//! run reuses it: Debian's linux-source-6.12 tarball imported once with the harness
-//! (`tree::init`, idempotent) into the cache the booting tests use, and a bare clone sharing its objects that holds a commit on a
-//! scratch branch renaming a function every series anchors on. The import's refs, index
-//! and files are only ever read.
+//! The kernel trees the series tests share, kept under `target/tmp/` so that a second run
+//! reuses them: for each base, Debian's linux-source tarball imported once with the
+//! harness (`tree::init`, idempotent) into the cache the booting tests use
+//! (`target/tmp/kernel/linux-6.12`, `target/tmp/kernel/linux-7.3`), and for 6.12 a bare
+//! clone sharing its objects that holds a commit on a scratch branch renaming a function
+//! every series anchors on. The imports' refs, index and files are only ever read.
 //!
 //! Used by `generator/tests/series.rs` and, through `#[path]`, by the CLI test
 //! `tests/gen_series.rs`.
@@ -12,12 +13,22 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
+use switchyard_dsl::Base as Kernel;
 use switchyard_harness::git2;
 use switchyard_harness::tree;
 
 /// The directory the series tests keep between runs.
 pub fn cache() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("series")
+}
+
+/// The directory the series tests keep for a base: [`cache`] for 6.12 (as before there
+/// was a second base), `cache()/BASE` for a later one.
+pub fn cache_of(kernel: Kernel) -> PathBuf {
+    match kernel {
+        Kernel::Linux612 => cache(),
+        _ => cache().join(kernel.name()),
+    }
 }
 
 /// The cache `switchyard run` is given by the tests that boot (`tests/run*.rs`): its
@@ -31,20 +42,49 @@ pub fn say(text: &str) {
     eprintln!("[series] {text}");
 }
 
-/// The imported tree and its base commit.
-pub struct Base {
+/// An imported tree and its base commit.
+pub struct Import {
     pub import: PathBuf,
     pub base: String,
 }
 
-/// Imports the tarball into `target/tmp/kernel/linux-6.12` (the import of
+/// The Linux 6.12 import ([`import`]).
+pub fn base() -> &'static Import {
+    import(Kernel::Linux612)
+}
+
+/// The tarball a base is imported from: `$SWITCHYARD_TARBALL_LINUX_7_3` (for 7.3; the
+/// variable is the base's name in capitals) when set, else the file its Debian package
+/// installs.
+pub fn tarball(kernel: Kernel) -> PathBuf {
+    let var = format!(
+        "SWITCHYARD_TARBALL_{}",
+        kernel.name().to_uppercase().replace(['-', '.'], "_")
+    );
+    match std::env::var_os(&var) {
+        Some(path) => PathBuf::from(path),
+        None if kernel == Kernel::Linux612 => PathBuf::from(tree::DEFAULT_TARBALL),
+        None => PathBuf::from(kernel.source().tarball),
+    }
+}
+
+/// Imports the base's tarball into `target/tmp/kernel/BASE` (the import of
 /// [`kernel_cache`]) the first time (about 40 s); later calls and runs, and the tests
 /// that boot, find the finished import.
-pub fn base() -> &'static Base {
-    static BASE: OnceLock<Base> = OnceLock::new();
-    BASE.get_or_init(|| {
-        let dir = kernel_cache().join("linux-6.12");
-        let tarball = Path::new(tree::DEFAULT_TARBALL);
+pub fn import(kernel: Kernel) -> &'static Import {
+    static IMPORTS: [OnceLock<Import>; Kernel::ALL.len()] = [const { OnceLock::new() }; 2];
+    let i = Kernel::ALL.iter().position(|k| *k == kernel).unwrap();
+    IMPORTS[i].get_or_init(|| {
+        let dir = kernel_cache().join(kernel.name());
+        let tarball = tarball(kernel);
+        assert!(
+            tarball.is_file(),
+            "{} is not there: install Debian's {} or point $SWITCHYARD_TARBALL_{} at its tarball",
+            tarball.display(),
+            kernel.source().package,
+            kernel.name().to_uppercase().replace(['-', '.'], "_")
+        );
+        let tarball = tarball.as_path();
         let started = std::time::Instant::now();
         let mut progress = |_: tree::Progress| {};
         let outcome = match tree::init(&dir, tarball, &mut progress) {
@@ -66,7 +106,7 @@ pub fn base() -> &'static Base {
                 started.elapsed()
             ));
         }
-        Base {
+        Import {
             import: dir,
             base: outcome.commit().to_string(),
         }
@@ -100,25 +140,31 @@ pub fn git_ok(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
-/// A clone of the import sharing its objects (`--shared`), made once; refs created in it
-/// never reach the import.
+/// A clone of the 6.12 import sharing its objects ([`shared_clone_of`]).
 pub fn shared_clone(name: &str, bare: bool) -> PathBuf {
-    let b = base();
-    let dir = cache().join(name);
+    shared_clone_of(Kernel::Linux612, name, bare)
+}
+
+/// A clone of the base's import sharing its objects (`--shared`), made once in
+/// [`cache_of`]; refs created in it never reach the import.
+pub fn shared_clone_of(kernel: Kernel, name: &str, bare: bool) -> PathBuf {
+    let b = import(kernel);
+    let cache = cache_of(kernel);
+    let dir = cache.join(name);
     let usable = dir.exists()
         && git(&dir, &["cat-file", "-e", &format!("{}^{{commit}}", b.base)])
             .status
             .success();
     if !usable {
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(cache()).expect("creating the series cache");
+        std::fs::create_dir_all(&cache).expect("creating the series cache");
         let mut args = vec!["clone", "-q", "--shared", "--no-checkout"];
         if bare {
             args.push("--bare");
         }
         let (import, to) = (b.import.to_str().unwrap(), dir.to_str().unwrap());
         args.extend([import, to]);
-        git_ok(&cache(), &args);
+        git_ok(&cache, &args);
     }
     dir
 }

@@ -44,10 +44,14 @@ pub fn policy_series(
         from: author,
         date: how.date,
         range_diff: how.range_diff,
-        verdicts: Some(verdicts(policy)?),
+        verdicts: None,
     };
     let git = GitBase(tree);
     let base = tree_base(&git)?;
+    let opts = series::Options {
+        verdicts: Some(verdicts(policy, base)?),
+        ..opts
+    };
     series::generate(policy, base, &git, &tree.base().to_string(), &opts)
 }
 
@@ -169,7 +173,7 @@ pub fn git_identity(dir: &Path) -> Result<Identity, SeriesError> {
 
 /// The model's verdicts for `policy` on every built-in scenario, one line per scenario,
 /// for the cover letter.
-pub fn verdicts(policy: &Policy) -> Result<String, SeriesError> {
+pub fn verdicts(policy: &Policy, base: Base) -> Result<String, SeriesError> {
     let hooks = Interpreter { policy };
     let mut lines = Vec::new();
     let scenarios: Vec<_> = switchyard_dsl::builtins(SourceKind::Scenario).collect();
@@ -179,7 +183,14 @@ pub fn verdicts(policy: &Policy) -> Result<String, SeriesError> {
             name: b.name.to_string(),
             message: e.to_string(),
         })?;
-        let r = model::check(&hooks, &s, model::Options::default());
+        let r = model::check(
+            &hooks,
+            &s,
+            model::Options {
+                base,
+                ..model::Options::default()
+            },
+        );
         let with = |st: Status| -> Vec<&str> {
             r.verdicts
                 .iter()

@@ -131,6 +131,9 @@ pub(crate) enum RunError {
         help("remove the branch's directories under the cache's src/ and build/ to start it over")
     )]
     Seed(#[from] seed::SeedError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Base(Box<CliError>),
     #[error("scenario `{0}` has no fixed script to replay")]
     #[diagnostic(
         code(switchyard::run::script),
@@ -607,7 +610,11 @@ pub(crate) fn replay(
     opts: &Options,
     progress: &Progress,
 ) -> Result<RunReport, RunError> {
-    let Plan { prediction, guest } = plan;
+    let Plan {
+        base,
+        prediction,
+        guest,
+    } = plan;
     let target = guest.machine.target;
     let at = Current::default();
     let (observed, setup) = at.stage("boot", || {
@@ -621,7 +628,7 @@ pub(crate) fn replay(
             progress,
         )
     })?;
-    let model_groups = model::boot_groups(&Interpreter { policy }, scenario, dsl::Base::default());
+    let model_groups = model::boot_groups(&Interpreter { policy }, scenario, base);
     let mut steps = booted(scenario, &model_groups, &setup);
     steps.extend(compare(&prediction, &observed, target));
     let agree = steps.iter().all(|s| s.agree);
@@ -729,6 +736,8 @@ fn repair(path: &Path, what: &str, progress: &Progress) -> Result<(), RunError> 
 /// What a run needs from the scenario before any kernel work: the model's prediction,
 /// the guest machine and the script it replays.
 pub(crate) struct Plan {
+    /// The kernel base the prediction is the model's of: the one the run boots.
+    base: Base,
     prediction: Vec<ScriptStep>,
     guest: Guest,
 }
@@ -816,20 +825,38 @@ pub(crate) fn with_trace(
     Ok(s)
 }
 
+/// The base a run boots, known before any tree is imported: the given tree's release
+/// (its Makefile; a `--base` that differs is refused), else `--base`, else 6.12.
+fn run_base(opts: &Options) -> Result<Base, RunError> {
+    let given = opts
+        .tree
+        .clone()
+        .or_else(|| std::env::var_os("SWITCHYARD_TREE").map(PathBuf::from));
+    match given {
+        Some(dir) if dir.is_dir() => {
+            crate::kernel::tree_base(&dir, opts.base).map_err(|e| RunError::Kernel(Box::new(e)))
+        }
+        _ => Ok(opts.base.unwrap_or_default()),
+    }
+}
+
 /// The prediction and the guest's inputs. A scenario without a script, and a policy
 /// without C, are refused here, before a tree is imported or read.
 pub(crate) fn plan(policy: &Policy, scenario: &Scenario, opts: &Options) -> Result<Plan, RunError> {
     if scenario.script.is_empty() {
         return Err(RunError::NoScript(scenario.name.clone()));
     }
-    let prediction = model::run_script(&Interpreter { policy }, scenario, dsl::Base::default());
+    let base = run_base(opts)?;
+    CliError::for_base(policy, base).map_err(|e| RunError::Base(Box::new(e)))?;
+    let prediction = model::run_script(&Interpreter { policy }, scenario, base);
     let machine = guest::machine(scenario)?;
     let possible: Vec<bool> = prediction.iter().map(|p| p.outcome.is_some()).collect();
     let script = guest::script(scenario, opts.raise_wait.as_millis() as u64, &possible)?;
     if opts.branch.is_none() && !policy.changed_hooks().is_empty() {
-        series::expressible(policy, series::Base::default())?;
+        series::expressible(policy, base)?;
     }
     Ok(Plan {
+        base,
         prediction,
         guest: Guest {
             scenario: scenario.name.clone(),

@@ -62,14 +62,16 @@ fn author() -> Identity {
 const DATE: i64 = 1_767_225_600;
 
 /// What `switchyard gen series NAME --signoff --from ...` passes, at a fixed date.
-fn options(policy: &switchyard_dsl::ir::Policy) -> Options {
+fn options(policy: &switchyard_dsl::ir::Policy, kernel: Kernel) -> Options {
     Options {
         version: None,
         signoff: true,
         from: author(),
         date: Some(DATE),
         range_diff: None,
-        verdicts: Some(switchyard::rfc::verdicts(policy).expect("the model checks the built-in")),
+        verdicts: Some(
+            switchyard::rfc::verdicts(policy, kernel).expect("the model checks the built-in"),
+        ),
     }
 }
 
@@ -102,7 +104,7 @@ fn plan(kernel: Kernel) -> &'static Plan {
         let mut skipped = Vec::new();
         for builtin in switchyard_dsl::builtins(SourceKind::Policy) {
             let policy = switchyard_dsl::load_policy(builtin.name).expect("a built-in loads");
-            match series::generate(&policy, kernel, &git, &b.base, &options(&policy)) {
+            match series::generate(&policy, kernel, &git, &b.base, &options(&policy, kernel)) {
                 Ok(mut series) => {
                     // Addressed as `gen series` addresses it: by the tree's get_maintainer.pl.
                     switchyard::rfc::address(&mut series, &b.import, &Recipients::default())
@@ -688,7 +690,7 @@ fn a_missing_anchor_fails_naming_file_and_anchor() {
             Kernel::Linux612,
             &switchyard::rfc::GitBase(&tree),
             &base,
-            &options(&policy),
+            &options(&policy, Kernel::Linux612),
         )
         .expect_err("an anchor is missing");
         let SeriesError::Anchor {
@@ -1384,7 +1386,7 @@ const FIRST_ATTACH: &[&str] = &[
 /// and the attach, which 6.12 requires to succeed, does not fail the IOMMU probe.
 #[test]
 fn the_parking_first_attach_keeps_deferred_attaches_and_other_buses_and_falls_back() {
-    let plan = plan();
+    let plan = plan(Kernel::Linux612);
     let clone = support::shared_clone("parking.git", true);
     let harness = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/parking/harness.c");
     let mut checked = Vec::new();
@@ -1398,7 +1400,7 @@ fn the_parking_first_attach_keeps_deferred_attaches_and_other_buses_and_falls_ba
             continue;
         }
         let name = &g.policy;
-        let dir = cache().join("parking").join(name);
+        let dir = support::cache().join("parking").join(name);
         let _ = std::fs::remove_dir_all(&dir);
         g.series
             .write(&dir.join("series"))

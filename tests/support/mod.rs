@@ -54,18 +54,24 @@ pub fn base() -> &'static Import {
 }
 
 /// The tarball a base is imported from: `$SWITCHYARD_TARBALL_LINUX_7_3` (for 7.3; the
-/// variable is the base's name in capitals) when set, else the file its Debian package
-/// installs.
+/// variable is the base's name in capitals) when set, else the one `switchyard` itself
+/// uses: the file its Debian package installs, or the package fetched once into the
+/// user's cache (`~/.cache/switchyard/debs/`, as `tree init --base` does).
 pub fn tarball(kernel: Kernel) -> PathBuf {
     let var = format!(
         "SWITCHYARD_TARBALL_{}",
         kernel.name().to_uppercase().replace(['-', '.'], "_")
     );
-    match std::env::var_os(&var) {
-        Some(path) => PathBuf::from(path),
-        None if kernel == Kernel::Linux612 => PathBuf::from(tree::DEFAULT_TARBALL),
-        None => PathBuf::from(kernel.source().tarball),
+    if let Some(path) = std::env::var_os(&var) {
+        return PathBuf::from(path);
     }
+    let debs = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| PathBuf::from(".cache"))
+        .join("switchyard/debs");
+    switchyard_harness::fetch::tarball(kernel, &debs, &mut |s| say(s))
+        .unwrap_or_else(|e| panic!("{}'s tarball: {e} (or set ${var})", kernel.name()))
 }
 
 /// Imports the base's tarball into `target/tmp/kernel/BASE` (the import of

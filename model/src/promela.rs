@@ -209,7 +209,7 @@ inline unuse_default_domain(d) {
  * irq_mask, pci_msi_mask_irq()); a message it raises waits in the pending bit. */
 inline mask_msis(d) {
     if
-    :: dev_msi[d] != MSI_NONE && !dev_msi_masked[d] -> dev_msi_masked[d] = 1
+    :: msi_live(d) && !dev_msi_masked[d] -> dev_msi_masked[d] = 1
     :: else -> skip
     fi
 }
@@ -225,7 +225,7 @@ inline mask_msis(d) {
  * goes out on the unmask. */
 inline retarget_msis(d) {
     if
-    :: dev_msi[d] == MSI_NONE -> skip
+    :: !msi_live(d) -> skip
     :: else ->
         dev_msi_masked[d] = 0;
         if
@@ -300,7 +300,7 @@ fn attribute(a: Attr) -> AttrText {
         Attr::MsiLive => m(
             "msi_live",
             "/* dev.msi_live: MSI descriptors are allocated. */\n\
-             #define msi_live(d) (dev_msi[d] != MSI_NONE)\n",
+             #define msi_live(d) (dev_msi[d] != MSI_NONE && dev_msi[d] != MSI_INTX)\n",
         ),
         Attr::MsiIova => m(
             "msi_iova",
@@ -939,8 +939,9 @@ pub fn promela(policy: &Policy, scenario: &Scenario) -> Result<Promela, PromelaE
          /* A domain object's kind (Option<Dom>); D_DEFAULT and D_USER carry a generation. */\n\
          #define D_NONE 0\n#define D_BLOCKED 1\n#define D_DEFAULT 2\n#define D_IDENTITY 3\n\
          #define D_EMPTY_DMA 4\n#define D_USER 5\n\
-         /* Msi: none, or live with the address it was composed with (MsiAddr). */\n\
+         /* Msi: none, live with the address it was composed with (MsiAddr), or INTx. */\n\
          #define MSI_NONE 0\n#define MSI_DIRECT 1\n#define MSI_PHYSICAL 2\n#define MSI_IOVA 3\n\
+         #define MSI_INTX 4\n\
          /* VfioStep. */\n\
          #define V_CLOSED 0\n#define V_CLAIMED 1\n#define V_ATTACHED 2\n#define V_OPEN 3\n#define V_DETACHED 4\n\
          /* PciKind. */\n\
@@ -1079,6 +1080,7 @@ pub fn promela(policy: &Policy, scenario: &Scenario) -> Result<Promela, PromelaE
          bool dev_present[N_DEV];\n\
          bool dev_probed[N_DEV];\n\
          byte dev_driver[N_DEV];      /* 0: none; else the driver's index */\n\
+         bool dev_probing[N_DEV];     /* bound, its probe's vectors not yet allocated */\n\
          byte dev_msi[N_DEV];         /* MSI_*: none, or live with its address's kind */\n\
          byte dev_msi_dom[N_DEV];     /* MSI_IOVA: the domain object it was mapped in, */\n\
          byte dev_msi_gen[N_DEV];     /* and its generation; else 0 */\n\
@@ -1386,7 +1388,7 @@ fn init(
         if let (false, Some(k)) = (dev.hotplug, builtin(d)?) {
             let _ = writeln!(
                 t,
-                "    bind({d}, {k}); /* {} */",
+                "    bind_builtin({d}, {k}); /* {} */",
                 s.drivers[k - 1].kernel_name
             );
         }
@@ -1411,7 +1413,7 @@ fn init(
         let (enabled, apply, label): (String, String, String) = match tr.mv {
             Mv::Add(d) => {
                 let bind = match builtin(d)? {
-                    Some(k) => format!(" bind({d}, {k});"),
+                    Some(k) => format!(" bind_builtin({d}, {k});"),
                     None => String::new(),
                 };
                 (
@@ -1421,7 +1423,10 @@ fn init(
                 )
             }
             Mv::Remove(d) => (
-                format!("dev_present[{d}] && !grp_owned[{}]", group_of(d)?),
+                format!(
+                    "dev_present[{d}] && !dev_probing[{d}] && !grp_owned[{}]",
+                    group_of(d)?
+                ),
                 format!("remove({d})"),
                 format!("remove({})", dev(d)),
             ),
@@ -1430,8 +1435,13 @@ fn init(
                 format!("bind({d}, {})", usize::from(drv) + 1),
                 format!("bind({}, {})", dev(d), s.drivers[usize::from(drv)].name),
             ),
+            Mv::AllocVectors(d) => (
+                format!("dev_probing[{d}]"),
+                format!("alloc_vectors({d}); outcome = OUT_OK"),
+                format!("alloc_irq_vectors({})", dev(d)),
+            ),
             Mv::Unbind(d) => (
-                format!("dev_driver[{d}] != 0"),
+                format!("dev_driver[{d}] != 0 && !dev_probing[{d}]"),
                 format!("unbind({d}); outcome = OUT_OK"),
                 format!("unbind({})", dev(d)),
             ),

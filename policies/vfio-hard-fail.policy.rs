@@ -31,9 +31,12 @@ policy! {
     ///
     /// The check takes group->mutex from iommu_dma_prepare_msi(), which runs with the
     /// device's MSI descriptor mutex and the irq domain's mutex held; the claim path takes
-    /// neither under group->mutex (it reads msi_iova with READ_ONCE()), so the order
-    /// is new but not inverted. The mutex is dropped before the doorbell is mapped: a
-    /// claim that takes the group in between is not seen by either side.
+    /// neither under group->mutex (it reads msi_iova with READ_ONCE()), so the order is
+    /// new but not inverted. A window remains: the mutex is dropped before the doorbell
+    /// is mapped, and the claim sees the vectors only once MSI is enabled, so a claim
+    /// that lands between the check and the end of pci_alloc_irq_vectors() still
+    /// succeeds. Closing it needs the whole preparation under group->mutex, as later
+    /// kernels have it, and the claim to see vectors being allocated.
     name = "vfio-hard-fail";
     extends = "status-quo";
     subject = "iommu: Refuse DMA ownership while a member's MSIs use the group's domain";

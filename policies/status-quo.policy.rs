@@ -108,4 +108,8 @@ policy! {
     /// __iommu_group_remove_device() does nothing for the last device but free it:
     /// __iommu_group_free_device() expects the group to be in its default domain.
     on remove_last(g) {}
+
+    /// iommu_dma_prepare_msi() maps the doorbell in the domain attached now, whatever
+    /// owns the group.
+    on prepare_msi(dev) {}
 }

@@ -16,14 +16,27 @@ policy! {
     /// port's vectors survive the domain switch and taking ownership succeeds as before.
     ///
     /// Refusing ownership alone is not enough: a driver_managed_dma driver such as the port
-    /// driver that binds after VFIO took the group allocates its vectors in the user's
-    /// domain and loses them when the group goes back to its default domain (bind vfio-pci,
-    /// open the group, bind pcieport, close the group, raise an AER error). That driver has
-    /// no vectors yet when it binds, and whether its irqchip will map the doorbell is known
-    /// only once it allocates them, so the bind cannot be judged by its vectors. While a
-    /// user owns the group, such a bind fails with -EBUSY wherever the kernel can map MSI
-    /// doorbells through the IOMMU (CONFIG_IRQ_MSI_IOMMU); on x86 this costs binding the
-    /// port again once the user has released the group.
+    /// driver can bind to another member while a user owns the group, or race with the
+    /// claim, whose group->mutex nothing orders against the device lock the probe runs
+    /// under. Its vectors are then prepared in the blocking or the user's domain and their
+    /// doorbell is lost once the group moves on (bind the port while VFIO takes the group,
+    /// close the group, raise an AER error). Such a driver has no vectors when it binds,
+    /// so refuse the vectors rather than the bind: iommu_dma_prepare_msi() fails with
+    /// -EBUSY for a device whose driver is still probing it while a user owns its group.
+    /// pci_alloc_irq_vectors() then falls back from MSI-X and MSI to INTx, which does not
+    /// go through the IOMMU, and the port keeps its AER and PME services. vfio-pci and
+    /// pci-stub bind to other members of an owned group as before; VFIO's own vectors are
+    /// allocated for its user once the device is bound and are not affected. On x86 no
+    /// irqchip prepares MSI through the IOMMU, and nothing changes.
+    ///
+    /// The check takes group->mutex from iommu_dma_prepare_msi(), which runs with the
+    /// device's MSI descriptor mutex and the irq domain's mutex held; the claim path takes
+    /// neither under group->mutex (it reads msi_iova with READ_ONCE()), so the order is
+    /// new but not inverted. A window remains: the mutex is dropped before the doorbell
+    /// is mapped, and the claim sees the vectors only once MSI is enabled, so a claim
+    /// that lands between the check and the end of pci_alloc_irq_vectors() still
+    /// succeeds. Closing it needs the whole preparation under group->mutex, as later
+    /// kernels have it, and the claim to see vectors being allocated.
     name = "vfio-hard-fail";
     extends = "status-quo";
     subject = "iommu: Refuse DMA ownership while a member's MSIs use the group's domain";
@@ -40,12 +53,10 @@ policy! {
         inherit()?;
     }
 
-    /// No driver that manages its own DMA may join a group a user owns where MSI doorbells
-    /// can be mapped through the IOMMU.
-    on dma_configure(dev, managed) {
-        if cfg(IRQ_MSI_IOMMU) && managed && group(dev).owned {
+    /// A driver probing a member of a group a user owns gets no MSI through the IOMMU.
+    on prepare_msi(dev) {
+        if group(dev).owned {
             fail(EBUSY);
         }
-        inherit()?;
     }
 }

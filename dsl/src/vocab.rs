@@ -226,6 +226,7 @@ pub enum Hook {
     Release,
     DefaultType,
     RemoveLast,
+    PrepareMsi,
 }
 
 /// The static description of a hook family.
@@ -256,6 +257,7 @@ pub const HOOK_NAMES: &[&str] = &[
     "detach_user",
     "default_type",
     "remove_last",
+    "prepare_msi",
 ];
 
 impl Hook {
@@ -273,6 +275,7 @@ impl Hook {
             Hook::Release,
             Hook::DefaultType,
             Hook::RemoveLast,
+            Hook::PrepareMsi,
         ]);
         v
     }
@@ -290,6 +293,7 @@ impl Hook {
             Hook::DetachUser => "detach_user",
             Hook::DefaultType => "default_type",
             Hook::RemoveLast => "remove_last",
+            Hook::PrepareMsi => "prepare_msi",
         })
         .expect("every Hook has a spec")
     }
@@ -405,6 +409,18 @@ pub static HOOKS: &[HookSpec] = &[
               still the group's member. 6.12 does nothing here: __iommu_group_free_device() \
               then WARNs unless the group is back in its default domain, and \
               iommu_deinit_device() frees the group's domains.",
+    },
+    HookSpec {
+        name: "prepare_msi",
+        params: &[("dev", Kind::Device)],
+        fallible: true,
+        kernel: "iommu_dma_prepare_msi() (drivers/iommu/dma-iommu.c), from the irqchip's MSI \
+                 domain alloc (its_irq_domain_alloc(), gicv2m_irq_domain_alloc(), ...), for a \
+                 device whose driver's probe allocates vectors (device_is_bound() false)",
+        doc: "A driver probing the device is allocating its MSI vectors, where the platform's \
+              irqchip maps the doorbell through the IOMMU (never on x86). An error fails the \
+              allocation: pci_alloc_irq_vectors() falls back from MSI-X to MSI to INTx, which \
+              does not go through the IOMMU (pcie_init_service_irqs()).",
     },
 ];
 

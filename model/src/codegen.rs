@@ -94,6 +94,7 @@ fn hook_path(hook: Hook) -> TokenStream {
         Hook::Release => quote!(Hook::Release),
         Hook::DefaultType => quote!(Hook::DefaultType),
         Hook::RemoveLast => quote!(Hook::RemoveLast),
+        Hook::PrepareMsi => quote!(Hook::PrepareMsi),
     }
 }
 

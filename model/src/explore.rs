@@ -1060,7 +1060,8 @@ pub enum NotReplayable {
 /// The script a user (or the harness) performs to follow a checker trace: each transition
 /// as the call that makes it. The claim is `vfio_claim`; type1's attach and MSI cookie are
 /// the one `VFIO_SET_IOMMU` (`vfio_attach`), so they must be adjacent; the detach and the
-/// release are the one close of the group (`vfio_close`), so they too. A trace that puts
+/// release are the one close of the group (`vfio_close`), so they too, and so are a bind
+/// and its probe's vector allocation (one write to `bind`). A trace that puts
 /// another step inside one of those calls is not replayable: the kernel holds no lock
 /// there that would exclude it, but userspace has no way to stop the call in the middle.
 pub fn replay_script(scenario: &Scenario, verdict: &Verdict) -> Result<Vec<Move>, NotReplayable> {
@@ -1097,10 +1098,27 @@ pub fn replay_script(scenario: &Scenario, verdict: &Verdict) -> Result<Vec<Move>
         let step = match mv {
             Mv::Add(x) => Move::Add { device: d(x) },
             Mv::Remove(x) => Move::Remove { device: d(x) },
-            Mv::Bind(x, drv) => Move::Bind {
-                device: d(x),
-                driver: scenario.drivers[usize::from(drv)].name.clone(),
-            },
+            Mv::Bind(x, drv) => {
+                let spec = &scenario.drivers[usize::from(drv)];
+                if spec.msi && spec.managed_dma {
+                    match next {
+                        Some(Mv::AllocVectors(y)) if y == x => i += 1,
+                        None => {}
+                        Some(_) => return Err(inside("the bind, between dma_configure and the probe's pci_alloc_irq_vectors()")),
+                    }
+                }
+                Move::Bind {
+                    device: d(x),
+                    driver: scenario.drivers[usize::from(drv)].name.clone(),
+                }
+            }
+            Mv::AllocVectors(_) => {
+                return Err(NotReplayable::Inside {
+                    n,
+                    step: mv.label(scenario),
+                    inside: "a bind, apart from its dma_configure",
+                })
+            }
             Mv::Unbind(x) => Move::Unbind { device: d(x) },
             Mv::VfioClaim(x) => Move::VfioClaim { group: g(x) },
             Mv::VfioAttach(x) => {

@@ -79,11 +79,13 @@ pub(crate) enum Msi {
     None,
     /// Allocated, with the message address each was composed with.
     Live(MsiAddr),
-    /// Linux 7.3: the MSI allocation failed (`iommu_dma_prepare_msi()` refused it,
-    /// [`Prepared::Refused`]) and the driver fell back to the legacy INTx interrupt, as
+    /// No MSI: the allocation failed (`iommu_dma_prepare_msi()` refused it: on 7.3 a
+    /// domain with no cookie, [`Prepared::Refused`]; on either base a policy's
+    /// `prepare_msi` hook) and the driver fell back to the legacy INTx interrupt, as
     /// pcieport's `pcie_init_service_irqs()` does (`pci_alloc_irq_vectors(dev, 1, 1,
-    /// PCI_IRQ_INTX)`): a wire to the interrupt controller that the IOMMU does not
-    /// translate. No MSI descriptors exist, so `dev.msi_live` is false.
+    /// PCI_IRQ_INTX)`): a wire to the interrupt controller that no IOMMU domain
+    /// translates. No MSI descriptors exist, so `dev.msi_live` is false and
+    /// `msi_enabled` and `msix_enabled` stay clear.
     Intx,
 }
 
@@ -95,6 +97,11 @@ pub(crate) struct DevState {
     pub(crate) probed: bool,
     /// Index into the scenario's drivers.
     pub(crate) driver: Option<u8>,
+    /// The bound driver's probe has not allocated its vectors yet: `really_probe()` is
+    /// between `dma_configure` and the probe's `pci_alloc_irq_vectors()`, under the
+    /// device lock (no unbind, no removal), while a claim, which takes only
+    /// `group->mutex`, can run.
+    pub(crate) probing: bool,
     pub(crate) msi: Msi,
     /// The live vectors are masked at the device (`mask_msis`): a message it raises
     /// waits in the vector's pending bit until `retarget_msis` unmasks it.
@@ -255,6 +262,7 @@ impl<'s> Machine<'s> {
                     present: false,
                     probed: false,
                     driver: None,
+                    probing: false,
                     msi: Msi::None,
                     msi_masked: false,
                     ats_on: false,
@@ -720,11 +728,13 @@ impl<'s> Machine<'s> {
     }
 
     /// Whether the device's bound driver signals errors over MSI (pcieport on a root
-    /// port).
+    /// port) and has finished its probe (`aer_probe()` enables reporting once the vectors
+    /// are allocated).
     pub(crate) fn aer_listening(&self, d: DevId) -> bool {
-        self.state.devices[d]
-            .driver
-            .is_some_and(|drv| self.scenario.drivers[usize::from(drv)].msi)
+        !self.state.devices[d].probing
+            && self.state.devices[d]
+                .driver
+                .is_some_and(|drv| self.scenario.drivers[usize::from(drv)].msi)
     }
 
     /// Whether a bound driver's live vectors work: unmasked and able to reach their

@@ -27,6 +27,11 @@ pub(crate) enum Mv {
     Add(DevId),
     Remove(DevId),
     Bind(DevId, u8),
+    /// The rest of a bind whose driver requests interrupts and manages its own DMA: its
+    /// probe allocates its vectors, after `dma_configure` and BIND_DRIVER (a claim can come
+    /// between them). A DMA-API driver is counted in `owner_cnt` from `dma_configure` on,
+    /// so a claim fails with EPERM until it unbinds: its vectors are part of its bind.
+    AllocVectors(DevId),
     Unbind(DevId),
     /// The claim that starts an open (`vfio_open` counts these against its bound).
     VfioClaim(GroupId),
@@ -67,13 +72,19 @@ impl Mv {
         match m {
             Move::Add { device } => vec![Mv::Add(dev(device))],
             Move::Remove { device } => vec![Mv::Remove(dev(device))],
-            Move::Bind { device, driver } => vec![Mv::Bind(
-                dev(device),
-                s.drivers
+            Move::Bind { device, driver } => {
+                let drv = s
+                    .drivers
                     .iter()
                     .position(|d| d.name == *driver)
-                    .expect("checked scenario") as u8,
-            )],
+                    .expect("checked scenario");
+                let d = dev(device);
+                let mut v = vec![Mv::Bind(d, drv as u8)];
+                if s.drivers[drv].msi && s.drivers[drv].managed_dma {
+                    v.push(Mv::AllocVectors(d));
+                }
+                v
+            }
             Move::Unbind { device } => vec![Mv::Unbind(dev(device))],
             Move::VfioOpen { group } => {
                 let g = grp(group);
@@ -99,7 +110,9 @@ impl Mv {
     /// members. Checking in components ([`crate::reduce`]) rests on this.
     pub(crate) fn groups(self, layout: &[GroupId], s: &Scenario) -> Vec<GroupId> {
         match self {
-            Mv::Add(d) | Mv::Remove(d) | Mv::Bind(d, _) | Mv::Unbind(d) => vec![layout[d]],
+            Mv::Add(d) | Mv::Remove(d) | Mv::Bind(d, _) | Mv::AllocVectors(d) | Mv::Unbind(d) => {
+                vec![layout[d]]
+            }
             Mv::RaiseAer(d) => {
                 let mut v = vec![layout[d]];
                 if let Some(r) = s
@@ -129,6 +142,7 @@ impl Mv {
             Mv::Add(x) => format!("add({})", d(x)),
             Mv::Remove(x) => format!("remove({})", d(x)),
             Mv::Bind(x, drv) => format!("bind({}, {})", d(x), s.drivers[usize::from(drv)].name),
+            Mv::AllocVectors(x) => format!("alloc_irq_vectors({})", d(x)),
             Mv::Unbind(x) => format!("unbind({})", d(x)),
             Mv::VfioClaim(x) => format!("vfio_claim({})", g(x)),
             Mv::VfioAttach(x) => format!("vfio_attach({})", g(x)),
@@ -262,7 +276,11 @@ fn bind_builtin(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
         .iter()
         .position(|x| x.name == *name)
         .expect("checked scenario: a device's built-in driver is declared") as u8;
-    if let Outcome::Failed { errno } = bind(m, hooks, d, drv) {
+    let outcome = bind(m, hooks, d, drv);
+    if m.state.devices[d].probing {
+        alloc_vectors(m, hooks, d);
+    }
+    if let Outcome::Failed { errno } = outcome {
         note!(
             m,
             "{}: the built-in {} did not bind ({errno})",
@@ -322,12 +340,16 @@ pub(crate) fn enabled(m: &Machine, mv: Mv) -> bool {
     let st = &m.state;
     match mv {
         Mv::Add(d) => !st.devices[d].present,
-        // A device whose group a user owns is held by VFIO until the user closes it.
-        Mv::Remove(d) => st.devices[d].present && !st.groups[m.group_of(d)].owned,
+        // A device whose group a user owns is held by VFIO until the user closes it; a
+        // probing one by the device lock `really_probe()` runs under.
+        Mv::Remove(d) => {
+            st.devices[d].present && !st.devices[d].probing && !st.groups[m.group_of(d)].owned
+        }
         Mv::Bind(d, _) => st.devices[d].present && st.devices[d].driver.is_none(),
+        Mv::AllocVectors(d) => st.devices[d].probing,
         // vfio-pci's remove does not wait for a group fd or a container, only for device
         // fds, which the model's user does not hold (see `vfio_remove`).
-        Mv::Unbind(d) => st.devices[d].driver.is_some(),
+        Mv::Unbind(d) => st.devices[d].driver.is_some() && !st.devices[d].probing,
         Mv::VfioClaim(g) => {
             st.groups[g].vfio == VfioStep::Closed
                 && !st.groups[g].owned
@@ -380,6 +402,10 @@ pub(crate) fn apply(m: &mut Machine, hooks: &dyn PolicyHooks, mv: Mv) -> Outcome
             Outcome::Ok
         }
         Mv::Bind(d, drv) => bind(m, hooks, d, drv),
+        Mv::AllocVectors(d) => {
+            alloc_vectors(m, hooks, d);
+            Outcome::Ok
+        }
         Mv::Unbind(d) => {
             unbind(m, hooks, d);
             Outcome::Ok
@@ -410,9 +436,10 @@ pub(crate) fn apply(m: &mut Machine, hooks: &dyn PolicyHooks, mv: Mv) -> Outcome
 }
 
 /// `really_probe()`: `device_set_driver()`, `dma_configure`, BIND_DRIVER, the driver's
-/// probe (which requests its MSI vectors, and for AER clears the Root Error Status in
-/// `aer_enable_rootport()`), BOUND_DRIVER. A failed `dma_configure` unwinds without
-/// notifying.
+/// probe, BOUND_DRIVER. A failed `dma_configure` unwinds without notifying. A driver that
+/// requests interrupts and manages its own DMA is left probing: its vectors are the next
+/// transition ([`alloc_vectors`]), as nothing orders a claim (`group->mutex`) against a
+/// probe (the device lock) in 6.12.
 fn bind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Outcome {
     let spec = &m.scenario.drivers[usize::from(drv)];
     m.state.devices[d].driver = Some(drv);
@@ -441,14 +468,46 @@ fn bind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Outcome 
         return failed;
     }
     if spec.msi {
-        m.allocate_vectors(d);
-        // `aer_probe()` -> `aer_enable_rootport()` clears the Root Error Status.
-        if m.scenario.devices[d].kind == PciKind::RootPort && m.scenario.devices[d].aer {
-            m.state.devices[d].aer_pending = false;
+        m.state.devices[d].probing = true;
+        if !spec.managed_dma {
+            alloc_vectors(m, hooks, d);
         }
+        return Outcome::Ok;
     }
     notify(m, hooks, NotifyAction::BoundDriver, d);
     Outcome::Ok
+}
+
+/// The probe of a driver with interrupts goes on: pcieport's `pcie_port_device_register()`
+/// -> `pcie_init_service_irqs()` -> `pci_alloc_irq_vectors()`. Where the irqchip maps the
+/// doorbell through the IOMMU, each vector's allocation calls `iommu_dma_prepare_msi()`,
+/// the policy's `prepare_msi` hook first (x86 has no such call). A refusal fails the MSI-X
+/// and MSI allocations, and the port falls back to INTx. Then `aer_probe()` ->
+/// `aer_enable_rootport()` clears the Root Error Status, and BOUND_DRIVER.
+fn alloc_vectors(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
+    m.state.devices[d].probing = false;
+    let wants = m.scenario.devices[d].kind != PciKind::UpstreamPort;
+    let refused = if wants && m.scenario.msi_translated {
+        hooks.run(m, Hook::PrepareMsi, &dev(d)).err()
+    } else {
+        None
+    };
+    match refused {
+        Some(errno) => {
+            m.state.devices[d].msi = Msi::Intx;
+            m.state.devices[d].msi_masked = false;
+            note!(
+                m,
+                "{}: MSI refused with {errno}; the port falls back to INTx",
+                m.dev_name(d)
+            );
+        }
+        None => m.allocate_vectors(d),
+    }
+    if m.scenario.devices[d].kind == PciKind::RootPort && m.scenario.devices[d].aer {
+        m.state.devices[d].aer_pending = false;
+    }
+    notify(m, hooks, NotifyAction::BoundDriver, d);
 }
 
 /// The driver's probe, where the model knows it refuses the device: `vfio_pci_probe()` ->
@@ -495,7 +554,7 @@ fn unbind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
         m.state.devices[d].msi_masked = false;
         note!(
             m,
-            "{}: MSI vectors freed by the driver's remove",
+            "{}: interrupt vectors freed by the driver's remove",
             m.dev_name(d)
         );
     }
@@ -731,8 +790,11 @@ fn raise_aer(m: &mut Machine, d: DevId) -> Irq {
                 Irq::Lost { domain, addr }
             }
         }
-        // Linux 7.3, MSI refused: INTx is a wire the IOMMU does not see.
-        Msi::Intx => Irq::Delivered,
+        // INTx is a wire to the interrupt controller; no IOMMU domain is in its way.
+        Msi::Intx => {
+            note!(m, "{}: AER signalled on INTx", m.dev_name(d));
+            Irq::Delivered
+        }
         // pcieport's AER service needs vectors; without them it is not enabled.
         Msi::None => Irq::Unreported,
     }

@@ -311,7 +311,7 @@ fn attribute(a: Attr) -> AttrText {
         Attr::MsiLive => m(
             "msi_live",
             "/* dev.msi_live: MSI descriptors are allocated. */\n\
-             #define msi_live(d) (dev_msi[d] != MSI_NONE)\n",
+             #define msi_live(d) (dev_msi[d] != MSI_NONE && dev_msi[d] != MSI_INTX)\n",
         ),
         Attr::MsiIova => m(
             "msi_iova",
@@ -956,9 +956,9 @@ pub fn promela(policy: &Policy, scenario: &Scenario, base: Base) -> Result<Prome
          /* A domain object's kind (Option<Dom>); D_DEFAULT and D_USER carry a generation. */\n\
          #define D_NONE 0\n#define D_BLOCKED 1\n#define D_DEFAULT 2\n#define D_IDENTITY 3\n\
          #define D_EMPTY_DMA 4\n#define D_USER 5\n\
-         /* Msi: none, or live with the address it was composed with (MsiAddr). */\n\
+         /* Msi: none, live with the address it was composed with (MsiAddr), or INTx. */\n\
          #define MSI_NONE 0\n#define MSI_DIRECT 1\n#define MSI_PHYSICAL 2\n#define MSI_IOVA 3\n\
-         /* Msi::Intx (7.3): the MSI allocation was refused, the driver is on INTx. */\n\
+         /* Msi::Intx: the MSI allocation was refused, the driver is on INTx. */\n\
          #define MSI_INTX 4\n\
          /* VfioStep. */\n\
          #define V_CLOSED 0\n#define V_CLAIMED 1\n#define V_ATTACHED 2\n#define V_OPEN 3\n#define V_DETACHED 4\n\
@@ -1108,6 +1108,7 @@ pub fn promela(policy: &Policy, scenario: &Scenario, base: Base) -> Result<Prome
          bool dev_present[N_DEV];\n\
          bool dev_probed[N_DEV];\n\
          byte dev_driver[N_DEV];      /* 0: none; else the driver's index */\n\
+         bool dev_probing[N_DEV];     /* bound, its probe's vectors not yet allocated */\n\
          byte dev_msi[N_DEV];         /* MSI_*: none, or live with its address's kind */\n\
          byte dev_msi_dom[N_DEV];     /* MSI_IOVA: the domain object it was mapped in, */\n\
          byte dev_msi_gen[N_DEV];     /* and its generation; else 0 */\n\
@@ -1415,7 +1416,7 @@ fn init(
         if let (false, Some(k)) = (dev.hotplug, builtin(d)?) {
             let _ = writeln!(
                 t,
-                "    bind({d}, {k}); /* {} */",
+                "    bind_builtin({d}, {k}); /* {} */",
                 s.drivers[k - 1].kernel_name
             );
         }
@@ -1440,7 +1441,7 @@ fn init(
         let (enabled, apply, label): (String, String, String) = match tr.mv {
             Mv::Add(d) => {
                 let bind = match builtin(d)? {
-                    Some(k) => format!(" bind({d}, {k});"),
+                    Some(k) => format!(" bind_builtin({d}, {k});"),
                     None => String::new(),
                 };
                 (
@@ -1450,7 +1451,10 @@ fn init(
                 )
             }
             Mv::Remove(d) => (
-                format!("dev_present[{d}] && !grp_owned[{}]", group_of(d)?),
+                format!(
+                    "dev_present[{d}] && !dev_probing[{d}] && !grp_owned[{}]",
+                    group_of(d)?
+                ),
                 format!("remove({d})"),
                 format!("remove({})", dev(d)),
             ),
@@ -1459,8 +1463,13 @@ fn init(
                 format!("bind({d}, {})", usize::from(drv) + 1),
                 format!("bind({}, {})", dev(d), s.drivers[usize::from(drv)].name),
             ),
+            Mv::AllocVectors(d) => (
+                format!("dev_probing[{d}]"),
+                format!("alloc_vectors({d}); outcome = OUT_OK"),
+                format!("alloc_irq_vectors({})", dev(d)),
+            ),
             Mv::Unbind(d) => (
-                format!("dev_driver[{d}] != 0"),
+                format!("dev_driver[{d}] != 0 && !dev_probing[{d}]"),
                 format!("unbind({d}); outcome = OUT_OK"),
                 format!("unbind({})", dev(d)),
             ),

@@ -26,7 +26,10 @@ fn the_promela_of_vfio_hard_fail_on_arm_port_vfio() {
         t.contains("inline run_claim(a0) {\n    err = 0;\n    hook_claim__vfio_hard_fail(a0)\n}"),
         "{t}"
     );
-    assert!(t.contains("cfg_IRQ_MSI_IOMMU && p_managed"), "{t}");
+    assert!(
+        t.contains("inline run_prepare_msi(a0) {\n    err = 0;\n    hook_prepare_msi__vfio_hard_fail(a0)\n}"),
+        "{t}"
+    );
     // Every action once, as an inline; every attribute once, as a macro.
     for spec in switchyard_dsl::vocab::ACTIONS {
         let n = t.matches(&format!("inline {}(", spec.name)).count();

@@ -282,11 +282,14 @@ fn a_claim_only_hard_fail_misses_a_port_bound_after_the_claim() {
         .iter()
         .position(|m| m == "vfio_claim(g0)")
         .expect("a claim");
-    let rebind = t
+    let vectors = t
         .iter()
-        .position(|m| m == "bind(port, pcieport)")
-        .expect("a rebind");
-    assert!(claim < rebind, "pcieport binds after the claim: {t:?}");
+        .position(|m| m == "alloc_irq_vectors(port)")
+        .expect("the probe's vectors");
+    assert!(
+        claim < vectors,
+        "pcieport's probe allocates its vectors after the claim: {t:?}"
+    );
     assert_eq!(
         t.last().map(String::as_str),
         Some("raise_aer(port)"),
@@ -419,6 +422,7 @@ fn msi_reroute_loses_aer_of_a_port_driver_bound_while_the_group_is_switching() {
             "vfio_claim(g0)",
             "unbind(port)",
             "bind(port, pcieport)",
+            "alloc_irq_vectors(port)",
             "raise_aer(port)"
         ]
     );
@@ -1111,4 +1115,114 @@ fn a_step_inside_vfio_set_iommu_is_not_replayable() {
             "vfio_close(g0)"
         ]
     );
+}
+
+/// vfio-hard-fail as it was, refusing every driver_managed_dma bind in an owned group at
+/// dma_configure instead of refusing the vectors of a probing driver.
+const HARD_FAIL_AT_DMA_CONFIGURE: &str = r#"policy! {
+    /// The claim check and a dma_configure refusal.
+    name = "hard-fail-at-dma-configure";
+    extends = "status-quo";
+    on claim(g) {
+        for d in g.devices {
+            if d.msi_iova {
+                fail(EBUSY);
+            }
+        }
+        inherit()?;
+    }
+    on dma_configure(dev, managed) {
+        if cfg(IRQ_MSI_IOMMU) && managed && group(dev).owned {
+            fail(EBUSY);
+        }
+        inherit()?;
+    }
+}"#;
+
+/// arm-port-vfio where an administrator binds pcieport again while a user takes the group.
+const PORT_REBIND_RACE: &str = r#"scenario! {
+    /// pcieport unbound, then bound again while VFIO takes the group.
+    name = "port-rebind-race";
+    platform = Arm64Smmuv3;
+    driver pcieport { managed_dma, msi, irq_only }
+    driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
+    device port { root_port, no_acs, aer, driver = pcieport }
+    device nic { parent = port }
+    moves {
+        unbind(port);
+        bind(nic, vfio_pci);
+        bind(port, pcieport);
+        vfio_open(g0);
+        vfio_close(g0);
+        raise_aer(port);
+    }
+}"#;
+
+#[test]
+fn a_pcieport_probe_racing_a_claim_loses_its_msi_unless_the_vectors_are_refused() {
+    let s = scenario(PORT_REBIND_RACE);
+    // The bind passes dma_configure while the group is unowned, the claim finds no vector
+    // and takes the group, and the probe then allocates its vectors in the blocking domain.
+    let old = policy(HARD_FAIL_AT_DMA_CONFIGURE);
+    let r = check(&Interpreter { policy: &old }, &s, Options::default());
+    let t = trace(&r, Property::NoSilentLoss);
+    let at = |m: &str| t.iter().position(|x| x == m).unwrap_or(usize::MAX);
+    assert!(
+        at("bind(port, pcieport)") < at("vfio_claim(g0)")
+            && at("vfio_claim(g0)") < at("alloc_irq_vectors(port)")
+            && at("alloc_irq_vectors(port)") != usize::MAX,
+        "{t:?}"
+    );
+    // The trace cannot be replayed from userspace: the claim lands inside the bind.
+    let err = replay_script(&s, r.verdict(Property::NoSilentLoss)).unwrap_err();
+    assert!(err.to_string().contains("inside the bind"), "{err}");
+    // Refusing the probe's vectors while the group is owned leaves the port on INTx.
+    let p = load_policy("vfio-hard-fail").unwrap();
+    let r = check(&Interpreter { policy: &p }, &s, Options::default());
+    for prop in [
+        Property::MsiDelivered,
+        Property::NoSilentLoss,
+        Property::NoWarn,
+    ] {
+        assert_eq!(r.verdict(prop).status, Status::Holds, "{prop}");
+    }
+}
+
+#[test]
+fn vfio_pci_binds_a_second_member_of_an_owned_group() {
+    let s = scenario(
+        r#"scenario! {
+            /// Two endpoints in one group below a switch without ACS; the port driver
+            /// is not loaded.
+            name = "two-endpoints";
+            platform = Arm64Smmuv3;
+            driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
+            device rp { root_port, no_acs }
+            device usp { upstream_port, parent = rp }
+            device dsp1 { downstream_port, parent = usp }
+            device dsp2 { downstream_port, parent = usp }
+            device nic1 { parent = dsp1 }
+            device nic2 { parent = dsp2 }
+            moves {
+                bind(nic1, vfio_pci);
+                vfio_open(g0);
+                bind(nic2, vfio_pci);
+            }
+            script {
+                bind(nic1, vfio_pci);
+                vfio_open(g0);
+                bind(nic2, vfio_pci);
+            }
+        }"#,
+    );
+    let observed = |p: &switchyard_dsl::Policy| -> Vec<String> {
+        run_script(&Interpreter { policy: p }, &s, Base::Linux612)
+            .iter()
+            .map(|s| s.observed())
+            .collect()
+    };
+    let old = observed(&policy(HARD_FAIL_AT_DMA_CONFIGURE));
+    assert!(old[2].starts_with("fails: EBUSY"), "{old:?}");
+    let new = observed(&load_policy("vfio-hard-fail").unwrap());
+    assert!(new.iter().all(|o| o.starts_with("ok")), "{new:?}");
 }

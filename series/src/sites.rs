@@ -50,6 +50,7 @@ impl Subsystem {
     pub(crate) fn prefix(self, path: &str) -> &'static str {
         match self {
             Subsystem::Iommu if path.contains("iommu/iommufd") => "iommufd",
+            Subsystem::Iommu if path.ends_with("dma-iommu.c") => "iommu/dma",
             Subsystem::Iommu => "iommu",
             Subsystem::DriverCore if path.contains("platform") => "driver core: platform",
             Subsystem::DriverCore => "driver core",
@@ -585,6 +586,38 @@ fn linux_6_12(hook: Hook) -> Option<Site> {
                 function: "__iommu_group_remove_device",
                 old: "\t\tlist_del(&device->list);\n\t\t__iommu_group_free_device(group, device);\n",
                 template: "glue/remove_last.c.tera",
+                module: false,
+            }],
+        },
+        Hook::PrepareMsi => Site {
+            hook,
+            function: "__iommu_group_prepare_msi",
+            params: "struct iommu_group *group, struct device *dev",
+            locals: &[],
+            fallible: true,
+            first_attach: false,
+            facts: Facts {
+                dev_bound: Some(true),
+                ..Facts::default()
+            },
+            doc: "The driver probing @dev is allocating MSI vectors whose doorbell the\n\
+                  irqchip maps through the IOMMU. Called from iommu_dma_prepare_msi()\n\
+                  with the device's MSI descriptor mutex and the irq domain's mutex\n\
+                  held, neither of which is taken under group->mutex. An error fails\n\
+                  the allocation.",
+            entry: Entry::Wrapper {
+                name: "iommu_group_prepare_msi",
+                global: true,
+                summary: "Let the IOMMU core refuse a probing driver's MSI",
+                param_docs: &[("dev", "The device whose driver is allocating MSI vectors.")],
+                params: "struct device *dev",
+            },
+            prototype: false,
+            glue: vec![Glue {
+                file: "drivers/iommu/dma-iommu.c",
+                function: "iommu_dma_prepare_msi",
+                old: "\tstatic DEFINE_MUTEX(msi_prepare_lock); /* see below */\n\n\tif (!domain || !domain->iova_cookie) {\n",
+                template: "glue/prepare_msi.c.tera",
                 module: false,
             }],
         },

@@ -66,6 +66,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "glue/core_domain.c.tera",
     "glue/bus_notifier.c.tera",
     "glue/remove_last.c.tera",
+    "glue/prepare_msi.c.tera",
     "glue/pci_dma_configure.c.tera",
     "glue/pci_dma_cleanup.c.tera",
     "glue/platform_dma_configure.c.tera",

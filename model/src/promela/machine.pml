@@ -21,8 +21,8 @@
 
 /* Machine::reaches_doorbell(): an IOVA only through the domain object whose MSI cookie
  * mapped it, the physical doorbell only through an identity domain; untranslated MSI
- * (x86 interrupt remapping) always. */
-#define reaches_doorbell(d) (dev_msi[d] == MSI_DIRECT || \
+ * (x86 interrupt remapping) always, and INTx, which no domain translates. */
+#define reaches_doorbell(d) (dev_msi[d] == MSI_DIRECT || dev_msi[d] == MSI_INTX || \
     (dev_msi[d] == MSI_PHYSICAL && \
         is_identity(dev_group[d], grp_dom[dev_group[d]], grp_dom_gen[dev_group[d]])) || \
     (dev_msi[d] == MSI_IOVA && grp_dom[dev_group[d]] == dev_msi_dom[d] && \
@@ -31,15 +31,15 @@
 /* Machine::switching(): between the steps of a VFIO open or close. */
 #define switching(g) (grp_vfio[g] != V_CLOSED && grp_vfio[g] != V_OPEN)
 
-/* Machine::vectors_work(): no vectors (or, 7.3, INTx: a wire the IOMMU does not see); or
+/* Machine::vectors_work(): no vectors (or INTx: a wire the IOMMU does not see); or
  * masked while the group switches (the mask holds the message); or unmasked and reaching
  * the doorbell. */
 #define vectors_work(d) (dev_msi[d] == MSI_NONE || dev_msi[d] == MSI_INTX || \
     (dev_msi_masked[d] && switching(dev_group[d])) || \
     (!dev_msi_masked[d] && reaches_doorbell(d)))
 
-/* Machine::aer_listening(): the bound driver signals over MSI (pcieport). */
-#define aer_listening(d) drv_msi[dev_driver[d]]
+/* Machine::aer_listening(): the bound driver signals over MSI (pcieport), its probe done. */
+#define aer_listening(d) (drv_msi[dev_driver[d]] && !dev_probing[d])
 
 /* A u8 counter's saturating_add(1) and saturating_sub(1). */
 inline inc_sat(v) {

@@ -73,12 +73,40 @@ inline add_device(d) {
     hook_warns()
 }
 
+/* The probe of a driver with interrupts goes on: pci_alloc_irq_vectors(), with the
+ * policy's prepare_msi hook first where the irqchip maps the doorbell through the IOMMU;
+ * a refusal leaves the port on INTx. aer_enable_rootport() clears the Root Error Status,
+ * then BOUND_DRIVER. */
+inline alloc_vectors(d) {
+    dev_probing[d] = 0;
+    err = 0;
+    if
+    :: dev_kind[d] != K_UPSTREAM_PORT && MSI_TRANSLATED -> run_prepare_msi(d)
+    :: else -> skip
+    fi;
+    if
+    :: err != 0 ->
+        err = 0;
+        dev_msi[d] = MSI_INTX;
+        dev_msi_dom[d] = D_NONE;
+        dev_msi_gen[d] = 0;
+        dev_msi_masked[d] = 0
+    :: else -> allocate_vectors(d)
+    fi;
+    if
+    :: dev_kind[d] == K_ROOT_PORT && dev_aer[d] -> dev_aer_pending[d] = 0
+    :: else -> skip
+    fi;
+    run_bus_notify_bound_driver(d);
+    hook_warns()
+}
+
 /* really_probe(): device_set_driver(), dma_configure (probing the device into its group
  * first where the platform does it there), BIND_DRIVER, the driver's probe (vfio-pci
- * refuses a bridge: DRIVER_NOT_BOUND, dma_cleanup, no driver, EINVAL; a driver with
- * interrupts requests its vectors, and aer_enable_rootport() clears the Root Error
- * Status), BOUND_DRIVER. A failed dma_configure unwinds without notifying. `drv` counts
- * from 1. */
+ * refuses a bridge: DRIVER_NOT_BOUND, dma_cleanup, no driver, EINVAL), BOUND_DRIVER. A
+ * driver with interrupts that manages its own DMA is left probing: its vectors are the
+ * next transition (alloc_vectors); a DMA-API driver's follow at once. A failed
+ * dma_configure unwinds without notifying. `drv` counts from 1. */
 inline bind(d, drv) {
     outcome = OUT_OK;
     dev_driver[d] = drv;
@@ -103,19 +131,25 @@ inline bind(d, drv) {
             hook_warns();
             dev_driver[d] = 0;
             outcome = OUT_FAILED
-        :: else ->
+        :: drv_msi[drv] ->
+            dev_probing[d] = 1;
             if
-            :: drv_msi[drv] ->
-                allocate_vectors(d);
-                if
-                :: dev_kind[d] == K_ROOT_PORT && dev_aer[d] -> dev_aer_pending[d] = 0
-                :: else -> skip
-                fi
+            :: !drv_managed_dma[drv] -> alloc_vectors(d)
             :: else -> skip
-            fi;
+            fi
+        :: else ->
             run_bus_notify_bound_driver(d);
             hook_warns()
         fi
+    fi
+}
+
+/* A built-in driver binds before userspace runs: the bind and its probe at once. */
+inline bind_builtin(d, drv) {
+    bind(d, drv);
+    if
+    :: dev_probing[d] -> alloc_vectors(d)
+    :: else -> skip
     fi
 }
 

@@ -9,11 +9,11 @@ policy! {
     /// group's domain. This regresses users of hardware without ACS, whose root port shares
     /// the endpoint's group.
     ///
-    /// The check looks at what the vectors carry, not at how the kernel is built:
-    /// CONFIG_IRQ_MSI_IOMMU is selected by IOMMU_DMA on x86 as on arm64, but only the GICv3
-    /// ITS, GICv2m, GICv3 MBI and ls-scfg-msi irqchips map a doorbell through the IOMMU
-    /// (iommu_dma_prepare_msi()). On x86 interrupts are remapped apart from DMA, so the
-    /// port's vectors survive the domain switch and taking ownership succeeds as before.
+    /// The check looks at what the vectors carry, not at how the kernel is built: only
+    /// the irqchips that map a doorbell through the IOMMU (the GICv3 ITS, GICv2m, GICv3
+    /// MBI and ls-scfg-msi, through iommu_dma_prepare_msi()) record one. On x86 interrupts
+    /// are remapped apart from DMA, so the port's vectors survive the domain switch and
+    /// taking ownership succeeds as before.
     ///
     /// Refusing ownership alone is not enough: a driver_managed_dma driver such as the port
     /// driver can bind to another member while a user owns the group, or race with the
@@ -29,14 +29,13 @@ policy! {
     /// allocated for its user once the device is bound and are not affected. On x86 no
     /// irqchip prepares MSI through the IOMMU, and nothing changes.
     ///
-    /// The check takes group->mutex from iommu_dma_prepare_msi(), which runs with the
-    /// device's MSI descriptor mutex and the irq domain's mutex held; the claim path takes
-    /// neither under group->mutex (it reads msi_iova with READ_ONCE()), so the order is
-    /// new but not inverted. A window remains: the mutex is dropped before the doorbell
-    /// is mapped, and the claim sees the vectors only once MSI is enabled, so a claim
-    /// that lands between the check and the end of pci_alloc_irq_vectors() still
-    /// succeeds. Closing it needs the whole preparation under group->mutex, as later
-    /// kernels have it, and the claim to see vectors being allocated.
+    /// The vectors are refused from iommu_dma_prepare_msi() under group->mutex, which it
+    /// takes with the device's MSI descriptor mutex and the irq domain's mutex held; the
+    /// claim path takes neither under group->mutex, so the order is new but not inverted.
+    /// A window remains: the claim sees a member's vectors only once its MSI is enabled,
+    /// so a claim that lands between their preparation and the end of
+    /// pci_alloc_irq_vectors() still succeeds. Closing it needs the claim to see vectors
+    /// being allocated.
     name = "vfio-hard-fail";
     extends = "status-quo";
     subject = "iommu: Refuse DMA ownership while a member's MSIs use the group's domain";

@@ -194,15 +194,16 @@ pub(crate) fn introduce(
         });
     }
     if site.prototype {
-        let decl = format!(
-            "{} {}({})",
-            ret_type(site),
-            site.callee(),
-            match &site.entry {
-                Entry::Wrapper { params, .. } => params,
-                Entry::Locked => &site.params,
-            }
-        );
+        let params = match &site.entry {
+            Entry::Wrapper { params, .. } => params.to_string(),
+            Entry::Locked | Entry::LockedReads => site
+                .params(&uses.params)
+                .iter()
+                .map(|p| p.0)
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let decl = format!("{} {}({params})", ret_type(site), site.callee());
         core.push(Edit::InsertAfter {
             file: IOMMU_C.into(),
             after: after(
@@ -260,6 +261,8 @@ pub(crate) fn introduce(
     for g in &site.glue {
         let mut c = tera::Context::new();
         c.insert("fn", site.callee());
+        let args: Vec<&str> = site.params(&uses.params).iter().map(|p| p.1).collect();
+        c.insert("args", &args.join(", "));
         if let Some(constant) = sites::notify_constant(site.hook) {
             c.insert("action", constant);
         }

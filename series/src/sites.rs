@@ -68,8 +68,12 @@ pub(crate) const IOMMU_H: &str = "include/linux/iommu.h";
 /// How the generated function is reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Entry {
-    /// Called from a site that already holds `group->mutex`.
+    /// Called from a site that already holds `group->mutex`, with every parameter (the
+    /// glue's arguments are fixed).
     Locked,
+    /// Called from a site that already holds `group->mutex`, with the group and what the
+    /// body reads: the glue passes `{{ args }}`.
+    LockedReads,
     /// A wrapper taking the mutex of `dev->iommu_group` (or of the group parameter) calls
     /// the body function with the parameters the body reads; `global` makes it an API of
     /// the IOMMU core declared in iommu.h, which is exported only when a caller can be a
@@ -128,7 +132,7 @@ impl Site {
     /// What the site's glue calls: the wrapper when there is one.
     pub(crate) fn callee(&self) -> &'static str {
         match &self.entry {
-            Entry::Locked => self.function,
+            Entry::Locked | Entry::LockedReads => self.function,
             Entry::Wrapper { name, .. } => name,
         }
     }
@@ -142,9 +146,9 @@ impl Site {
     }
 
     /// The parameters of the hook's function, as (C declaration, name), given the names
-    /// its body reads: every one when the glue calls it directly (the glue's arguments
-    /// are fixed), and behind a wrapper the group and what the body reads, so that no
-    /// parameter goes unused.
+    /// its body reads: every one when the glue calls it with fixed arguments, and
+    /// otherwise (behind a wrapper, or from glue that passes what is read) the group and
+    /// what the body reads, so that no parameter goes unused.
     pub(crate) fn params(
         &self,
         read: &std::collections::BTreeSet<String>,
@@ -237,6 +241,9 @@ pub(crate) fn site(hook: Hook, base: Base) -> Option<Site> {
             if hook == Hook::MsiCookie {
                 return None;
             }
+            if hook == Hook::PrepareMsi {
+                return Some(prepare_msi_7_3(site));
+            }
             for g in &mut site.glue {
                 if let Some((_, _, old)) = GLUE_7_3
                     .iter()
@@ -248,6 +255,29 @@ pub(crate) fn site(hook: Hook, base: Base) -> Option<Site> {
         }
     }
     Some(site)
+}
+
+/// `prepare_msi` on Linux 7.3: iommu_dma_prepare_msi() moved into iommu.c and takes
+/// `group->mutex` around the doorbell's mapping, so the hook is called there, under the
+/// lock, with no wrapper: a claim (which holds the same mutex) and a probing driver's
+/// vectors are ordered, where 6.12 leaves a window between the check and the mapping.
+fn prepare_msi_7_3(site: Site) -> Site {
+    Site {
+        doc: "The driver probing @dev is allocating MSI vectors whose doorbell the\n\
+              irqchip maps through the IOMMU. Called from iommu_dma_prepare_msi(),\n\
+              under the device's MSI descriptor mutex and the irq domain's mutex.\n\
+              An error fails the allocation.",
+        entry: Entry::LockedReads,
+        prototype: false,
+        glue: vec![Glue {
+            file: IOMMU_C,
+            function: "iommu_dma_prepare_msi",
+            old: "\tmutex_lock(&group->mutex);\n\t/* An IDENTITY domain must pass through */\n\tif (group->domain && group->domain->type != IOMMU_DOMAIN_IDENTITY) {\n",
+            template: "glue/prepare_msi.c.tera",
+            module: false,
+        }],
+        ..site
+    }
 }
 
 /// The site of `hook` on Linux 6.12, if there is one.

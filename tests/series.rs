@@ -27,7 +27,7 @@
 //! On 7.3 the suite gates notifier-switch's series; the others are gated by an ignored
 //! test (`-- --ignored`), half an hour of builds. `SWITCHYARD_SERIES_GATES=NAME,NAME`
 //! limits the gate tests to those series (the gate of the review gate itself runs only
-//! with vfio-hard-fail's series); unset, each gates all it covers.
+//! with park-blocked's series); unset, each gates all it covers.
 //!
 //! The imports live under `target/tmp/kernel/BASE`, the scratch clone and the configured
 //! build directory under `target/tmp/series/` (6.12) and `target/tmp/series/linux-7.3/`,
@@ -1183,7 +1183,7 @@ fn replace_once(text: &str, from: &str, to: &str) -> String {
     text.replacen(from, to, 1)
 }
 
-/// What the review gate finds in vfio-hard-fail's series as the generator used to write
+/// What the review gate finds in park-blocked's series as the generator used to write
 /// it, rebuilt on the work tree from today's: the wrapper exported although only the
 /// buses (built in) call it, and the decision's function taking the device it does not
 /// read; and, with a sparse-only slip added (a plain 0 compared with a pointer), sparse's
@@ -1335,13 +1335,13 @@ fn gate_every_series(kernel: Kernel, which: &dyn Fn(&str) -> bool) {
         problems.extend(gates(g, w, &work, &build, &mut clean));
     }
     // The gate itself is shown to fail once, on 6.12.
-    if kernel == Kernel::Linux612 && chosen("vfio-hard-fail") {
-        let vfio = plan
+    if kernel == Kernel::Linux612 && chosen("park-blocked") {
+        let parked = plan
             .generated
             .iter()
-            .find(|g| g.policy == "vfio-hard-fail")
-            .expect("vfio-hard-fail has a series");
-        problems.extend(the_gate_finds_the_old_output(&work, &build, vfio));
+            .find(|g| g.policy == "park-blocked")
+            .expect("park-blocked has a series");
+        problems.extend(the_gate_finds_the_old_output(&work, &build, parked));
     }
     problems.extend(checkpatch.join().expect("the checkpatch thread"));
     say(&format!(

@@ -16,7 +16,8 @@ use syn::spanned::Spanned;
 /// The name of the root policy every `extends` chain ends in.
 pub const ROOT: &str = "status-quo";
 
-const META_KEYS: &[&str] = &[
+/// The metadata a policy may set, one `key = value;` each.
+pub const META_KEYS: &[&str] = &[
     "name",
     "extends",
     "subject",

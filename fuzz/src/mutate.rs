@@ -37,6 +37,16 @@ pub fn dictionary() -> &'static [String] {
         v.extend(MOVES.iter().map(|m| m.0.to_string()));
         v.extend(DRIVER_FLAGS.iter().map(|f| f.0.to_string()));
         v.extend(DEVICE_FLAGS.iter().map(|f| f.0.to_string()));
+        v.extend(
+            switchyard_dsl::policy::META_KEYS
+                .iter()
+                .map(|k| k.to_string()),
+        );
+        v.extend(
+            switchyard_dsl::Base::ALL
+                .iter()
+                .map(|b| b.name().to_string()),
+        );
         for w in [
             "policy!",
             "scenario!",
@@ -50,12 +60,6 @@ pub fn dictionary() -> &'static [String] {
             "loop",
             "while",
             "match",
-            "name",
-            "extends",
-            "subject",
-            "suggested_by",
-            "link",
-            "cc",
             "driver",
             "group",
             "device",

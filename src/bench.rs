@@ -133,9 +133,13 @@ fn search_kind(s: &model::explore::Stats) -> String {
     }
 }
 
-/// One row of the scaling table.
+/// One row of the scaling table. Each row names what it measured, so rows of several runs
+/// (other policies, scenarios or bases) can be put side by side.
 #[derive(Serialize)]
-struct Row {
+struct Row<'a> {
+    policy: &'a str,
+    scenario: &'a str,
+    base: dsl::Base,
     copies: usize,
     groups: usize,
     /// The whole search's states and transitions (with reduction: the components'
@@ -171,7 +175,18 @@ fn scale(
         let r = model::check(&hooks, &s, b.opts);
         let seconds = start.elapsed().as_secs_f64();
         let peak = peak_rss();
-        rows.push(row(k, &s, &r, seconds, peak));
+        rows.push(row(
+            Measured {
+                policy: &policy.name,
+                scenario: &base.name,
+                base: b.opts.base,
+            },
+            k,
+            &s,
+            &r,
+            seconds,
+            peak,
+        ));
         // Rows come as they are measured: a large one takes a while.
         if format == Format::Text {
             let first = k == lo;
@@ -213,12 +228,29 @@ fn scale(
     Ok(())
 }
 
-fn row(k: usize, s: &Scenario, r: &Report, seconds: f64, peak: Option<u64>) -> Row {
+/// What a scaling run measures: the policy, the scenario before it is grown, the base.
+struct Measured<'a> {
+    policy: &'a str,
+    scenario: &'a str,
+    base: dsl::Base,
+}
+
+fn row<'a>(
+    m: Measured<'a>,
+    k: usize,
+    s: &Scenario,
+    r: &Report,
+    seconds: f64,
+    peak: Option<u64>,
+) -> Row<'a> {
     let (states, transitions) = match &r.stats.reduction {
         Some(red) => (red.full_states, red.full_transitions),
         None => (r.stats.states as f64, r.stats.transitions as f64),
     };
     Row {
+        policy: m.policy,
+        scenario: m.scenario,
+        base: m.base,
         copies: k,
         groups: s.groups.len(),
         states,

@@ -604,3 +604,33 @@ fn confirm_reports_cases_it_cannot_replay_with_their_reason() {
         .contains("has no C rendering"));
     assert!(!std::path::Path::new("/nonexistent/cache").exists());
 }
+
+/// `bench --scale` in JSON: each row names the policy, the scenario it grew and the base,
+/// so rows of runs on two bases can be compared without the text header.
+#[test]
+fn bench_scale_rows_name_policy_scenario_and_base() {
+    for base in ["linux-6.12", "linux-7.3"] {
+        let o = run(&[
+            "bench",
+            "-s",
+            "arm-port-vfio",
+            "--scale",
+            "1..=2",
+            "--base",
+            base,
+            "--format",
+            "json",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let rows = v.as_array().unwrap();
+        assert_eq!(rows.len(), 2);
+        for (k, r) in rows.iter().enumerate() {
+            assert_eq!(r["policy"], "status-quo", "{r}");
+            assert_eq!(r["scenario"], "arm-port-vfio", "{r}");
+            assert_eq!(r["base"], base, "{r}");
+            assert_eq!(r["copies"], k + 1, "{r}");
+            assert_eq!(r["groups"], k + 1, "{r}");
+        }
+    }
+}

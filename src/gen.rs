@@ -181,7 +181,7 @@ pub(crate) fn gen_series(out: &mut dyn Write, args: SeriesArgs) -> Result<bool, 
         .into_iter()
         .filter(|p| !p.ends_with(&s.cover.file_name))
         .collect();
-    check(out, &tree_dir, &patches)
+    check(out, &tree_dir, &patches, args.signoff)
 }
 
 /// `--to` / `--cc`: each `Name <email>` or a bare address, on one line.
@@ -203,7 +203,14 @@ fn addresses(given: Vec<String>) -> Result<Vec<String>, CliError> {
 
 /// `--check`: checkpatch.pl --strict of the tree on each patch, its findings under the
 /// patch's name, as `b4 prep --check` shows them; whether none has an error or a warning.
-fn check(out: &mut dyn Write, tree: &Path, patches: &[PathBuf]) -> Result<bool, CliError> {
+/// A series written without `--signoff` gets checkpatch's error for it on every patch, and
+/// a hint that says where it comes from.
+fn check(
+    out: &mut dyn Write,
+    tree: &Path,
+    patches: &[PathBuf],
+    signoff: bool,
+) -> Result<bool, CliError> {
     line(out, "checkpatch.pl --strict:")?;
     let (mut errors, mut warnings, mut checks, mut failing) = (0, 0, 0, 0);
     for p in patches {
@@ -243,6 +250,14 @@ fn check(out: &mut dyn Write, tree: &Path, patches: &[PathBuf]) -> Result<bool, 
             }
         ),
     )?;
+    if !signoff && failing > 0 {
+        line(
+            out,
+            "hint: written without --signoff, so no patch has a Signed-off-by: line, which \
+             checkpatch reports as an error; --signoff adds the author's (--from, else the tree's git \
+             user.name and user.email)",
+        )?;
+    }
     Ok(failing == 0)
 }
 

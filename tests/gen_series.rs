@@ -470,4 +470,28 @@ fn check_prints_checkpatch_and_fails_on_what_it_finds() {
         "{stdout}"
     );
     assert_eq!(patches(&out).len(), 5);
+    assert!(!stdout.contains("hint:"), "signed off: {stdout}");
+
+    // Without --signoff checkpatch finds the missing Signed-off-by: in every patch, and the
+    // command says where that comes from.
+    let out = root.join("unsigned");
+    let args = ["--check", "--to", "a@example.org"];
+    let o = gen_series_with("vfio-hard-fail", &b.import, &b.base, &out, &args, None);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}{}", flat(&o.stderr));
+    let v = verdicts(&stdout);
+    assert_eq!(v.len(), 4, "{stdout}");
+    assert!(
+        v.iter()
+            .all(|l| l.ends_with(": 1 error, 0 warnings, 0 checks")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("    ERROR: Missing Signed-off-by: line(s)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("hint: written without --signoff"),
+        "{stdout}"
+    );
 }

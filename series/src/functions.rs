@@ -179,11 +179,19 @@ pub(crate) fn introduce(
             Anchor::Function,
         )
     };
-    core.push(Edit::InsertAfter {
-        file: IOMMU_C.into(),
-        after: f(site.function),
-        text: hook_function(t, site, body, uses)?,
-        blank: true,
+    let text = hook_function(t, site, body, uses)?;
+    core.push(match site.placed_before() {
+        Some(caller) => Edit::InsertBefore {
+            file: IOMMU_C.into(),
+            function: caller.into(),
+            text: format!("{text}\n"),
+        },
+        None => Edit::InsertAfter {
+            file: IOMMU_C.into(),
+            after: f(site.function),
+            text,
+            blank: true,
+        },
     });
     if let Some(w) = wrapper_function(t, site, uses)? {
         core.push(Edit::InsertAfter {

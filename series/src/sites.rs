@@ -72,7 +72,11 @@ pub(crate) enum Entry {
     /// glue's arguments are fixed).
     Locked,
     /// Called from a site that already holds `group->mutex`, with the group and what the
-    /// body reads: the glue passes `{{ args }}`.
+    /// body reads: the glue passes `{{ args }}`. The function goes right before its one
+    /// caller in iommu.c ([`Site::placed_before`]), so that it shares the caller's
+    /// conditional compilation (7.3's iommu_dma_prepare_msi() is built only with
+    /// `CONFIG_IRQ_MSI_IOMMU`; a static function outside that block would be unused, and
+    /// warned about, everywhere else).
     LockedReads,
     /// A wrapper taking the mutex of `dev->iommu_group` (or of the group parameter) calls
     /// the body function with the parameters the body reads; `global` makes it an API of
@@ -134,6 +138,16 @@ impl Site {
         match &self.entry {
             Entry::Locked | Entry::LockedReads => self.function,
             Entry::Wrapper { name, .. } => name,
+        }
+    }
+
+    /// The iommu.c function the hook's function is inserted before, when it has one
+    /// caller there whose conditional compilation it must share; otherwise it joins the
+    /// other hook functions after `__iommu_group_alloc_blocking_domain()`.
+    pub(crate) fn placed_before(&self) -> Option<&'static str> {
+        match (&self.entry, self.glue.as_slice()) {
+            (Entry::LockedReads, [g]) if g.file == IOMMU_C => Some(g.function),
+            _ => None,
         }
     }
 

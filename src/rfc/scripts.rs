@@ -173,9 +173,38 @@ pub fn get_maintainer(tree: &Path, name: &str, patch: &str) -> Result<Recipients
     .normalised())
 }
 
+/// The people a patch's commit log credits in a `*-by:` trailer (Suggested-by,
+/// Reported-by, Reviewed-by, ...), but for its author: they are copied on the patch, as
+/// `git send-email` and b4 copy them.
+pub fn credited(patch: &str) -> Vec<String> {
+    let (head, body) = patch.split_once("\n\n").unwrap_or((patch, ""));
+    let author = head
+        .lines()
+        .find_map(|l| l.strip_prefix("From: "))
+        .and_then(address_of);
+    let log = body.split("\n---\n").next().unwrap_or(body);
+    log.lines()
+        .filter_map(|l| {
+            let (tag, who) = l.split_once(": ")?;
+            let named = tag.ends_with("-by")
+                && tag.len() > 3
+                && tag.chars().all(|c| c.is_ascii_alphabetic() || c == '-');
+            let who = who.trim();
+            (named && address_of(who).is_some() && address_of(who) != author)
+                .then(|| who.to_string())
+        })
+        .collect()
+}
+
+/// The address in `Name <address>`.
+fn address_of(who: &str) -> Option<&str> {
+    let (_, rest) = who.split_once('<')?;
+    rest.strip_suffix('>').filter(|a| a.contains('@'))
+}
+
 /// Addresses `series`: every mail to `given` when it names anyone, else each patch to
 /// whom the tree's `get_maintainer.pl` names for it (the patches are looked up in
-/// parallel) and the cover letter to all of them.
+/// parallel) and the people its log credits, and the cover letter to all of them.
 pub fn address(series: &mut Series, tree: &Path, given: &Recipients) -> Result<(), ScriptError> {
     if !given.is_empty() {
         series.address(|_, _| given.clone());
@@ -194,7 +223,11 @@ pub fn address(series: &mut Series, tree: &Path, given: &Recipients) -> Result<(
             .collect()
     });
     let found = found.into_iter().collect::<Result<Vec<_>, _>>()?;
-    series.address(|k, _| found[k].clone());
+    series.address(|k, p| {
+        let mut r = found[k].clone();
+        r.cc.extend(credited(&p.text));
+        r
+    });
     Ok(())
 }
 
@@ -286,6 +319,27 @@ pub fn checkpatch(tree: &Path, patch: &Path) -> Result<Checkpatch, ScriptError> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn credited_people_are_the_trailers_but_the_author() {
+        let patch = "From 0123 Mon Sep 17 00:00:00 2001\n\
+                     From: Ada Lovelace <ada@example.org>\n\
+                     Subject: [PATCH] iommu: Do it\n\n\
+                     Why: because.\n\n\
+                     Link: https://lore.kernel.org/r/1@example.org\n\
+                     Suggested-by: Jason Gunthorpe <jgg@nvidia.com>\n\
+                     Reported-by: Some One <one@example.com>\n\
+                     Signed-off-by: Ada Lovelace <ada@example.org>\n\
+                     ---\n\
+                     Acked-by: Not A Trailer <below@example.org>\n";
+        assert_eq!(
+            super::credited(patch),
+            [
+                "Jason Gunthorpe <jgg@nvidia.com>",
+                "Some One <one@example.com>"
+            ]
+        );
+    }
+
     use super::*;
 
     #[test]

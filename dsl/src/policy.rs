@@ -7,7 +7,8 @@ use crate::ir::{Block, CmpOp, Expr, HookImpl, Lit, Message, Meta, Origin, Policy
 use crate::parse::{docs, meta_str, HookItem, MetaItem, PolicyAst, PolicyItem};
 use crate::vocab::{
     check_message, hook_spec, list, suggest, Action, AtsState, Attr, CfgOption, DomainLit,
-    DomainType, Errno, Hook, Kind, NotifyAction, ACTIONS, ATTRS, FUNCTIONS, HOOK_NAMES,
+    DomainType, Errno, Hook, Kind, NotifyAction, ACTIONS, ATTRS, EXAMPLE_MESSAGE, FUNCTIONS,
+    HOOK_NAMES,
 };
 use proc_macro2::Span;
 use std::collections::BTreeMap;
@@ -734,7 +735,7 @@ impl BodyCx<'_> {
                     format!("write `{name}()`")
                 } else if spec.message {
                     format!(
-                        "`{name}` takes {}, then optionally a message: `{name}(EBUSY, \"a user owns the group\")`",
+                        "`{name}` takes {}, then optionally a message: `{name}(EBUSY, \"{EXAMPLE_MESSAGE}\")`",
                         kinds.join(", then ")
                     )
                 } else {
@@ -860,7 +861,9 @@ impl BodyCx<'_> {
             self.issues.push(
                 Issue::new(Code::WrongKind, e.span(), "a message is a string literal")
                     .label("not a string literal")
-                    .help("write the message the kernel prints: `fail(EBUSY, \"a user owns the group\")`"),
+                    .help(format!(
+                        "write the message the kernel prints: `fail(EBUSY, \"{EXAMPLE_MESSAGE}\")`"
+                    )),
             );
             return None;
         };

@@ -562,6 +562,9 @@ pub static ACTIONS: &[ActionSpec] = &[
     },
 ];
 
+/// A message as `fail(EBUSY, "...")` takes one, for hints and examples.
+pub const EXAMPLE_MESSAGE: &str = "a user owns the group";
+
 /// Why a message of `fail(ERRNO, "...")` cannot be printed as written, if it cannot: it
 /// becomes a printk format string, one line of the kernel log, so it is one line of
 /// printable ASCII with no conversion (`%`) and nothing a C string literal must escape.

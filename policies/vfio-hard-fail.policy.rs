@@ -29,6 +29,11 @@ policy! {
     /// allocated for its user once the device is bound and are not affected. On x86 no
     /// irqchip prepares MSI through the IOMMU, and nothing changes.
     ///
+    /// Both refusals say why in the kernel log, rate-limited, against the device they
+    /// concern: the member whose vectors keep the group from changing hands, and the
+    /// device whose driver is refused MSI. Otherwise a user sees only -EBUSY from VFIO, or
+    /// a port that came up with INTx.
+    ///
     /// The vectors are refused from iommu_dma_prepare_msi() under group->mutex, which it
     /// takes with the device's MSI descriptor mutex and the irq domain's mutex held; the
     /// claim path takes neither under group->mutex, so the order is new but not inverted.
@@ -46,7 +51,7 @@ policy! {
     on claim(g) {
         for d in g.devices {
             if d.msi_iova {
-                fail(EBUSY);
+                fail(EBUSY, "MSIs use the IOMMU group's domain, refusing DMA ownership");
             }
         }
         inherit()?;
@@ -55,7 +60,7 @@ policy! {
     /// A driver probing a member of a group a user owns gets no MSI through the IOMMU.
     on prepare_msi(dev) {
         if group(dev).owned {
-            fail(EBUSY);
+            fail(EBUSY, "refusing MSI while a user owns the IOMMU group");
         }
     }
 }

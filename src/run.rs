@@ -280,7 +280,7 @@ fn predicted(step: &ScriptStep, target: &Target) -> (&'static str, String) {
     match &step.outcome {
         None => ("not performed", "not possible in this state".into()),
         Some(Outcome::Ok) => ("ok", "ok".into()),
-        Some(Outcome::Failed { errno }) => (errno.name(), format!("fails: {errno}")),
+        Some(Outcome::Failed { errno, .. }) => (errno.name(), format!("fails: {errno}")),
         Some(Outcome::Irq { irq }) => match irq {
             Irq::Delivered => ("delivered", "AER delivered".into()),
             // SMMUv3 aborts every transaction of a stream whose group is in the blocking
@@ -1478,6 +1478,7 @@ mod tests {
             (
                 Some(Outcome::Failed {
                     errno: Errno::EPERM,
+                    message: None,
                 }),
                 errno("EBUSY"),
                 false,
@@ -1486,6 +1487,7 @@ mod tests {
             (
                 Some(Outcome::Failed {
                     errno: Errno::EBUSY,
+                    message: None,
                 }),
                 errno("EBUSY"),
                 true,

@@ -139,7 +139,23 @@ pub enum Stmt {
         args: Vec<Expr>,
         /// Written with `?`: an error ends the hook with that error.
         propagate: bool,
+        /// `fail(ERRNO, "...")`: what the kernel prints before failing.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message: Option<Message>,
     },
+}
+
+/// The message of `fail(ERRNO, "...")`: printed by the kernel, rate-limited, on the failing
+/// path, and shown by the model with the error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Message {
+    /// As written: one line of printable ASCII without `%`, `"` or `\`
+    /// ([`crate::vocab::check_message`]).
+    pub text: String,
+    /// What the message is printed for: the innermost device in scope (a `for` variable,
+    /// else the hook's device), or the hook's group when the hook has no device. A
+    /// variable, of kind device or group; decided by the checks, not written.
+    pub about: Expr,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -384,8 +400,12 @@ impl Stmt {
                 action,
                 args,
                 propagate,
+                message,
             } => {
-                let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+                let mut args: Vec<String> = args.iter().map(ToString::to_string).collect();
+                if let Some(m) = message {
+                    args.push(format!("\"{}\"", m.text));
+                }
                 let q = if *propagate { "?" } else { "" };
                 let _ = writeln!(out, "{pad}{}({}){q};", action.name(), args.join(", "));
             }

@@ -3,11 +3,12 @@
 
 use crate::base::Base;
 use crate::diag::{Code, Issue};
-use crate::ir::{Block, CmpOp, Expr, HookImpl, Lit, Meta, Origin, Policy, Stmt};
+use crate::ir::{Block, CmpOp, Expr, HookImpl, Lit, Message, Meta, Origin, Policy, Stmt};
 use crate::parse::{docs, meta_str, HookItem, MetaItem, PolicyAst, PolicyItem};
 use crate::vocab::{
-    hook_spec, list, suggest, Action, AtsState, Attr, CfgOption, DomainLit, DomainType, Errno,
-    Hook, Kind, NotifyAction, ACTIONS, ATTRS, FUNCTIONS, HOOK_NAMES,
+    check_message, hook_spec, list, suggest, Action, AtsState, Attr, CfgOption, DomainLit,
+    DomainType, Errno, Hook, Kind, NotifyAction, ACTIONS, ATTRS, EXAMPLE_MESSAGE, FUNCTIONS,
+    HOOK_NAMES,
 };
 use proc_macro2::Span;
 use std::collections::BTreeMap;
@@ -710,22 +711,33 @@ impl BodyCx<'_> {
             return None;
         };
         let spec = action.spec();
-        if c.args.len() != spec.params.len() {
+        let arity = spec.params.len();
+        let with_message = spec.message && c.args.len() == arity + 1;
+        if c.args.len() != arity && !with_message {
             let kinds: Vec<&str> = spec.params.iter().map(|k| k.describe()).collect();
+            let optional = if spec.message {
+                " (and optionally a message)"
+            } else {
+                ""
+            };
             self.issues.push(
                 Issue::new(
                     Code::WrongArity,
                     c.paren_token.span.join(),
                     format!(
-                        "`{name}` takes {} argument{}, found {}",
-                        spec.params.len(),
-                        if spec.params.len() == 1 { "" } else { "s" },
+                        "`{name}` takes {arity} argument{}{optional}, found {}",
+                        if arity == 1 { "" } else { "s" },
                         c.args.len()
                     ),
                 )
                 .label("wrong number of arguments")
                 .help(if kinds.is_empty() {
                     format!("write `{name}()`")
+                } else if spec.message {
+                    format!(
+                        "`{name}` takes {}, then optionally a message: `{name}(EBUSY, \"{EXAMPLE_MESSAGE}\")`",
+                        kinds.join(", then ")
+                    )
                 } else {
                     format!("`{name}` takes {}", kinds.join(", then "))
                 }),
@@ -740,6 +752,13 @@ impl BodyCx<'_> {
                 None => ok = false,
             }
         }
+        let message = if with_message {
+            let m = self.message(&c.args[arity]);
+            ok &= m.is_some();
+            m
+        } else {
+            None
+        };
         // Action-specific rules.
         match action {
             Action::Fail if !self.fallible => {
@@ -825,9 +844,66 @@ impl BodyCx<'_> {
                 action,
                 args,
                 propagate: question.is_some(),
+                message,
             },
             div,
         ))
+    }
+
+    /// The message of `fail(ERRNO, "...")`: a string literal the kernel can print as it is,
+    /// about the innermost device in scope, else the hook's group.
+    fn message(&mut self, e: &syn::Expr) -> Option<Message> {
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            attrs,
+        }) = e
+        else {
+            self.issues.push(
+                Issue::new(Code::WrongKind, e.span(), "a message is a string literal")
+                    .label("not a string literal")
+                    .help(format!(
+                        "write the message the kernel prints: `fail(EBUSY, \"{EXAMPLE_MESSAGE}\")`"
+                    )),
+            );
+            return None;
+        };
+        if !attrs.is_empty() || !s.suffix().is_empty() {
+            self.unsupported(
+                s.span(),
+                "a message is a plain string literal",
+                "remove the suffix",
+            );
+            return None;
+        }
+        let text = s.value();
+        if let Err(why) = check_message(&text) {
+            self.issues.push(
+                Issue::new(Code::BadValue, s.span(), "the kernel cannot print this message as written")
+                    .label(why)
+                    .help("a message is one line of printable ASCII without `%`, `\"` or `\\`, and no space at either end; the kernel adds the device or group it is about, and the newline"),
+            );
+            return None;
+        }
+        // Every hook is given a device or a group.
+        let about = self
+            .scope
+            .iter()
+            .rev()
+            .find(|(_, k)| *k == Kind::Device)
+            .or_else(|| self.scope.iter().find(|(_, k)| *k == Kind::Group))
+            .map(|(name, kind)| Expr::Var {
+                name: name.clone(),
+                kind: *kind,
+            });
+        let Some(about) = about else {
+            self.unsupported(
+                s.span(),
+                "this hook has no device or group to print the message for",
+                "fail without a message",
+            );
+            return None;
+        };
+        Some(Message { text, about })
     }
 
     fn expect(&mut self, span: Span, found: Kind, expected: Option<Kind>, what: &str) -> bool {

@@ -445,6 +445,9 @@ pub struct ActionSpec {
     pub params: &'static [Kind],
     /// Whether it can return an error; such a call needs `?`.
     pub fallible: bool,
+    /// Whether it takes an optional last argument, a message: a string literal the kernel
+    /// prints (see [`check_message`]).
+    pub message: bool,
     pub kernel: &'static str,
     pub doc: &'static str,
 }
@@ -455,6 +458,7 @@ pub static ACTIONS: &[ActionSpec] = &[
         name: "set_domain",
         params: &[Kind::Group, Kind::Domain],
         fallible: true,
+        message: false,
         kernel: "__iommu_group_set_domain()",
         doc: "Attach the domain to every member of the group. Refused with EINVAL when it would \
               put a `require_direct` device in `Blocked` (__iommu_device_set_domain()). `User` is \
@@ -465,6 +469,7 @@ pub static ACTIONS: &[ActionSpec] = &[
         name: "set_default_type",
         params: &[Kind::Group, Kind::DomainType],
         fallible: true,
+        message: false,
         kernel: "iommu_setup_default_domain() (allocation part)",
         doc: "Make a new default domain of that type; the group's current domain is unchanged \
               until `set_domain(g, Default)`. `Identity` is refused with EINVAL when a member \
@@ -475,6 +480,7 @@ pub static ACTIONS: &[ActionSpec] = &[
         name: "use_default_domain",
         params: &[Kind::Device],
         fallible: true,
+        message: false,
         kernel: "iommu_device_use_default_domain()",
         doc: "Count the device's driver as a DMA-API user of the group (`owner_cnt += 1`). EBUSY \
               when the group already has users and is owned or not in its default domain.",
@@ -484,6 +490,7 @@ pub static ACTIONS: &[ActionSpec] = &[
         name: "unuse_default_domain",
         params: &[Kind::Device],
         fallible: false,
+        message: false,
         kernel: "iommu_device_unuse_default_domain()",
         doc: "Drop the device's DMA-API use (`owner_cnt -= 1`).",
     },
@@ -492,6 +499,7 @@ pub static ACTIONS: &[ActionSpec] = &[
         name: "mask_msis",
         params: &[Kind::Device],
         fallible: false,
+        message: false,
         kernel: "irq_chip mask of each vector (pci_msi_mask_irq(): MSI-X vector control, MSI \
                  mask bits), kernel/irq/msi.c",
         doc: "Mask the device's live MSI vectors at the device, for a switch to a domain that \
@@ -504,6 +512,7 @@ pub static ACTIONS: &[ActionSpec] = &[
         name: "retarget_msis",
         params: &[Kind::Device],
         fallible: false,
+        message: false,
         kernel: "iommu_dma_prepare_msi() and the vector's irq_compose_msi_msg() / \
                  irq_write_msi_msg(), as msi_domain_set_affinity() rewrites a message; \
                  irq_set_irqchip_state(IRQCHIP_STATE_PENDING) to replay",
@@ -519,6 +528,7 @@ pub static ACTIONS: &[ActionSpec] = &[
         name: "ats",
         params: &[Kind::Device, Kind::Ats],
         fallible: true,
+        message: false,
         kernel: "pci_enable_ats() / pci_disable_ats()",
         doc: "Turn the device's ATS on or off. `On` fails with EINVAL for an untrusted device or \
               while the domain forbids ATS (`Blocked`, `EmptyDma`).",
@@ -528,20 +538,61 @@ pub static ACTIONS: &[ActionSpec] = &[
         name: "fail",
         params: &[Kind::Errno],
         fallible: false,
-        kernel: "return -ERRNO;",
+        message: true,
+        kernel: "return -ERRNO; with a message: dev_warn_ratelimited(dev, \"...\\n\"), or \
+                 pr_warn_ratelimited(\"group %d: ...\\n\", group->id) in a hook without a \
+                 device, first",
         doc: "End the hook with an error. Nothing may follow it in the same block. Only in hooks \
-              whose kernel function can fail.",
+              whose kernel function can fail. `fail(EBUSY, \"a user owns the group\")` also tells \
+              the user why: the kernel prints the message, rate-limited, before returning the \
+              error, naming the innermost device in scope (the `for` variable, else the hook's \
+              device), or the group in a hook given only a group; the model's trace shows it \
+              with the error. The message is one line of printable ASCII without `%`, `\"` or \
+              `\\`, and neither starts nor ends with a space.",
     },
     ActionSpec {
         action: Action::Inherit,
         name: "inherit",
         params: &[],
         fallible: true,
+        message: false,
         kernel: "the parent policy's code for the same hook",
         doc: "Run the parent policy's body for this hook here (with the same parameters). Not \
               available in `status-quo`, which has no parent.",
     },
 ];
+
+/// A message as `fail(EBUSY, "...")` takes one, for hints and examples.
+pub const EXAMPLE_MESSAGE: &str = "a user owns the group";
+
+/// Why a message of `fail(ERRNO, "...")` cannot be printed as written, if it cannot: it
+/// becomes a printk format string, one line of the kernel log, so it is one line of
+/// printable ASCII with no conversion (`%`) and nothing a C string literal must escape.
+pub fn check_message(text: &str) -> Result<(), &'static str> {
+    if text.is_empty() {
+        return Err("the message is empty");
+    }
+    if text.contains(['\n', '\r']) {
+        return Err("the message spans lines; the kernel prints one line and ends it itself");
+    }
+    if let Some(c) = text.chars().find(|c| !(' '..='~').contains(c)) {
+        return Err(if c.is_ascii() {
+            "the message holds a control character"
+        } else {
+            "the message is not ASCII"
+        });
+    }
+    if text.contains('%') {
+        return Err("`%` would be read as a printk conversion");
+    }
+    if text.contains(['"', '\\']) {
+        return Err("`\"` and `\\` would need escaping in the C string");
+    }
+    if text.starts_with(' ') || text.ends_with(' ') {
+        return Err("the message starts or ends with a space");
+    }
+    Ok(())
+}
 
 impl Action {
     pub fn spec(self) -> &'static ActionSpec {

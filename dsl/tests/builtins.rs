@@ -161,3 +161,140 @@ fn printed_hooks_parse_back_to_the_same_ir() {
         }
     }
 }
+
+/// `fail(ERRNO, "...")`: the message is kept as written, is about the innermost device in
+/// scope or else the hook's group, prints back as written, and text the kernel cannot print
+/// as a format string is refused at the literal, with a hint.
+#[test]
+fn a_fail_message_parses_prints_back_and_bad_text_is_refused_at_its_literal() {
+    use switchyard_dsl::diag::Code;
+    use switchyard_dsl::ir::{Expr, Message, Stmt};
+    use switchyard_dsl::vocab::Kind;
+    use switchyard_dsl::LoadError;
+
+    let text = r#"policy! {
+    /// Messages.
+    name = "messages";
+
+    on claim(g) {
+        for d in g.devices {
+            if d.msi_iova {
+                fail(EBUSY, "MSIs use the IOMMU group's domain, refusing DMA ownership");
+            }
+        }
+        if g.owner_cnt > 0 {
+            fail(EPERM, "in use by a DMA API driver");
+        }
+    }
+
+    on prepare_msi(dev) {
+        fail(EBUSY);
+    }
+}"#;
+    let Loaded::Policy(p) = load_str("messages", text).unwrap() else {
+        panic!("not a policy");
+    };
+    fn messages(stmts: &[Stmt], out: &mut Vec<Message>) {
+        for s in stmts {
+            match s {
+                Stmt::If {
+                    then, otherwise, ..
+                } => {
+                    messages(&then.0, out);
+                    if let Some(b) = otherwise {
+                        messages(&b.0, out);
+                    }
+                }
+                Stmt::For { body, .. } => messages(&body.0, out),
+                Stmt::Call { message, .. } => out.extend(message.clone()),
+            }
+        }
+    }
+    let claim = p.hook(Hook::Claim);
+    let mut found = Vec::new();
+    messages(&claim.body.0, &mut found);
+    let var = |name: &str, kind| Expr::Var {
+        name: name.into(),
+        kind,
+    };
+    assert_eq!(
+        found,
+        vec![
+            Message {
+                text: "MSIs use the IOMMU group's domain, refusing DMA ownership".into(),
+                about: var("d", Kind::Device),
+            },
+            Message {
+                text: "in use by a DMA API driver".into(),
+                about: var("g", Kind::Group),
+            },
+        ]
+    );
+    let mut none = Vec::new();
+    messages(&p.hook(Hook::PrepareMsi).body.0, &mut none);
+    assert!(none.is_empty(), "a fail without a message has none");
+
+    let printed = claim.body.render(4);
+    assert!(
+        printed.contains(
+            "fail(EBUSY, \"MSIs use the IOMMU group's domain, refusing DMA ownership\");"
+        ),
+        "{printed}"
+    );
+    let again = format!(
+        "policy! {{\n/// Round trip.\nname = \"again\";\n{} {{\n{printed}}}\n}}",
+        claim.signature()
+    );
+    let Loaded::Policy(back) = load_str("again", &again).unwrap() else {
+        panic!("not a policy");
+    };
+    assert_eq!(back.hook(Hook::Claim).body, claim.body);
+
+    let bad = [
+        ("\"\"", "empty"),
+        ("\"100% busy\"", "printk conversion"),
+        ("\"two\\nlines\"", "spans lines"),
+        ("\"tab\\there\"", "control character"),
+        ("\"caf\u{e9}\"", "not ASCII"),
+        ("\"say \\\"no\\\"\"", "escaping"),
+        ("\"C:\\\\dir\"", "escaping"),
+        ("\"busy \"", "space"),
+        ("EBUSY", "not a string literal"),
+    ];
+    for (lit, label) in bad {
+        let src = format!(
+            "policy! {{\n    /// Bad.\n    name = \"bad\";\n\n    on claim(g) {{\n        fail(EBUSY, {lit});\n    }}\n}}"
+        );
+        let errors = match load_str("bad", &src) {
+            Err(LoadError::Invalid { errors, .. }) => errors,
+            other => panic!("{lit}: expected a located error, got {other:?}"),
+        };
+        let e = &errors[0];
+        assert_eq!(errors.len(), 1, "{lit}");
+        let expected_code = if lit == "EBUSY" {
+            Code::WrongKind
+        } else {
+            Code::BadValue
+        };
+        assert_eq!(e.code, expected_code, "{lit}");
+        assert_eq!(
+            (e.line, e.column),
+            (6, 21),
+            "{lit}: the literal is the span"
+        );
+        let j = e.to_json();
+        assert!(
+            j.label.as_deref().is_some_and(|l| l.contains(label)),
+            "{lit}: {j:?}"
+        );
+        assert!(j.help.is_some(), "{lit}: no hint");
+    }
+
+    // Three arguments are one too many, and say what the second may be.
+    let src = "policy! {\n    /// Bad.\n    name = \"bad\";\n\n    on claim(g) {\n        fail(EBUSY, \"a\", \"b\");\n    }\n}";
+    let Err(LoadError::Invalid { errors, .. }) = load_str("bad", src) else {
+        panic!("three arguments accepted");
+    };
+    assert_eq!(errors[0].code, Code::WrongArity);
+    assert!(errors[0].message.contains("optionally a message"));
+}

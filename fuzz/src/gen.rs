@@ -11,7 +11,7 @@ use std::fmt::Write;
 use switchyard_dsl::scenario::{ArgKind, Platform, DEVICE_FLAGS, DRIVER_FLAGS, MOVES};
 use switchyard_dsl::vocab::{
     AtsState, CfgOption, DomainLit, DomainType, Errno, HookSpec, Kind, NotifyAction, ACTIONS,
-    ATTRS, HOOKS,
+    ATTRS, EXAMPLE_MESSAGE, HOOKS,
 };
 use switchyard_dsl::{builtins, SourceKind};
 
@@ -273,6 +273,16 @@ impl PolicyGen<'_> {
             }
             if args.len() < spec.params.len() {
                 continue;
+            }
+            // An optional message; a slip writes one the kernel could not print.
+            if spec.message && self.rng.chance(1, 3) {
+                let text = if self.slip() {
+                    self.rng
+                        .pick(&["", "100% busy", "two\\nlines", " padded ", "say \\\"no\\\""])
+                } else {
+                    EXAMPLE_MESSAGE
+                };
+                args.push(format!("\"{text}\""));
             }
             // `None`, `Dma`, and `User` outside `attach_user` cannot be set (a check the
             // tables do not express); keep them for slips.

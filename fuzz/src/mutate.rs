@@ -7,8 +7,8 @@ use crate::rng::Rng;
 use std::sync::OnceLock;
 use switchyard_dsl::scenario::{DEVICE_FLAGS, DRIVER_FLAGS, MOVES};
 use switchyard_dsl::vocab::{
-    AtsState, CfgOption, DomainLit, DomainType, Errno, NotifyAction, ACTIONS, ATTRS, FUNCTIONS,
-    HOOKS,
+    AtsState, CfgOption, DomainLit, DomainType, Errno, NotifyAction, ACTIONS, ATTRS,
+    EXAMPLE_MESSAGE, FUNCTIONS, HOOKS,
 };
 
 /// The largest input a mutator returns, in bytes; it bounds each input's time and memory.
@@ -26,6 +26,7 @@ pub fn dictionary() -> &'static [String] {
                 .flat_map(|h| h.params.iter().map(|p| p.0.to_string())),
         );
         v.extend(ACTIONS.iter().map(|a| a.name.to_string()));
+        v.push(format!("\"{EXAMPLE_MESSAGE}\""));
         v.extend(ATTRS.iter().map(|a| a.name.to_string()));
         v.extend(FUNCTIONS.iter().map(|f| f.0.to_string()));
         v.extend(NotifyAction::ALL.iter().map(|x| x.name().to_string()));

@@ -181,8 +181,24 @@ fn stmt(imp: &HookImpl, s: &Stmt) -> TokenStream {
             let b = block(imp, body);
             quote!(for #v in m.members(#g) { #b })
         }
-        Stmt::Call { action, args, .. } => {
+        Stmt::Call {
+            action,
+            args,
+            message,
+            ..
+        } => {
             let a: Vec<TokenStream> = args.iter().map(expr).collect();
+            // `fail(E, "...")`: the kernel prints the message, then returns the error.
+            let print = message.as_ref().map(|msg| {
+                let about = expr(&msg.about);
+                let text = &msg.text;
+                match msg.about {
+                    Expr::Var {
+                        kind: Kind::Device, ..
+                    } => quote!(m.refuse_dev(#about, #text);),
+                    _ => quote!(m.refuse_group(#about, #text);),
+                }
+            });
             match meaning::action(*action) {
                 ActionMeaning::Method(method) => {
                     let f = format_ident!("{}", method.name);
@@ -192,7 +208,7 @@ fn stmt(imp: &HookImpl, s: &Stmt) -> TokenStream {
                         quote!(m.#f(#(#a),*);)
                     }
                 }
-                ActionMeaning::Fail => quote!(return Err(#(#a),*);),
+                ActionMeaning::Fail => quote!(#print return Err(#(#a),*);),
                 ActionMeaning::Inherit => {
                     let parent = imp
                         .parent

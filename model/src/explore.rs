@@ -770,7 +770,7 @@ impl Worker<'_, '_> {
                 let failed_open = match (mv, &outcome) {
                     (
                         Mv::VfioClaim(_) | Mv::VfioAttach(_) | Mv::VfioCookie(_),
-                        Outcome::Failed { errno },
+                        Outcome::Failed { errno, .. },
                     ) => Some(format!("{} fails with {errno}", mv.label(self.scenario))),
                     _ => None,
                 };

@@ -134,9 +134,20 @@ fn exec<'a>(
             Stmt::Call {
                 action,
                 args: call_args,
+                message,
                 ..
             } => {
                 let vals: Vec<Value> = call_args.iter().map(|a| eval(m, a, env)).collect();
+                // `fail(E, "...")`: the kernel prints the message, then returns the error.
+                if let Some(msg) = message {
+                    match eval(m, &msg.about, env) {
+                        Value::Device(d) => m.refuse_dev(d, &msg.text),
+                        Value::Group(g) => m.refuse_group(g, &msg.text),
+                        other => unreachable!(
+                            "checked: a message is about a device or a group, not {other:?}"
+                        ),
+                    }
+                }
                 // `?` is written exactly where an action can fail (the checks enforce it),
                 // so every error propagates.
                 call(m, imp, *action, &vals, args)?;

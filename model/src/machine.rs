@@ -209,6 +209,10 @@ pub struct Machine<'s> {
     pub(crate) logging: bool,
     /// The first WARN the kernel hit during the current move, for `no-warn`.
     pub(crate) warning: Option<String>,
+    /// What the last hook that failed with a message printed (`fail(E, "...")`), until
+    /// the move reports the failure ([`Machine::take_refusal`]). Kept only while
+    /// `logging` is on, as the log is.
+    pub(crate) refusal: Option<String>,
     /// Each device's group, computed once per scenario and shared by every machine the
     /// checker makes (one per transition it tries).
     pub(crate) group_of: Arc<[GroupId]>,
@@ -248,6 +252,7 @@ impl<'s> Machine<'s> {
             log: Vec::new(),
             logging: false,
             warning: None,
+            refusal: None,
             group_of,
         }
     }
@@ -279,6 +284,36 @@ impl<'s> Machine<'s> {
         if self.logging {
             self.log.push(text.into());
         }
+    }
+
+    /// A hook fails with a message about a device (`fail(E, "...")` where a device is in
+    /// scope): the kernel prints it with `dev_warn_ratelimited()` before returning the
+    /// error. Noted in the trace, and kept for the move that reports the error. The
+    /// message changes nothing the properties read.
+    pub fn refuse_dev(&mut self, d: DevId, text: &str) {
+        if self.logging {
+            self.refuse(format!("{}: {text}", self.dev_name(d)));
+        }
+    }
+
+    /// A hook given only a group fails with a message: the kernel prints it with
+    /// `pr_warn_ratelimited("group %d: ...")` (iommu.c's `pr_fmt` adds `iommu: `) before
+    /// returning the error. As [`Machine::refuse_dev`].
+    pub fn refuse_group(&mut self, g: GroupId, text: &str) {
+        if self.logging {
+            self.refuse(format!("group {}: {text}", self.group_name(g)));
+        }
+    }
+
+    fn refuse(&mut self, line: String) {
+        self.note(format!("kernel: {line}"));
+        self.refusal = Some(line);
+    }
+
+    /// The message of the hook whose error the move is reporting now, if it printed one;
+    /// the next error starts without.
+    pub(crate) fn take_refusal(&mut self) -> Option<String> {
+        self.refusal.take()
     }
 
     /// The kernel WARNs: noted in the trace, and kept (the first of a move) for `no-warn`.

@@ -179,15 +179,39 @@ pub enum Irq {
 #[serde(rename_all = "snake_case", tag = "result")]
 pub enum Outcome {
     Ok,
-    Failed { errno: Errno },
-    Irq { irq: Irq },
+    Failed {
+        errno: Errno,
+        /// What the failing hook printed with the error (`fail(E, "...")`), as the kernel
+        /// log shows it after its prefix: `port: ...` or `group g0: ...`. Recorded in
+        /// traces only, not while exploring.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+    Irq {
+        irq: Irq,
+    },
+}
+
+/// A move fails with the error a hook returned, and the message it printed, if any.
+fn failed(m: &mut Machine, errno: Errno) -> Outcome {
+    Outcome::Failed {
+        errno,
+        message: m.take_refusal(),
+    }
 }
 
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Outcome::Ok => f.write_str("ok"),
-            Outcome::Failed { errno } => write!(f, "fails: {errno}"),
+            Outcome::Failed {
+                errno,
+                message: None,
+            } => write!(f, "fails: {errno}"),
+            Outcome::Failed {
+                errno,
+                message: Some(msg),
+            } => write!(f, "fails: {errno} ({msg})"),
             Outcome::Irq { irq } => match irq {
                 Irq::Delivered => f.write_str("AER delivered"),
                 Irq::Lost { domain, addr } => {
@@ -280,7 +304,7 @@ fn bind_builtin(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     if m.state.devices[d].probing {
         alloc_vectors(m, hooks, d);
     }
-    if let Outcome::Failed { errno } = outcome {
+    if let Outcome::Failed { errno, .. } = outcome {
         note!(
             m,
             "{}: the built-in {} did not bind ({errno})",
@@ -327,6 +351,8 @@ fn join_group(m: &mut Machine, d: DevId) {
 /// domain with it, and WARN_ON()s its failure (the group is left without a domain).
 fn run_probe(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     if let Err(e) = hooks.run(m, Hook::Probe, &dev(d)) {
+        // A message is in the log already; the probe's caller goes on.
+        m.take_refusal();
         m.warn(format!(
             "{}: probe failed with {e} (WARN_ON() in iommu_setup_default_domain())",
             m.dev_name(d)
@@ -430,7 +456,7 @@ pub(crate) fn apply(m: &mut Machine, hooks: &dyn PolicyHooks, mv: Mv) -> Outcome
             &[Value::Group(g), Value::DomainType(ty)],
         ) {
             Ok(()) => Outcome::Ok,
-            Err(errno) => Outcome::Failed { errno },
+            Err(errno) => failed(m, errno),
         },
     }
 }
@@ -461,7 +487,7 @@ fn bind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Outcome 
             "{}: dma_configure failed with {errno}; not bound",
             m.dev_name(d)
         );
-        return Outcome::Failed { errno };
+        return failed(m, errno);
     }
     notify(m, hooks, NotifyAction::BindDriver, d);
     if let Some(failed) = probe_refused(m, hooks, d, drv) {
@@ -494,6 +520,8 @@ fn alloc_vectors(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     };
     match refused {
         Some(errno) => {
+            // The allocation fails; the driver goes on. A message is in the log already.
+            m.take_refusal();
             m.state.devices[d].msi = Msi::Intx;
             m.state.devices[d].msi_masked = false;
             note!(
@@ -537,7 +565,10 @@ fn probe_refused(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) ->
     );
     m.state.devices[d].driver = None;
     note!(m, "{}: not bound", m.dev_name(d));
-    Some(Outcome::Failed { errno })
+    Some(Outcome::Failed {
+        errno,
+        message: None,
+    })
 }
 
 /// `device_release_driver()`: UNBIND_DRIVER, the driver's remove (freeing its vectors),
@@ -578,7 +609,7 @@ fn vfio_claim(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) -> Outcome {
     let gv = [Value::Group(g)];
     if let Err(errno) = hooks.run(m, Hook::Claim, &gv) {
         note!(m, "{}: claim refused with {errno}", m.group_name(g));
-        return Outcome::Failed { errno };
+        return failed(m, errno);
     }
     let gs = &mut m.state.groups[g];
     gs.owned = true;
@@ -603,7 +634,7 @@ fn vfio_attach(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) -> Outcome 
     if let Err(errno) = hooks.run(m, Hook::AttachUser, &gv) {
         note!(m, "{}: attach refused with {errno}", m.group_name(g));
         m.state.groups[g].user_cookie = false;
-        return Outcome::Failed { errno };
+        return failed(m, errno);
     }
     if iommufd {
         return finish_open(m, hooks, g);
@@ -630,11 +661,12 @@ fn finish_open(m: &mut Machine, hooks: &dyn PolicyHooks, g: GroupId) -> Outcome 
     let gv = [Value::Group(g)];
     if let Err(errno) = hooks.run(m, Hook::MsiCookie, &gv) {
         note!(m, "{}: msi_cookie failed with {errno}", m.group_name(g));
+        let outcome = failed(m, errno);
         run_void(m, hooks, Hook::DetachUser, &gv);
         let gs = &mut m.state.groups[g];
         gs.user_cookie = false;
         gs.vfio = VfioStep::Claimed;
-        return Outcome::Failed { errno };
+        return outcome;
     }
     m.state.groups[g].vfio = VfioStep::Open;
     note!(m, "{}: open", m.group_name(g));

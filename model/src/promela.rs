@@ -122,7 +122,9 @@ enum ActionText {
         name: &'static str,
         def: &'static str,
     },
-    /// `fail(e)`: `err` is set, and the rest of the hook is skipped.
+    /// `fail(e)`: `err` is set, and the rest of the hook is skipped. A message
+    /// (`fail(e, "...")`) is only printed by the kernel and shown in the model's traces;
+    /// no state or property reads it, so SPIN is given none.
     Fail,
     /// `inherit()`: the parent's inline, with the same parameters.
     Inherit,

@@ -1,8 +1,10 @@
 //! Model verdicts: each test names the property, the scenario, and the trace (or outcome)
 //! it expects. The expectations come from the thread's reasoning, checked against 6.12.
 
+use switchyard_dsl::vocab::Errno;
 use switchyard_dsl::Base;
-use switchyard_dsl::{builtin, load_policy, load_scenario, load_str, Loaded, SourceKind};
+use switchyard_dsl::{builtin, builtins, load_policy, load_scenario, load_str, Loaded, SourceKind};
+use switchyard_model::moves::Outcome;
 use switchyard_model::{
     check, replay_script, run_script, Interpreter, Options, Property, Report, Status,
 };
@@ -196,6 +198,102 @@ fn vfio_hard_fail_keeps_the_ports_aer_by_refusing_the_open() {
             .all(|s| s.starts_with("AER delivered")),
         "{steps:?}"
     );
+}
+
+/// The refused claim's step carries what the kernel prints with the error: vfio-hard-fail's
+/// message, about the member whose vectors block the claim.
+#[test]
+fn vfio_hard_fails_refused_claim_carries_its_message_in_the_trace() {
+    let r = report("vfio-hard-fail", "arm-port-vfio");
+    let v = r.verdict(Property::VfioUsable);
+    assert_eq!(v.status, Status::Violated);
+    let claim = v.trace.last().expect("a trace");
+    assert_eq!(claim.mv, "vfio_claim(g0)");
+    let line = "port: MSIs use the IOMMU group's domain, refusing DMA ownership";
+    assert_eq!(
+        claim.outcome,
+        Some(Outcome::Failed {
+            errno: Errno::EBUSY,
+            message: Some(line.into()),
+        })
+    );
+    assert_eq!(
+        claim.outcome.as_ref().unwrap().to_string(),
+        format!("fails: EBUSY ({line})")
+    );
+    assert!(
+        claim.events.iter().any(|e| *e == format!("kernel: {line}")),
+        "{:?}",
+        claim.events
+    );
+    // The steps before it failed nothing and printed nothing.
+    for s in &v.trace[..v.trace.len() - 1] {
+        assert!(
+            !s.events.iter().any(|e| e.starts_with("kernel: ")),
+            "{}: {:?}",
+            s.mv,
+            s.events
+        );
+    }
+}
+
+/// A hook given only a group prints its message for the group; a message changes no
+/// verdict: vfio-hard-fail without its messages has the same verdicts everywhere.
+#[test]
+fn a_message_names_the_group_where_no_device_is_in_scope_and_changes_no_verdict() {
+    let Loaded::Policy(p) = load_str(
+        "group-message.policy.rs",
+        r#"policy! {
+            /// Refuses every claim, saying so.
+            name = "group-message";
+            on claim(g) {
+                fail(EPERM, "claims are refused here");
+            }
+        }"#,
+    )
+    .unwrap() else {
+        panic!("a policy")
+    };
+    let s = load_scenario("arm-port-vfio").unwrap();
+    let r = check(&Interpreter { policy: &p }, &s, Options::default());
+    let claim = r
+        .verdict(Property::VfioUsable)
+        .trace
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        claim.outcome,
+        Some(Outcome::Failed {
+            errno: Errno::EPERM,
+            message: Some("group g0: claims are refused here".into()),
+        })
+    );
+
+    let text = builtin(SourceKind::Policy, "vfio-hard-fail").unwrap().text;
+    let mut silent = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("fail(EBUSY, \"") {
+        silent.push_str(&rest[..at]);
+        silent.push_str("fail(EBUSY)");
+        let end = rest[at..].find("\")").expect("the message ends") + at + 2;
+        rest = &rest[end..];
+    }
+    silent.push_str(rest);
+    assert_ne!(silent, text, "vfio-hard-fail has messages");
+    let Loaded::Policy(quiet) = load_str("quiet.policy.rs", &silent).unwrap() else {
+        panic!("a policy")
+    };
+    let loud = load_policy("vfio-hard-fail").unwrap();
+    let scenarios: Vec<_> = builtins(SourceKind::Scenario).collect();
+    assert!(scenarios.len() >= 12);
+    for b in scenarios {
+        let s = load_scenario(b.name).unwrap();
+        let a = check(&Interpreter { policy: &loud }, &s, Options::default());
+        let q = check(&Interpreter { policy: &quiet }, &s, Options::default());
+        let statuses = |r: &Report| r.verdicts.iter().map(|v| v.status).collect::<Vec<_>>();
+        assert_eq!(statuses(&a), statuses(&q), "{}", b.name);
+    }
 }
 
 #[test]

@@ -20,7 +20,7 @@
 use crate::need::Need;
 use crate::sites::Facts;
 use std::collections::BTreeSet;
-use switchyard_dsl::ir::{Block, CmpOp, Expr, HookImpl, Lit, Stmt};
+use switchyard_dsl::ir::{Block, CmpOp, Expr, HookImpl, Lit, Message, Stmt};
 use switchyard_dsl::vocab::{Action, Attr, CfgOption, DomainLit, DomainType, Kind};
 
 /// A construct that has no honest C rendering on this kernel base.
@@ -88,6 +88,7 @@ fn new_default_attached<'e>(first: &'e Stmt, next: Option<&Stmt>) -> Option<&'e 
         action: Action::SetDefaultType,
         args,
         propagate: true,
+        ..
     } = first
     else {
         return None;
@@ -96,6 +97,7 @@ fn new_default_attached<'e>(first: &'e Stmt, next: Option<&Stmt>) -> Option<&'e 
         action: Action::SetDomain,
         args: next_args,
         propagate: true,
+        ..
     }) = next
     else {
         return None;
@@ -284,7 +286,19 @@ impl Ctx {
                 action,
                 args,
                 propagate,
-            } => self.call(*action, args, *propagate, hook),
+                message,
+            } => {
+                let call = self.call(*action, args, *propagate, hook)?;
+                match message {
+                    // The message and the return are one statement: braced under an `if`.
+                    Some(m) => {
+                        let mut lines = self.message(m)?.0;
+                        lines.extend(call.into_iter().flat_map(|s| s.0));
+                        Ok(vec![CStmt(lines)])
+                    }
+                    None => Ok(call),
+                }
+            }
         }
     }
 
@@ -485,6 +499,35 @@ impl Ctx {
                 "ATS is enabled by the IOMMU driver on attach in 6.12 (SMMUv3 per domain, \
                  VT-d at probe); the core has no call that turns it on or off for a device",
             )),
+        }
+    }
+
+    /// The message of `fail(E, "...")`, printed on the failing path before the error is
+    /// returned, rate-limited (a user can retry a refused claim in a loop): for the device
+    /// the message is about, or, in a hook given only a group, for the group by its id
+    /// (iommu.c's `pr_fmt` adds `iommu: `). The text has no `%`, `"` or `\` (checked), so
+    /// it is the format string as it is.
+    fn message(&mut self, m: &Message) -> Result<CStmt, Unsupported> {
+        let text = &m.text;
+        match &m.about {
+            Expr::Var {
+                name,
+                kind: Kind::Device,
+            } => {
+                let dev = self.device(name)?;
+                Ok(CStmt::line(format!(
+                    "dev_warn_ratelimited({dev}, \"{text}\\n\");"
+                )))
+            }
+            Expr::Var {
+                kind: Kind::Group, ..
+            } => Ok(CStmt::line(format!(
+                "pr_warn_ratelimited(\"group %d: {text}\\n\", {GROUP}->id);"
+            ))),
+            other => Err(Unsupported {
+                construct: other.to_string(),
+                reason: "a message is printed for a device or a group".into(),
+            }),
         }
     }
 
@@ -1153,6 +1196,11 @@ fn break_point(line: &str, open: &[usize]) -> Option<(usize, usize, Vec<usize>)>
         if breakable && col < 80 {
             let cont = *parens.last().expect("inside parentheses");
             best = Some((i + c.len_utf8(), cont, parens.clone()));
+        } else if breakable && best.is_none() && prev == Some('"') {
+            // A quoted string is never split (checkpatch: it must stay greppable), so
+            // with no break before it the line runs to the comma that ends it.
+            let cont = *parens.last().expect("inside parentheses");
+            return Some((i + c.len_utf8(), cont, parens.clone()));
         }
     }
     best
@@ -1282,6 +1330,44 @@ mod tests {
         let body = body.expect("renders");
         assert!(
             body.contains("msi_device_retarget_vectors(gdev->dev);"),
+            "{body}"
+        );
+    }
+
+    /// A message is printed, rate-limited, on the failing path before the error: for the
+    /// device it is about, or for the group by its id in a hook given only a group. A
+    /// string is never split; the line breaks around it instead.
+    #[test]
+    fn a_message_is_printed_before_the_error_for_its_device_or_its_group() {
+        let text = "policy! {\n    /// Says why.\n    name = \"say-why\";\n    \
+                    on claim(g) {\n        for d in g.devices {\n            \
+                    if d.msi_iova {\n                fail(EBUSY, \"busy\");\n            }\n        }\n        \
+                    if g.singleton {\n                fail(EPERM, \"a message long enough to run past the eightieth column\");\n        }\n        \
+                    inherit()?;\n    }\n}\n";
+        let switchyard_dsl::Loaded::Policy(p) =
+            switchyard_dsl::load_str("say-why", text).expect("the policy loads")
+        else {
+            panic!("not a policy");
+        };
+        let site = sites::site(Hook::Claim, Base::Linux612).expect("claim has a site");
+        let imp = p.hook(Hook::Claim);
+        let mut ctx = Ctx::new(imp, site.fallible, site.first_attach, site.facts);
+        let body = fit(&indent(&ctx.body(imp).expect("renders"), 1));
+        assert!(
+            body.contains(
+                "\t\tif (iommu_device_msi_iova(gdev->dev)) {\n\
+                 \t\t\tdev_warn_ratelimited(gdev->dev, \"busy\\n\");\n\
+                 \t\t\treturn -EBUSY;\n\t\t}\n"
+            ),
+            "{body}"
+        );
+        assert!(
+            body.contains(
+                "\tif (list_is_singular(&group->devices)) {\n\
+                 \t\tpr_warn_ratelimited(\"group %d: a message long enough to run past the eightieth column\\n\",\n\
+                 \t\t\t\t    group->id);\n\
+                 \t\treturn -EPERM;\n\t}\n"
+            ),
             "{body}"
         );
     }

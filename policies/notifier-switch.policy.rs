@@ -14,8 +14,11 @@ policy! {
     /// the driver's probe, so the driver finds a working MSI doorbell when it requests
     /// vectors. Groups that a user owns are left alone, and a group is parked again when
     /// its last driver unbinds, unless a device in it requires direct mappings, which the
-    /// blocking domain would refuse. A parked group whose last device is removed goes back to
-    /// its default domain first, as __iommu_group_free_device() expects of an empty
+    /// blocking domain would refuse, or a device's attach is still deferred: a group kept in
+    /// its default domain for a kdump kernel's deferred attach is not parked when a driver
+    /// that never mapped DMA unbinds, as that would end the deferral and block the crashed
+    /// kernel's DMA still in flight. A parked group whose last device is removed goes back
+    /// to its default domain first, as __iommu_group_free_device() expects of an empty
     /// group, so that unplugging a device does not WARN.
     name = "notifier-switch";
     extends = "park-blocked";
@@ -31,12 +34,13 @@ policy! {
     }
 
     /// The last driver leaving parks the group again, unless a member requires direct
-    /// mappings.
+    /// mappings or its attach is still deferred.
     on bus_notify(UnboundDriver, dev) {
         if group(dev).domain == Default
             && !group(dev).owned
             && group(dev).bound_count == 0
             && !group(dev).require_direct
+            && !group(dev).attach_deferred
         {
             set_domain(group(dev), Blocked)?;
         }

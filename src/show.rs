@@ -182,6 +182,7 @@ pub(crate) fn scenario(out: &mut dyn Write, s: &Scenario) -> io::Result<()> {
             (d.aer, "aer"),
             (d.untrusted, "untrusted"),
             (d.require_direct, "require_direct"),
+            (d.attach_deferred, "attach_deferred"),
             (d.ats && !d.ats_required, "ats"),
             (d.ats_required, "ats_required"),
             (d.hotplug, "hotplug"),

@@ -310,6 +310,9 @@ pub struct Device {
     pub aer: bool,
     pub untrusted: bool,
     pub require_direct: bool,
+    /// The IOMMU driver defers its attach (`dev->iommu->attach_deferred`): a kdump kernel
+    /// on VT-d or AMD, for a device the crashed kernel left translating.
+    pub attach_deferred: bool,
     /// Capable of ATS.
     pub ats: bool,
     pub ats_required: bool,
@@ -535,6 +538,11 @@ pub static DEVICE_FLAGS: &[(&str, &str)] = &[
     (
         "require_direct",
         "firmware reserved a direct-mapped region (IORT RMR): never blocked",
+    ),
+    (
+        "attach_deferred",
+        "the IOMMU driver defers its attach (a kdump kernel on VT-d or AMD): the crashed \
+         kernel's translation stays until its first DMA mapping or another domain",
     ),
     ("ats", "ATS capable"),
     ("ats_required", "needs ATS to work (CXL.cache)"),
@@ -1425,6 +1433,7 @@ fn check_device(
         aer: has("aer"),
         untrusted: has("untrusted"),
         require_direct: has("require_direct"),
+        attach_deferred: has("attach_deferred"),
         ats: has("ats") || has("ats_required"),
         ats_required: has("ats_required"),
         hotplug: has("hotplug"),

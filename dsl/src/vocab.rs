@@ -631,6 +631,7 @@ pub enum Attr {
     OwnerCnt,
     BoundCount,
     GroupRequireDirect,
+    GroupAttachDeferred,
     Singleton,
     Devices,
 }
@@ -783,6 +784,16 @@ pub static ATTRS: &[AttrSpec] = &[
         kernel: "a member's dev->iommu->require_direct (for_each_group_device())",
         doc: "Some member requires direct mappings (IORT RMR, RMRR): the group must never be \
               blocked. Unlike `dev.require_direct` of the first member, it sees them all.",
+    },
+    AttrSpec {
+        attr: Attr::GroupAttachDeferred,
+        on: Kind::Group,
+        name: "attach_deferred",
+        kind: Kind::Bool,
+        kernel: "a member's dev->iommu->attach_deferred (for_each_group_device())",
+        doc: "The IOMMU driver deferred a member's attach (a kdump kernel on VT-d or AMD): \
+              the crashed kernel's translation stays while the default domain is attached, \
+              until the device's first DMA mapping; attaching any other domain ends it.",
     },
     AttrSpec {
         attr: Attr::Singleton,

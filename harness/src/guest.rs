@@ -111,6 +111,7 @@ pub fn machine(s: &Scenario) -> Result<Machine, GuestError> {
         let lacks = [
             (d.require_direct, "a firmware direct-mapped region (IORT RMR): the QEMU machine's firmware describes none"),
             (d.ats || d.ats_required, "ATS: none of the QEMU endpoint models offers it"),
+            (d.attach_deferred, "a deferred attach: the harness boots no kdump kernel"),
         ];
         if let Some((_, what)) = lacks.iter().find(|(set, _)| *set) {
             return Err(unsupported(s, format!("`{}` needs {what}", d.name)));

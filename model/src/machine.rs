@@ -109,6 +109,12 @@ pub(crate) struct DevState {
     pub(crate) ats_on: bool,
     /// Counted as a DMA-API user (`iommu_device_use_default_domain()` succeeded).
     pub(crate) dma_user: bool,
+    /// `dev->iommu->attach_deferred`: set when it joins its group where the IOMMU driver
+    /// defers the attach (`iommu_init_device()` -> `ops->is_attach_deferred()`), cleared
+    /// by the first attach of a domain other than the default one
+    /// (`__iommu_device_set_domain()`, `__iommu_attach_device()`) and by its first DMA
+    /// mapping (`iommu_deferred_attach()`).
+    pub(crate) deferred: bool,
     /// AER: an error is recorded in the port's Root Error Status and not serviced. The
     /// status is sticky: while it is set, new errors do not signal.
     pub(crate) aer_pending: bool,
@@ -272,6 +278,7 @@ impl<'s> Machine<'s> {
                     msi_masked: false,
                     ats_on: false,
                     dma_user: false,
+                    deferred: false,
                     aer_pending: false,
                 })
                 .collect(),
@@ -501,6 +508,14 @@ impl<'s> Machine<'s> {
             .count() as u32
     }
 
+    /// `g.attach_deferred`: a member's `dev->iommu->attach_deferred`
+    /// (`for_each_group_device()`); 6.12 and 7.3 alike.
+    pub fn group_attach_deferred(&self, g: GroupId) -> bool {
+        self.members(g)
+            .into_iter()
+            .any(|d| self.state.devices[d].deferred)
+    }
+
     /// `g.require_direct`: a member's `dev->iommu->require_direct`
     /// (`for_each_group_device()` under `group->mutex`). At boot every member is there:
     /// bus_iommu_probe() sets up a group's first domain only once all of them joined.
@@ -555,18 +570,29 @@ impl<'s> Machine<'s> {
     }
 
     /// Attaches a domain object to every member (mechanics shared with the environment).
+    /// A member's deferred attach ends unless the domain is the group's default domain:
+    /// `__iommu_device_set_domain()` returns early for it, and attaches any other.
     pub(crate) fn attach(&mut self, g: GroupId, target: Dom) {
         if self.state.groups[g].domain == Some(target) {
             return;
         }
         self.state.groups[g].domain = Some(target);
         let ats_allowed = self.domain_allows_ats(g, target);
+        let keeps_deferral = self.is_current_default(g, target);
         for d in self.members(g) {
             let spec = &self.scenario.devices[d];
             self.state.devices[d].ats_on = ats_allowed && spec.ats && !spec.untrusted;
+            self.state.devices[d].deferred &= keeps_deferral;
         }
         let label = self.dom_label(g, target);
         note!(self, "{}: domain -> {label}", self.group_name(g));
+    }
+
+    /// Whether a domain object is the group's current default domain (`group->default_domain`).
+    pub(crate) fn is_current_default(&self, g: GroupId, dom: Dom) -> bool {
+        dom == Dom::Default {
+            gen: self.state.groups[g].default_gen,
+        }
     }
 
     /// Whether a domain object is an identity domain: a separate one, or the current default

@@ -175,6 +175,7 @@ pub(crate) fn attribute(a: Attr) -> AttrMeaning {
         Attr::OwnerCnt => predicate!(owner_cnt(Group) -> Int),
         Attr::BoundCount => predicate!(bound_count(Group) -> Int),
         Attr::GroupRequireDirect => predicate!(group_require_direct(Group) -> Bool),
+        Attr::GroupAttachDeferred => predicate!(group_attach_deferred(Group) -> Bool),
         Attr::Singleton => predicate!(singleton(Group) -> Bool),
         Attr::Devices => AttrMeaning::Members,
     }

@@ -336,20 +336,42 @@ fn iommu_probe(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
 }
 
 /// `__iommu_probe_device()`: the device joins its group, in the group's current domain if
-/// it has one (a new member's ATS follows it).
+/// it has one (a new member's ATS follows it). `iommu_init_device()` first asks the IOMMU
+/// driver whether the attach is deferred (`ops->is_attach_deferred()`); the join's
+/// `__iommu_device_set_domain()` keeps the deferral only in the default domain.
 fn join_group(m: &mut Machine, d: DevId) {
     m.state.devices[d].probed = true;
+    m.state.devices[d].deferred = m.scenario.devices[d].attach_deferred;
     note!(m, "{}: probed", m.dev_name(d));
     let g = m.group_of(d);
     if let Some(dom) = m.state.groups[g].domain {
         let spec = &m.scenario.devices[d];
         m.state.devices[d].ats_on = m.domain_allows_ats(g, dom) && spec.ats && !spec.untrusted;
+        if !m.is_current_default(g, dom) {
+            m.state.devices[d].deferred = false;
+        }
     }
 }
 
 /// The policy's `probe` hook: iommu_setup_default_domain() attaches a new group's first
 /// domain with it, and WARN_ON()s its failure (the group is left without a domain).
+///
+/// A new group with a member whose attach is deferred is attached to its default domain
+/// without the hook, as 6.12 does: a policy's series keeps it there before its own first
+/// attach (`iommu_group_attach_deferred()`, series/src/c.rs), so that
+/// `__iommu_device_set_domain()` leaves the crashed kernel's translation in place.
 fn run_probe(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
+    let g = m.group_of(d);
+    if m.state.groups[g].domain.is_none() && m.group_attach_deferred(g) {
+        note!(
+            m,
+            "{}: a member's attach is deferred: kept in the default domain",
+            m.group_name(g)
+        );
+        let gen = m.state.groups[g].default_gen;
+        m.attach(g, crate::machine::Dom::Default { gen });
+        return;
+    }
     if let Err(e) = hooks.run(m, Hook::Probe, &dev(d)) {
         // A message is in the log already; the probe's caller goes on.
         m.take_refusal();
@@ -420,6 +442,7 @@ pub(crate) fn apply(m: &mut Machine, hooks: &dyn PolicyHooks, mv: Mv) -> Outcome
             ds.msi = Msi::None;
             ds.msi_masked = false;
             ds.ats_on = false;
+            ds.deferred = false;
             ds.aer_pending = false;
             if was_member && m.members(g).is_empty() {
                 free_group(m, g);
@@ -492,6 +515,12 @@ fn bind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Outcome 
     notify(m, hooks, NotifyAction::BindDriver, d);
     if let Some(failed) = probe_refused(m, hooks, d, drv) {
         return failed;
+    }
+    // A DMA-API driver's probe is taken as the device's first DMA mapping, which ends a
+    // deferred attach (`iommu_dma_map_page()` and the allocators ->
+    // `iommu_deferred_attach()`).
+    if spec.dma_api {
+        m.state.devices[d].deferred = false;
     }
     if spec.msi {
         m.state.devices[d].probing = true;

@@ -372,6 +372,11 @@ fn attribute(a: Attr) -> AttrText {
             "/* g.require_direct: a member's dev->iommu->require_direct. */\n\
              #define group_require_direct(g) ANY_MEMBER(g, require_direct)\n",
         ),
+        Attr::GroupAttachDeferred => m(
+            "group_attach_deferred",
+            "/* g.attach_deferred: a member's dev->iommu->attach_deferred. */\n\
+             #define group_attach_deferred(g) ANY_MEMBER(g, deferred_of)\n",
+        ),
         Attr::Singleton => m(
             "singleton",
             "/* g.singleton: list_is_singular(&group->devices). */\n\
@@ -1033,6 +1038,7 @@ pub fn promela(policy: &Policy, scenario: &Scenario, base: Base) -> Result<Prome
         "dev_aer",
         "dev_untrusted",
         "dev_require_direct",
+        "dev_attach_deferred",
         "dev_ats_cap",
         "dev_ats_required",
     ] {
@@ -1070,6 +1076,7 @@ pub fn promela(policy: &Policy, scenario: &Scenario, base: Base) -> Result<Prome
             ("dev_aer", dev.aer),
             ("dev_untrusted", dev.untrusted),
             ("dev_require_direct", dev.require_direct),
+            ("dev_attach_deferred", dev.attach_deferred),
             ("dev_ats_cap", dev.ats),
             ("dev_ats_required", dev.ats_required),
         ] {
@@ -1117,6 +1124,7 @@ pub fn promela(policy: &Policy, scenario: &Scenario, base: Base) -> Result<Prome
          bool dev_msi_masked[N_DEV];\n\
          bool dev_ats_on[N_DEV];\n\
          bool dev_dma_user[N_DEV];\n\
+         bool dev_deferred[N_DEV];    /* dev->iommu->attach_deferred */\n\
          bool dev_aer_pending[N_DEV];\n\
          /* GroupState */\n\
          byte grp_dom[N_GRP];         /* D_*: group->domain */\n\

@@ -840,6 +840,70 @@ fn notifier_switch_does_not_park_an_rmr_group_again_when_its_driver_unbinds() {
     );
 }
 
+/// A kdump kernel on VT-d: the IOMMU driver defers the endpoint's attach, so the
+/// crashed kernel's translation stays while the default domain is attached.
+const KDUMP: &str = r#"scenario! {
+    /// An endpoint whose attach the IOMMU driver deferred (a kdump kernel).
+    name = "kdump-deferred";
+    platform = X86Vtd;
+    driver e1000e { dma_api, msi }
+    driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
+    device nic { attach_deferred }
+    moves { bind(nic, vfio_pci); bind(nic, e1000e); unbind(nic) <= 2; }
+    script { bind(nic, vfio_pci); unbind(nic); bind(nic, e1000e); unbind(nic); }
+}"#;
+
+#[test]
+fn notifier_switch_does_not_park_a_group_whose_attach_is_deferred_when_its_driver_unbinds() {
+    // Boot keeps a group with a deferred attach in its default domain
+    // (iommu_group_attach_deferred() before the first attach). vfio-pci maps nothing, so
+    // the attach is still deferred when it unbinds; parking the group then would end the
+    // deferral (__iommu_device_set_domain() attaches any domain but the default one) and
+    // block the crashed kernel's DMA. After e1000e's probe has mapped DMA the deferral
+    // is over and the group is parked as any other.
+    let old = policy(
+        r#"policy! {
+            /// notifier-switch, parking again whatever the members' attach.
+            name = "notifier-switch-repark-deferred";
+            extends = "notifier-switch";
+            subject = "iommu: Park a group again when its last driver unbinds";
+            on bus_notify(UnboundDriver, dev) {
+                if group(dev).domain == Default && !group(dev).owned
+                    && group(dev).bound_count == 0 && !group(dev).require_direct {
+                    set_domain(group(dev), Blocked)?;
+                }
+            }
+        }"#,
+    );
+    let s = scenario(KDUMP);
+    let before = script(&old, &s);
+    assert!(before[1].starts_with("ok [g0: blocked]"), "{before:?}");
+    let after = script(&load_policy("notifier-switch").unwrap(), &s);
+    assert!(after[0].starts_with("ok [g0: default (DMA)]"), "{after:?}");
+    assert!(after[1].starts_with("ok [g0: default (DMA)]"), "{after:?}");
+    assert!(after[3].starts_with("ok [g0: blocked]"), "{after:?}");
+}
+
+#[test]
+fn parking_at_boot_keeps_a_group_whose_attach_is_deferred_in_its_default_domain() {
+    // The series attaches such a group to its default domain before the policy's first
+    // attach; the model's boot does the same, on either base.
+    let s = scenario(KDUMP);
+    for base in [Base::Linux612, Base::Linux73] {
+        for name in ["park-blocked", "park-empty-dma", "notifier-switch"] {
+            let p = load_policy(name).unwrap();
+            let steps: Vec<String> = run_script(&Interpreter { policy: &p }, &s, base)
+                .iter()
+                .map(|s| s.observed())
+                .collect();
+            assert!(
+                steps[0].starts_with("ok [g0: default (DMA)]"),
+                "{name} on {base}: {steps:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn ats_required_kept_does_not_count_the_blocking_domain_of_a_claim() {
     // Between VFIO_GROUP_SET_CONTAINER and VFIO_SET_IOMMU the CXL device sits in the

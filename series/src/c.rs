@@ -847,6 +847,10 @@ impl Ctx {
                 self.uses.needs.insert(Need::RequireDirectHelper);
                 ("iommu_group_require_direct(group)".into(), ATOM)
             }
+            Attr::GroupAttachDeferred => {
+                self.uses.needs.insert(Need::AttachDeferredHelper);
+                ("iommu_group_attach_deferred(group)".into(), ATOM)
+            }
             Attr::Singleton => ("list_is_singular(&group->devices)".into(), ATOM),
             Attr::ManagedDma => {
                 return Err(unsupported(
@@ -1210,7 +1214,7 @@ fn break_point(line: &str, open: &[usize]) -> Option<(usize, usize, Vec<usize>)>
 mod tests {
     use super::*;
     use crate::sites;
-    use switchyard_dsl::vocab::Hook;
+    use switchyard_dsl::vocab::{Hook, NotifyAction};
     use switchyard_dsl::Base;
 
     fn render(policy: &str, hook: Hook) -> (Result<String, Unsupported>, Uses) {
@@ -1281,6 +1285,27 @@ mod tests {
         let (body, uses) = render("status-quo", Hook::Probe);
         assert!(!body.unwrap().contains("attach_deferred"));
         assert!(!uses.needs.contains(&Need::AttachDeferredHelper));
+    }
+
+    /// notifier-switch's re-park at UNBOUND_DRIVER tests the deferred attach with the same
+    /// helper as the first attach, so a group kept in its default domain for a kdump
+    /// kernel stays there when a driver that mapped nothing unbinds.
+    #[test]
+    fn the_re_park_at_unbound_driver_skips_a_deferred_attach() {
+        let (body, uses) = render(
+            "notifier-switch",
+            Hook::BusNotify(NotifyAction::UnboundDriver),
+        );
+        let body = body.unwrap();
+        assert!(
+            body.contains(
+                "!iommu_group_require_direct(group) && !iommu_group_attach_deferred(group))"
+            ),
+            "{body}"
+        );
+        assert!(uses.needs.contains(&Need::AttachDeferredHelper));
+        // Only the first attach inserts the default domain ahead of the body.
+        assert!(!body.contains("iommu_group_bus_prepares"), "{body}");
     }
 
     /// A comparison folds from the site's facts the same way whichever side the literal is

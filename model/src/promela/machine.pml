@@ -6,6 +6,12 @@
 /* Machine::members(): probed into its group (dev->iommu_group). */
 #define is_member(d, g) (dev_group[d] == (g) && dev_probed[d])
 
+/* Machine::is_current_default(): the group's current default domain object. */
+#define is_current_default(g, k, gen) ((k) == D_DEFAULT && (gen) == grp_default_gen[g])
+
+/* DevState::deferred: dev->iommu->attach_deferred. */
+#define deferred_of(d) dev_deferred[d]
+
 /* Machine::is_identity(): a separate identity domain, or the current default domain
  * when its type is identity. */
 #define is_identity(g, k, gen) ((k) == D_IDENTITY || \
@@ -113,7 +119,8 @@ inline free_vectors(d) {
 }
 
 /* Machine::attach(): every member moves to the domain object (k, gen); the IOMMU driver
- * sets each capable member's ATS from it. */
+ * sets each capable member's ATS from it. A deferred attach ends in any domain but the
+ * default one (__iommu_device_set_domain()). */
 inline attach(g, k, gen) {
     if
     :: grp_dom[g] == (k) && grp_dom_gen[g] == (gen) -> skip
@@ -124,7 +131,8 @@ inline attach(g, k, gen) {
         for (at_i : 0 .. N_DEV - 1) {
             if
             :: is_member(at_i, g) ->
-                dev_ats_on[at_i] = (at_ok && dev_ats_cap[at_i] && !dev_untrusted[at_i])
+                dev_ats_on[at_i] = (at_ok && dev_ats_cap[at_i] && !dev_untrusted[at_i]);
+                dev_deferred[at_i] = (dev_deferred[at_i] && is_current_default(g, k, gen))
             :: else -> skip
             fi
         }

@@ -16,22 +16,36 @@ inline hook_warns() {
 }
 
 /* __iommu_probe_device(): the device joins its group, in the group's current domain if it
- * has one (a new member's ATS follows it). */
+ * has one (a new member's ATS follows it); its attach deferred where the IOMMU driver says
+ * so (iommu_init_device()), kept only in the default domain (__iommu_device_set_domain()). */
 inline join_group(d) {
     dev_probed[d] = 1;
+    dev_deferred[d] = dev_attach_deferred[d];
     if
     :: grp_dom[dev_group[d]] != D_NONE ->
         dev_ats_on[d] = (allows_ats(dev_group[d], grp_dom[dev_group[d]], grp_dom_gen[dev_group[d]])
-            && dev_ats_cap[d] && !dev_untrusted[d])
+            && dev_ats_cap[d] && !dev_untrusted[d]);
+        if
+        :: is_current_default(dev_group[d], grp_dom[dev_group[d]], grp_dom_gen[dev_group[d]]) ->
+            skip
+        :: else -> dev_deferred[d] = 0
+        fi
     :: else -> skip
     fi
 }
 
 /* The policy's probe hook: iommu_setup_default_domain() attaches a new group's first
- * domain with it and WARN_ON()s its failure. */
+ * domain with it and WARN_ON()s its failure. A new group with a member whose attach is
+ * deferred is attached to its default domain without the hook, as the series keeps it
+ * (iommu_group_attach_deferred()). */
 inline probe_hook(d) {
-    run_probe(d);
-    hook_warns()
+    if
+    :: grp_dom[dev_group[d]] == D_NONE && ANY_MEMBER(dev_group[d], deferred_of) ->
+        attach(dev_group[d], D_DEFAULT, grp_default_gen[dev_group[d]])
+    :: else ->
+        run_probe(d);
+        hook_warns()
+    fi
 }
 
 /* iommu_probe_device() of a hot-added device: it joins its group, then the probe hook. */
@@ -131,13 +145,23 @@ inline bind(d, drv) {
             hook_warns();
             dev_driver[d] = 0;
             outcome = OUT_FAILED
-        :: drv_msi[drv] ->
+        :: else -> skip
+        fi;
+        /* A DMA-API driver's probe is taken as its first DMA mapping, which ends a
+         * deferred attach (iommu_deferred_attach()). */
+        if
+        :: outcome == OUT_OK && drv_dma_api[drv] -> dev_deferred[d] = 0
+        :: else -> skip
+        fi;
+        if
+        :: outcome != OUT_OK -> skip
+        :: outcome == OUT_OK && drv_msi[drv] ->
             dev_probing[d] = 1;
             if
             :: !drv_managed_dma[drv] -> alloc_vectors(d)
             :: else -> skip
             fi
-        :: else ->
+        :: outcome == OUT_OK && !drv_msi[drv] ->
             run_bus_notify_bound_driver(d);
             hook_warns()
         fi
@@ -262,6 +286,7 @@ inline remove(d) {
     dev_probed[d] = 0;
     free_vectors(d);
     dev_ats_on[d] = 0;
+    dev_deferred[d] = 0;
     dev_aer_pending[d] = 0;
     if
     :: rm_member && MEMBERS(dev_group[d]) == 0 -> free_group(dev_group[d])

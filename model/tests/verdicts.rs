@@ -1388,3 +1388,54 @@ fn vfio_pci_binds_a_second_member_of_an_owned_group() {
     let new = observed(&load_policy("vfio-hard-fail").unwrap());
     assert!(new.iter().all(|o| o.starts_with("ok")), "{new:?}");
 }
+
+/// A root port no driver binds at boot, and vfio-pci, whose probe refuses a bridge.
+const VFIO_ON_A_BRIDGE: &str = r#"scenario! {
+    /// vfio-pci bound to a root port: its probe fails with EINVAL.
+    name = "vfio-on-a-bridge";
+    platform = Arm64Smmuv3;
+    vfio_backend = Type1;
+    driver vfio_pci { name = "vfio-pci", managed_dma, vfio }
+    device port { root_port }
+    moves { bind(port, vfio_pci); }
+    script { bind(port, vfio_pci); }
+}"#;
+
+#[test]
+fn notifier_switch_parks_a_group_again_when_the_only_driver_fails_to_probe() {
+    // BUS_NOTIFY_BIND_DRIVER unparks the group before the driver's probe; a probe that
+    // fails sends DRIVER_NOT_BOUND (with dev->driver still set), not UNBOUND_DRIVER, so a
+    // policy that re-parks only at UNBOUND_DRIVER leaves the group in its default domain
+    // with no driver bound.
+    let old = policy(
+        r#"policy! {
+            /// notifier-switch, parking again only at UNBOUND_DRIVER.
+            name = "notifier-switch-unbound-only";
+            extends = "park-blocked";
+            subject = "iommu: Unpark a device's group when a driver binds";
+            on bus_notify(BindDriver, dev) {
+                if group(dev).domain == Blocked && !group(dev).owned {
+                    set_domain(group(dev), Default)?;
+                }
+            }
+            on bus_notify(UnboundDriver, dev) {
+                if group(dev).domain == Default && !group(dev).owned
+                    && group(dev).bound_count == 0 && !group(dev).require_direct
+                    && !group(dev).attach_deferred {
+                    set_domain(group(dev), Blocked)?;
+                }
+            }
+        }"#,
+    );
+    let s = scenario(VFIO_ON_A_BRIDGE);
+    let before = script(&old, &s);
+    assert!(
+        before[0].starts_with("fails: EINVAL [g0: default (DMA)]"),
+        "{before:?}"
+    );
+    let after = script(&load_policy("notifier-switch").unwrap(), &s);
+    assert!(
+        after[0].starts_with("fails: EINVAL [g0: blocked]"),
+        "{after:?}"
+    );
+}

@@ -24,12 +24,12 @@ policy! {
     /// default DMA domain, whose MSI cookie then maps the ITS doorbell when the driver
     /// requests vectors. Every driver that needs this has to be found and flagged.
     ///
-    /// Only a group that no driver has unparked since it was probed is parked: nothing
-    /// parks it again when its drivers unbind. A group whose default domain is the identity
-    /// domain, as with iommu.passthrough=1 or iommu=pt, is parked too: until its first
-    /// driver binds its devices can no longer DMA untranslated, and DMA that firmware left
-    /// running is blocked unless an RMRR, an RMR or an iommu-addresses property describes
-    /// it.
+    /// A group stays parked only until a driver that uses the DMA API or sets irq_only
+    /// first binds: nothing parks it again when its drivers unbind. A group whose default
+    /// domain is the identity domain, as with iommu.passthrough=1 or iommu=pt, is parked
+    /// too: until then its devices can no longer DMA untranslated, and DMA that firmware
+    /// left running is blocked unless an RMRR, an RMR or an iommu-addresses property
+    /// describes it.
     ///
     /// This does not help a port that stays bound while VFIO takes its group, as when the
     /// port shares a group with an endpoint for lack of ACS: the port's vectors were

@@ -23,6 +23,13 @@ policy! {
     /// device is still its member: __iommu_group_free_device() expects an empty group in
     /// its default domain, and iommu_deinit_device() then frees the parking domain with
     /// the group's other domains.
+    ///
+    /// The parking applies whatever the default domain's type: with iommu.passthrough=1 or
+    /// iommu=pt a new group is parked too, and its devices cannot DMA untranslated until
+    /// their first driver binds; DMA that firmware left running faults unless an RMRR, an
+    /// RMR or an iommu-addresses property describes it. A PCIe port that stays bound while
+    /// VFIO takes its group still loses the MSIs it prepared in the default DMA domain, as
+    /// it does today.
     name = "identity-at-bind";
     extends = "park-empty-dma";
     subject = "iommu: Defer a requested identity domain to driver bind";

@@ -11,9 +11,31 @@ policy! {
     /// is removed goes back to its default domain first, as __iommu_group_free_device()
     /// expects of an empty group.
     ///
+    /// [linux-6.12] Left in the blocking domain, such a driver's MSIs would be lost:
+    /// iommu_dma_prepare_msi() finds no MSI cookie there and leaves the messages aimed at
+    /// the physical doorbell, which the domain blocks.
+    ///
+    /// [linux-7.3] Left in the blocking domain, such a driver would have its vectors
+    /// refused: iommu_dma_prepare_msi() returns -EOPNOTSUPP for a domain without an MSI
+    /// cookie, the port driver falls back to INTx, and a port without INTx goes without its
+    /// AER and PME services.
+    ///
     /// Let such drivers say so with irq_only. Binding one moves a parked group to its
     /// default DMA domain, whose MSI cookie then maps the ITS doorbell when the driver
     /// requests vectors. Every driver that needs this has to be found and flagged.
+    ///
+    /// A group stays parked only until a driver that uses the DMA API or sets irq_only
+    /// first binds: nothing parks it again when its drivers unbind. A group whose default
+    /// domain is the identity domain, as with iommu.passthrough=1 or iommu=pt, is parked
+    /// too: until then its devices can no longer DMA untranslated, and DMA that firmware
+    /// left running is blocked unless an RMRR, an RMR or an iommu-addresses property
+    /// describes it.
+    ///
+    /// This does not help a port that stays bound while VFIO takes its group, as when the
+    /// port shares a group with an endpoint for lack of ACS: the port's vectors were
+    /// prepared in the default DMA domain, and once the group moves to the blocking domain
+    /// or to the user's domain their messages no longer reach the doorbell. Those MSIs are
+    /// lost, as they are today.
     name = "irq-only-driver-flag";
     extends = "park-blocked";
     subject = "iommu: Unpark devices whose driver only needs interrupts";

@@ -5,8 +5,17 @@ policy! {
     /// Keep a new group in its blocking domain until a driver binds, unless a device in it
     /// requires direct mappings; a driver that uses the DMA API moves it to its default
     /// domain. Drivers that set driver_managed_dma, such as the PCIe port driver, never
-    /// take the DMA API, so their devices would stay blocked, and on arm64, where the GIC
-    /// ITS doorbell is reached through the SMMU, their MSIs would be lost.
+    /// take the DMA API, so their devices would stay blocked.
+    ///
+    /// [linux-6.12] On arm64, where the GIC ITS doorbell is reached through the SMMU, their
+    /// MSIs would be lost: iommu_dma_prepare_msi() finds no MSI cookie in the blocking
+    /// domain and leaves the messages aimed at the physical doorbell, which the domain
+    /// blocks.
+    ///
+    /// [linux-7.3] On arm64, where the GIC ITS doorbell is reached through the SMMU,
+    /// iommu_dma_prepare_msi() would refuse their vectors with -EOPNOTSUPP, as the blocking
+    /// domain has no MSI cookie: the port driver would fall back to INTx, and a port
+    /// without INTx would go without its AER and PME services.
     ///
     /// Handle BUS_NOTIFY_BIND_DRIVER in iommu_bus_notifier() and move the group from the
     /// blocking domain to its (still empty) default DMA domain whether or not the driver
@@ -22,6 +31,17 @@ policy! {
     /// last device is removed goes back to its default domain first, as
     /// __iommu_group_free_device() expects of an empty group, so that unplugging a device
     /// does not WARN.
+    ///
+    /// A group whose default domain is the identity domain, as with iommu.passthrough=1 or
+    /// iommu=pt, is parked too: while no driver is bound its devices can no longer DMA
+    /// untranslated, and DMA that firmware left running is blocked unless an RMRR, an RMR
+    /// or an iommu-addresses property describes it.
+    ///
+    /// This does not help a port that stays bound while VFIO takes its group, as when the
+    /// port shares a group with an endpoint for lack of ACS: the port's vectors were
+    /// prepared in the default DMA domain, and once the group moves to the blocking domain
+    /// or to the user's domain their messages no longer reach the doorbell. Those MSIs are
+    /// lost, as they are today.
     name = "notifier-switch";
     extends = "park-blocked";
     subject = "iommu: Unpark a device's group when a driver binds";

@@ -8,19 +8,34 @@ policy! {
     ///
     /// Attach a new group to its blocking domain instead, unless a device in it requires
     /// direct mappings. The blocking domain is a real one, not a NULL domain, so a device
-    /// that no driver has accepted can do neither DMA nor ATS.
-    /// iommu_device_use_default_domain() moves the group to its default domain when a
-    /// driver takes the DMA API, and VFIO can take ownership of a parked group. A parked
-    /// group whose last device is removed goes back to its default domain first, while
-    /// the device is still its member, as __iommu_group_free_device() expects of an
+    /// that no driver has accepted can do neither DMA nor ATS. The PCI, platform and AMBA
+    /// buses' dma_configure() call iommu_prepare_default_domain() for every driver, and it
+    /// moves a parked group to its default domain when the driver takes the DMA API; VFIO
+    /// can take ownership of a parked group. Only a group that no DMA API driver has used
+    /// since it was probed is parked: nothing parks it again when its drivers unbind. A
+    /// parked group whose last device is removed goes back to its default domain first,
+    /// while the device is still its member, as __iommu_group_free_device() expects of an
     /// empty group.
     ///
-    /// Drivers with driver_managed_dma, such as the PCIe port driver, never call
-    /// iommu_device_use_default_domain(), so their devices stay blocked. On arm64 the GIC
-    /// ITS doorbell is reached through the SMMU, and their MSIs are lost.
+    /// A group whose default domain is the identity domain, as with iommu.passthrough=1 or
+    /// iommu=pt, is parked too: until a driver takes the DMA API its devices can no longer
+    /// DMA untranslated, and DMA that firmware left running is blocked unless an RMRR, an
+    /// RMR or an iommu-addresses property describes it.
+    ///
+    /// Drivers with driver_managed_dma, such as the PCIe port driver, never take the DMA
+    /// API, so their devices stay blocked.
+    ///
+    /// [linux-6.12] On arm64 the GIC ITS doorbell is reached through the SMMU, so their
+    /// MSIs are lost: iommu_dma_prepare_msi() finds no MSI cookie in the blocking domain
+    /// and leaves the messages aimed at the physical doorbell, which the domain blocks.
+    ///
+    /// [linux-7.3] On arm64 the GIC ITS doorbell is reached through the SMMU, and
+    /// iommu_dma_prepare_msi() refuses their vectors with -EOPNOTSUPP, as the blocking
+    /// domain has no MSI cookie: the port driver falls back to INTx, and a port without
+    /// INTx goes without its AER and PME services.
     name = "park-blocked";
     extends = "status-quo";
-    subject = "iommu: Keep unbound devices in the blocking domain";
+    subject = "iommu: Keep new devices blocked until a DMA API driver binds";
     suggested_by = "Jason Gunthorpe <jgg@nvidia.com>";
     link = "https://lists.infradead.org/pipermail/linux-arm-kernel/2026-January/1095536.html";
 

@@ -3,24 +3,35 @@ policy! {
     /// binds (thread P4).
     ///
     /// A device is attached to its group's default domain when it is probed, before any
-    /// driver has accepted it. The blocking domain would stop its DMA and ATS, but also the
-    /// MSIs of drivers that never take the DMA API, where the doorbell is reached through
-    /// the IOMMU.
+    /// driver has accepted it. The blocking domain would stop its DMA and ATS, but would
+    /// also keep drivers that never take the DMA API from using MSI where the doorbell is
+    /// reached through the IOMMU.
     ///
     /// Park a new group in an empty DMA API domain instead, unless a device in it requires
     /// direct mappings: the DMA API and the MSI cookie work in it, and it keeps ATS
     /// disabled while no driver has accepted the device. Binding any driver moves the group
-    /// to its default domain. A parked group whose last device is removed goes back to
-    /// its default domain first, while the device is still its member, as
-    /// __iommu_group_free_device() expects of an empty group, and iommu_deinit_device()
-    /// then frees the parking domain with the group's other domains.
+    /// to its default domain. Only a group that no driver has bound to since it was probed
+    /// is parked: nothing parks it again when its drivers unbind. A parked group whose last
+    /// device is removed goes back to its default domain first, while the device is still
+    /// its member, as __iommu_group_free_device() expects of an empty group, and
+    /// iommu_deinit_device() then frees the parking domain with the group's other domains.
+    ///
+    /// A group whose default domain is the identity domain, as with iommu.passthrough=1 or
+    /// iommu=pt, is parked too: until its first driver binds its devices can no longer DMA
+    /// untranslated, and DMA that firmware left running faults unless an RMRR, an RMR or an
+    /// iommu-addresses property describes it.
     ///
     /// Only arm-smmu-v3 honours the flag so far. VT-d enables ATS in every paging domain it
-    /// attaches, and AMD in those that use its v2 page table, so there a parked device can
-    /// still issue translated requests.
+    /// attaches, and AMD whenever it attaches a PCI device to a domain other than its
+    /// blocked domain, so there a parked device can still issue translated requests.
     ///
     /// Until a driver requests vectors the domain is no better than the blocking domain for
-    /// MSI, and it does not stop translated DMA to what a driver maps.
+    /// MSI, and it does not stop translated DMA to what a driver maps. Nor does it help a
+    /// PCIe port that stays bound while VFIO takes its group, as when the port shares a
+    /// group with an endpoint for lack of ACS: the port's vectors were prepared in the
+    /// default DMA domain, and once the group moves to the blocking domain or to the user's
+    /// domain their messages no longer reach the doorbell. Those MSIs are lost, as they are
+    /// today.
     name = "park-empty-dma";
     extends = "status-quo";
     subject = "iommu: Park unbound devices in an empty DMA domain with ATS disabled";

@@ -12,6 +12,7 @@ use sha1::{Digest, Sha1};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use switchyard_dsl::ir::Policy;
+use switchyard_dsl::Base;
 
 /// List archives checkpatch asks to replace with lore.kernel.org links
 /// (`$obsolete_archives` in scripts/checkpatch.pl). Such a link cannot become a `Link:`
@@ -88,14 +89,27 @@ impl Series {
     }
 }
 
-/// The commit log a policy's doc gives, as paragraphs rewrapped for a mail: the doc
-/// without its first paragraph, which is the policy's summary (`policy list`, and where the
-/// policy is placed among the others); the subject says what the patch does, and the
+/// The commit log a policy's doc gives on `base`, as paragraphs rewrapped for a mail: the
+/// doc without its first paragraph, which is the policy's summary (`policy list`, and where
+/// the policy is placed among the others); the subject says what the patch does, and the
 /// paragraphs after the summary say it in the author's words, as a kernel commit log
 /// does. A doc of one paragraph is its own log.
-pub(crate) fn commit_paragraphs(doc: &str) -> Vec<String> {
+///
+/// A paragraph that opens with a base's name in brackets (`[linux-7.3] ...`) states what
+/// is true of that base only: it is part of the log on that base, without the tag, and
+/// left out on every other. What the kernel does differs between bases (a refused MSI on
+/// one is a lost one on the other), and the policy is the same text on each.
+pub(crate) fn commit_paragraphs(doc: &str, base: Base) -> Vec<String> {
     let paragraphs: Vec<String> = doc
         .split("\n\n")
+        .filter_map(|p| {
+            let p = p.trim_start();
+            match base_tag(p) {
+                Some((b, rest)) if b == base => Some(rest),
+                Some(_) => None,
+                None => Some(p),
+            }
+        })
         .map(|p| wrap(&p.split_whitespace().collect::<Vec<_>>().join(" "), 72, 0))
         .filter(|p| !p.is_empty())
         .collect();
@@ -104,6 +118,14 @@ pub(crate) fn commit_paragraphs(doc: &str) -> Vec<String> {
         Some((_, log)) => log.to_vec(),
         None => Vec::new(),
     }
+}
+
+/// The base a doc paragraph is tagged with (`[linux-6.12] text`), and its text after the
+/// tag; `None` for a paragraph that holds on every base.
+fn base_tag(paragraph: &str) -> Option<(Base, &str)> {
+    let rest = paragraph.strip_prefix('[')?;
+    let (name, text) = rest.split_once(']')?;
+    Base::from_name(name).map(|b| (b, text))
 }
 
 /// The URL of a policy's `link`: a message id (`<id@host>` or `id@host`) becomes its
@@ -441,7 +463,7 @@ pub(crate) fn series(
     let mut c = tera::Context::new();
     c.insert("policy", &policy.name);
     c.insert("subject", &policy_subject(policy));
-    c.insert("doc", &commit_paragraphs(&policy.doc));
+    c.insert("doc", &commit_paragraphs(&policy.doc, t.base()));
     c.insert("chain", &policy.chain.join(" -> "));
     c.insert("verdicts", &opts.verdicts);
     c.insert("version", &opts.version);
@@ -629,14 +651,30 @@ mod tests {
     #[test]
     fn the_log_is_the_doc_after_its_summary() {
         assert_eq!(
-            commit_paragraphs("Do it (a summary).\n\nMore   text\nhere.\n\nAnd more."),
+            commit_paragraphs(
+                "Do it (a summary).\n\nMore   text\nhere.\n\nAnd more.",
+                Base::Linux612
+            ),
             vec!["More text here.".to_string(), "And more.".to_string()]
         );
         assert_eq!(
-            commit_paragraphs("Only a\nsummary."),
+            commit_paragraphs("Only a\nsummary.", Base::Linux612),
             vec!["Only a summary.".to_string()]
         );
-        assert!(commit_paragraphs("").is_empty());
+        assert!(commit_paragraphs("", Base::Linux612).is_empty());
+    }
+
+    #[test]
+    fn a_tagged_paragraph_is_in_its_base_log_only() {
+        let doc = "Sum.\n\nBoth.\n\n[linux-6.12] Lost\nhere.\n\n[linux-7.3] Refused.\n\n[v2] Kept.";
+        assert_eq!(
+            commit_paragraphs(doc, Base::Linux612),
+            vec!["Both.", "Lost here.", "[v2] Kept."]
+        );
+        assert_eq!(
+            commit_paragraphs(doc, Base::Linux73),
+            vec!["Both.", "Refused.", "[v2] Kept."]
+        );
     }
 
     #[test]

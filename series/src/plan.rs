@@ -59,9 +59,19 @@ fn hooks_doc(sites: &[&Site]) -> Vec<BTreeMap<&'static str, String>> {
                 }
             }
             m.insert("glue", glue.join(", "));
+            m.insert("glue_prose", prose_list(&glue));
             m
         })
         .collect()
+}
+
+/// Names as a sentence lists them: `a()`, `a() and b()`, `a(), b() and c()`.
+fn prose_list(names: &[String]) -> String {
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// The patches, in order, with their edits.
@@ -134,7 +144,7 @@ pub(crate) fn plan(
     }
     let sites: Vec<&Site> = rendered.iter().map(|r| &r.site).collect();
     let mut c = tera::Context::new();
-    c.insert("doc", &commit_paragraphs(&policy.doc));
+    c.insert("doc", &commit_paragraphs(&policy.doc, t.base()));
     c.insert("subject", &policy_subject(policy));
     c.insert("hooks", &hooks_doc(&sites));
     c.insert("adds", &adds);
@@ -233,5 +243,19 @@ fn add_callers<'a>(by_file: &mut CallerEdits<'a>, site: &'a Site, callers: Vec<E
             entry.0.push(site);
         }
         entry.1.push(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prose_list;
+
+    #[test]
+    fn names_read_as_a_sentence_lists_them() {
+        let n = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(prose_list(&n(&["a()"])), "a()");
+        assert_eq!(prose_list(&n(&["a()", "b()"])), "a() and b()");
+        assert_eq!(prose_list(&n(&["a()", "b()", "c()"])), "a(), b() and c()");
+        assert_eq!(prose_list(&[]), "");
     }
 }

@@ -87,12 +87,13 @@ pub(crate) fn command(
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1)
         .max(1);
+    let base = run::run_base(opts)?;
     let progress = Progress::stderr();
     let mut rows: Vec<Row> = Vec::new();
     for policy in &policies {
         let mut planned: Vec<Planned> = Vec::new();
         for s in &chosen {
-            for (case, traced) in cases(policy, s) {
+            for (case, traced) in cases(policy, s, base) {
                 let row = rows.len();
                 rows.push(Row {
                     policy: policy.name.clone(),
@@ -154,13 +155,17 @@ pub(crate) fn command(
 }
 
 /// The cases of a policy on a scenario: its fixed script, then the counterexample of each
-/// violated property, in the checker's order.
-fn cases(policy: &Policy, s: &Scenario) -> Vec<(String, Result<Scenario, RunError>)> {
+/// property the model of `base` (the kernel booted) finds violated, in the checker's order.
+fn cases(
+    policy: &Policy,
+    s: &Scenario,
+    base: dsl::Base,
+) -> Vec<(String, Result<Scenario, RunError>)> {
     let mut out = Vec::new();
     if !s.script.is_empty() {
         out.push(("script".to_string(), Ok(s.clone())));
     }
-    let report = model::check(&Interpreter { policy }, s, model::Options::default());
+    let report = model::check(&Interpreter { policy }, s, run::checked_on(base));
     for v in &report.verdicts {
         if v.status == model::Status::Violated {
             out.push((

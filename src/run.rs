@@ -529,7 +529,7 @@ pub(crate) fn command(
     let mut replayed = None;
     if let Some(name) = trace {
         let property = property(name)?;
-        scenario = traced(&policy, &scenario, property)?;
+        scenario = traced(&policy, &scenario, property, run_base(opts)?)?;
         replayed = Some(property.name().to_string());
     }
     let mut report = run(&policy, &scenario, opts)?;
@@ -777,14 +777,15 @@ fn property(name: &str) -> Result<model::Property, RunError> {
         })
 }
 
-/// The scenario with the checker's shortest counterexample for `property` as its script,
-/// or why the harness cannot follow it.
+/// The scenario with the checker's shortest counterexample for `property` on `base` (the
+/// kernel the run boots) as its script, or why the harness cannot follow it.
 pub(crate) fn traced(
     policy: &Policy,
     scenario: &Scenario,
     property: model::Property,
+    base: Base,
 ) -> Result<Scenario, RunError> {
-    let report = model::check(&Interpreter { policy }, scenario, model::Options::default());
+    let report = model::check(&Interpreter { policy }, scenario, checked_on(base));
     with_trace(scenario, report.verdict(property))
 }
 
@@ -825,9 +826,18 @@ pub(crate) fn with_trace(
     Ok(s)
 }
 
+/// The checker's options for the counterexamples a run on `base` replays: that base's
+/// model, so the traces are the ones its kernel is asked about.
+pub(crate) fn checked_on(base: Base) -> model::Options {
+    model::Options {
+        base,
+        ..model::Options::default()
+    }
+}
+
 /// The base a run boots, known before any tree is imported: the given tree's release
 /// (its Makefile; a `--base` that differs is refused), else `--base`, else 6.12.
-fn run_base(opts: &Options) -> Result<Base, RunError> {
+pub(crate) fn run_base(opts: &Options) -> Result<Base, RunError> {
     let given = opts
         .tree
         .clone()

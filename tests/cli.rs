@@ -634,3 +634,60 @@ fn bench_scale_rows_name_policy_scenario_and_base() {
         }
     }
 }
+
+/// `confirm --base` asks the kernel about the counterexamples of that base's model: on
+/// arm-port-vfio park-blocked loses the port's MSIs on 6.12 (msi-delivered and
+/// no-silent-loss violated), while 7.3 refuses them in the blocking domain and the port
+/// falls back to INTx, so a 7.3 confirm has no such traces to replay. A policy without C
+/// plans its cases without any kernel work.
+#[test]
+fn confirm_plans_the_counterexamples_of_the_base_it_boots() {
+    let dir = std::env::temp_dir().join(format!("switchyard-confirm-base-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("parked-ats.policy.rs");
+    std::fs::write(
+        &policy,
+        "policy! {\n\
+         \x20   /// park-blocked, turning ATS on when a driver binds: no C on either base.\n\
+         \x20   name = \"parked-ats\";\n\
+         \x20   extends = \"park-blocked\";\n\
+         \x20   on bus_notify(BoundDriver, dev) {\n\
+         \x20       ats(dev, On)?;\n\
+         \x20   }\n\
+         }\n",
+    )
+    .unwrap();
+    let cases = |base: &str| -> Vec<String> {
+        let o = run(&[
+            "confirm",
+            policy.to_str().unwrap(),
+            "-s",
+            "arm-port-vfio",
+            "--base",
+            base,
+            "--cache",
+            "/nonexistent/cache",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let t: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        t["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["case"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        cases("linux-6.12"),
+        [
+            "script",
+            "trace msi-delivered",
+            "trace no-silent-loss",
+            "trace no-warn"
+        ]
+    );
+    assert_eq!(cases("linux-7.3"), ["script", "trace no-warn"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1124,6 +1124,7 @@ fn boot(
         kernel: image,
         initrd,
         machine: guest.machine,
+        console_log: Some(rundir.join(format!("{name}.console.log"))),
         workdir: rundir,
         boot_timeout: opts.boot_timeout,
         step_timeout: opts.step_timeout,

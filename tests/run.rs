@@ -409,6 +409,7 @@ fn qemu_failures_are_reported_and_leave_no_qemu() {
         workdir: work.clone(),
         boot_timeout: Duration::from_secs(120),
         step_timeout: Duration::from_secs(60),
+        console_log: Some(work.join("console.log")),
     };
     let needle = work.to_str().unwrap().to_string();
 

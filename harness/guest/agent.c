@@ -7,6 +7,13 @@
  * The host reads the console unbuffered; every line it acts on starts with
  * "SWITCHYARD ".
  *
+ * The lines go through /dev/kmsg, one write() each: a printk record of its own, which
+ * the console prints whole and in order with the kernel's own messages (a fault logged
+ * during a step comes after that step's STEP line). Written to the tty instead, a line
+ * is drained by the UART in pieces and a printk can land in the middle of it. The
+ * kernel command line has printk.devkmsg=on, so no line is rate limited away. Only if
+ * /dev/kmsg cannot be opened do the lines go to stdout.
+ *
  * /script, one command per line:
  *   group BDF                 report the device's IOMMU group (set-up, not a step)
  *   serr BDF                  set SERR# enable in the bridge's Bridge Control register
@@ -54,17 +61,26 @@
 static int wait_ms = 15000;
 static int vfio_container = -1;
 static int vfio_group = -1;
+static int kmsg = -1;
 
 static void say(const char *fmt, ...)
 {
+	char line[512];
 	va_list ap;
+	int n;
 
-	fputs("SWITCHYARD ", stdout);
+	/* <5>: KERN_NOTICE, above any console log level that prints at all. */
+	n = snprintf(line, sizeof(line), "<5>SWITCHYARD ");
 	va_start(ap, fmt);
-	vfprintf(stdout, fmt, ap);
+	n += vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	if (kmsg < 0 || write(kmsg, line, n) != n) {
+		fwrite(line + 3, 1, n - 3, stdout);
+		fflush(stdout);
+	}
 }
 
 static void fail(int step, int err, const char *what)
@@ -409,6 +425,7 @@ int main(void)
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 
 	script = fopen("/script", "r");
 	if (!script) {

@@ -37,6 +37,8 @@ pub struct RunConfig {
     pub boot_timeout: Duration,
     /// The longest silence between two agent lines once it runs.
     pub step_timeout: Duration,
+    /// Where the whole console is written as it arrives, if anywhere.
+    pub console_log: Option<PathBuf>,
 }
 
 /// Why a boot did not yield observations. Each carries the console's tail.
@@ -85,6 +87,19 @@ pub enum QemuError {
         /// Its exit status.
         status: String,
         /// The console's last lines and QEMU's own error output.
+        tail: String,
+    },
+    /// An agent line did not reach the host whole: missing, cut, or naming a step the
+    /// agent never announced. No observation is attributed by guesswork.
+    #[error("the console lost the agent's line{}: {what} (the whole console: {log}):\n{tail}", at_step(*step))]
+    Lost {
+        /// The step whose line was lost, if known.
+        step: Option<usize>,
+        /// What was wrong.
+        what: String,
+        /// Where the console was written.
+        log: String,
+        /// The console's last lines.
         tail: String,
     },
     /// The QMP conversation failed.
@@ -339,6 +354,8 @@ pub fn command_line(cfg: &RunConfig, qmp: &Path) -> Vec<String> {
         format!("console={}", target.console),
         "panic=-1".into(),
         "rdinit=/init".into(),
+        // The agent writes its lines to /dev/kmsg: none may be rate limited away.
+        "printk.devkmsg=on".into(),
     ];
     append.extend(target.kernel_args.iter().map(ToString::to_string));
     append.extend(cfg.machine.kernel_args.iter().cloned());
@@ -424,11 +441,60 @@ pub struct ConsoleParser {
     pending_event: Option<(u8, Vec<u64>)>,
     /// A RAISE request the driver must act on: (step, BDF).
     pub raise: Option<(usize, String)>,
+    /// Agent lines that did not arrive whole, or that name a step never announced:
+    /// (the step, if it could be read; what was wrong).
+    pub lost: Vec<(Option<usize>, String)>,
 }
 
 impl ConsoleParser {
+    /// The step running: kernel messages (faults, AER logs) belong to it.
     fn current(&mut self) -> Option<&mut StepObservation> {
         self.steps.last_mut()
+    }
+
+    /// The step an agent line names by its number. A line for a step whose STEP line
+    /// never arrived is recorded as lost, not given to another step.
+    fn step(&mut self, n: &str, line: &str) -> Option<&mut StepObservation> {
+        let Ok(n) = n.parse::<usize>() else {
+            self.lost.push((None, format!("garbled line `{line}`")));
+            return None;
+        };
+        match self.steps.iter().position(|s| s.n == n) {
+            Some(i) => Some(&mut self.steps[i]),
+            None => {
+                self.lost.push((
+                    Some(n),
+                    format!("`{line}` names step {n}, whose STEP line never arrived"),
+                ));
+                None
+            }
+        }
+    }
+
+    /// What the agent's lines, read whole, fail to account for once it said DONE:
+    /// steps numbered 1, 2, ... each announced once with its result, and every line
+    /// understood. `None` when the record is complete.
+    pub fn incomplete(&self) -> Option<(Option<usize>, String)> {
+        if let Some(l) = self.lost.first() {
+            return Some(l.clone());
+        }
+        for (i, s) in self.steps.iter().enumerate() {
+            if s.n != i + 1 {
+                let missing = if s.n > i + 1 { i + 1 } else { s.n };
+                return Some((
+                    Some(missing),
+                    format!(
+                        "step {} follows step {}: the STEP line of step {missing} is missing \
+                         or repeated",
+                        s.n, i
+                    ),
+                ));
+            }
+            if s.result.is_none() {
+                return Some((Some(s.n), format!("step {} has no RESULT line", s.n)));
+            }
+        }
+        None
     }
 
     /// Takes one console line.
@@ -480,64 +546,85 @@ impl ConsoleParser {
                 s.aer_logged = true;
             }
         }
-        let Some(msg) = line.split("SWITCHYARD ").nth(1) else {
+        let Some(msg) = line.split("SWITCHYARD").nth(1) else {
             return;
         };
         let words: Vec<&str> = msg.split_whitespace().collect();
+        let agent = format!("SWITCHYARD{msg}");
+        let agent = agent.as_str();
         match words.as_slice() {
             ["READY"] => self.ready = true,
             ["DONE"] => self.done = true,
-            ["SETUP", rest @ ..] => self.setup.push(rest.join(" ")),
-            ["STEP", n, verb] => self.steps.push(StepObservation {
-                n: n.parse().unwrap_or(0),
-                verb: verb.to_string(),
-                result: None,
-                faults: Vec::new(),
-                aer_logged: false,
-                domain: None,
-            }),
-            ["RAISE", n, bdf] => self.raise = Some((n.parse().unwrap_or(0), bdf.to_string())),
-            ["RESULT", _, "ok"] => {
-                if let Some(s) = self.current() {
-                    s.result = Some(GuestResult::Ok);
+            ["SETUP", rest @ ..] if !rest.is_empty() => self.setup.push(rest.join(" ")),
+            ["FATAL", rest @ ..] => self.setup.push(format!("fatal: {}", rest.join(" "))),
+            ["STEP", n, verb] => match n.parse() {
+                Ok(n) if self.steps.iter().any(|s| s.n == n) => self
+                    .lost
+                    .push((Some(n), format!("step {n} announced twice (`{agent}`)"))),
+                Ok(n) => self.steps.push(StepObservation {
+                    n,
+                    verb: verb.to_string(),
+                    result: None,
+                    faults: Vec::new(),
+                    aer_logged: false,
+                    domain: None,
+                }),
+                Err(_) => self.lost.push((None, format!("garbled line `{agent}`"))),
+            },
+            ["RAISE", n, bdf] => match n.parse() {
+                Ok(n) => self.raise = Some((n, bdf.to_string())),
+                Err(_) => self.lost.push((None, format!("garbled line `{agent}`"))),
+            },
+            ["RESULT", n, rest @ ..] => {
+                let Some(result) = guest_result(rest) else {
+                    let n = n.parse().ok();
+                    self.lost.push((n, format!("garbled line `{agent}`")));
+                    return;
+                };
+                if let Some(s) = self.step(n, agent) {
+                    if s.result.is_some() {
+                        let n = s.n;
+                        self.lost
+                            .push((Some(n), format!("a second RESULT for step {n}: `{agent}`")));
+                    } else {
+                        s.result = Some(result);
+                    }
                 }
             }
-            ["RESULT", _, "skipped"] => {
-                if let Some(s) = self.current() {
-                    s.result = Some(GuestResult::Skipped);
-                }
-            }
-            ["RESULT", _, errno, name, at] if errno.starts_with("errno=") => {
-                let e = errno.trim_start_matches("errno=").parse().unwrap_or(0);
-                if let Some(s) = self.current() {
-                    s.result = Some(GuestResult::Errno {
-                        errno: e,
-                        name: name.to_string(),
-                        at: at.trim_start_matches("at=").to_string(),
-                    });
-                }
-            }
-            ["RESULT", _, irq, count] if irq.starts_with("irq=") => {
-                let (before, after) = count
-                    .trim_start_matches("count=")
-                    .split_once("->")
-                    .map(|(a, b)| (a.parse().unwrap_or(-1), b.parse().unwrap_or(-1)))
-                    .unwrap_or((-1, -1));
-                if let Some(s) = self.current() {
-                    s.result = Some(GuestResult::Irq {
-                        delivered: *irq == "irq=delivered",
-                        before,
-                        after,
-                    });
-                }
-            }
-            ["DOMAIN", _, group, ty] => {
-                if let Some(s) = self.current() {
+            ["DOMAIN", n, group, ty] => {
+                if let Some(s) = self.step(n, agent) {
                     s.domain = Some((group.to_string(), ty.to_string()));
                 }
             }
-            _ => {}
+            _ => self.lost.push((None, format!("garbled line `{agent}`"))),
         }
+    }
+}
+
+/// A RESULT line's words after the step number; `None` if they are not whole.
+fn guest_result(words: &[&str]) -> Option<GuestResult> {
+    match words {
+        ["ok"] => Some(GuestResult::Ok),
+        ["skipped"] => Some(GuestResult::Skipped),
+        [errno, name, at] => Some(GuestResult::Errno {
+            errno: errno.strip_prefix("errno=")?.parse().ok()?,
+            name: name.to_string(),
+            at: at.strip_prefix("at=")?.to_string(),
+        }),
+        [irq, count] => {
+            let delivered = match irq.strip_prefix("irq=")? {
+                "delivered" => true,
+                "none" => false,
+                _ => return None,
+            };
+            let (before, after) = count.strip_prefix("count=")?.split_once("->")?;
+            Some(GuestResult::Irq {
+                delivered,
+                before: before.parse().ok()?,
+                after: after.parse().ok()?,
+            })
+        }
+        _ => None,
     }
 }
 
@@ -620,6 +707,13 @@ fn drive(
     let mut qmp = Qmp::connect(qmp_path, start + Duration::from_secs(20));
     let mut parser = ConsoleParser::default();
     let mut console: Vec<String> = Vec::new();
+    let mut log = match &cfg.console_log {
+        Some(p) => Some(std::io::LineWriter::new(
+            std::fs::File::create(p)
+                .map_err(|e| QemuError::Qmp(format!("{}: {e}", p.display())))?,
+        )),
+        None => None,
+    };
     let mut recent: VecDeque<String> = VecDeque::new();
     let mut last_progress = Instant::now();
     let result = loop {
@@ -650,6 +744,9 @@ fn drive(
                         });
                     }
                 }
+                if let Some(w) = &mut log {
+                    let _ = writeln!(w, "{line}");
+                }
                 recent.push_back(line.clone());
                 if recent.len() > TAIL {
                     recent.pop_front();
@@ -661,6 +758,9 @@ fn drive(
                     while let Ok(l) =
                         lines.recv_timeout(until.saturating_duration_since(Instant::now()))
                     {
+                        if let Some(w) = &mut log {
+                            let _ = writeln!(w, "{l}");
+                        }
                         recent.push_back(l.clone());
                         console.push(l);
                     }
@@ -690,6 +790,17 @@ fn drive(
                             break;
                         }
                         std::thread::sleep(Duration::from_millis(50));
+                    }
+                    if let Some((step, what)) = parser.incomplete() {
+                        break Err(QemuError::Lost {
+                            step,
+                            what,
+                            log: cfg
+                                .console_log
+                                .as_ref()
+                                .map_or_else(|| "not kept".into(), |p| p.display().to_string()),
+                            tail: tail(&recent),
+                        });
                     }
                     break Ok(());
                 }
@@ -819,6 +930,102 @@ mod tests {
                 "INTR-REMAP device 00:02.0 index 0x3 reason 0x25",
                 "DMA Read device 01:00.0 addr 0x1000 reason 0x59",
             ]
+        );
+    }
+
+    fn parse(lines: &[&str]) -> ConsoleParser {
+        let mut p = ConsoleParser::default();
+        for l in lines {
+            p.feed(l);
+        }
+        p
+    }
+
+    #[test]
+    fn a_result_belongs_to_the_step_it_names_not_the_last_one_seen() {
+        // Agent lines as printk records (/dev/kmsg), with their timestamps.
+        let p = parse(&[
+            "[    2.0] SWITCHYARD READY",
+            "[    2.1] SWITCHYARD STEP 1 unbind",
+            "[    2.2] SWITCHYARD STEP 2 bind",
+            "[    2.3] SWITCHYARD RESULT 1 ok",
+            "[    2.4] pcieport 0000:00:02.0: AER: enabled with IRQ 25SWITCHYARD RESULT 2 \
+             errno=16 EBUSY at=bind",
+            "[    2.5] SWITCHYARD DOMAIN 1 0 DMA",
+            "[    2.6] SWITCHYARD DONE",
+        ]);
+        assert_eq!(p.steps[0].result, Some(GuestResult::Ok));
+        assert_eq!(p.steps[0].domain, Some(("0".into(), "DMA".into())));
+        assert!(matches!(
+            p.steps[1].result,
+            Some(GuestResult::Errno { errno: 16, .. })
+        ));
+        assert_eq!(p.incomplete(), None);
+    }
+
+    #[test]
+    fn a_kernel_message_inside_an_agent_line_is_reported_not_guessed() {
+        let p = parse(&[
+            "SWITCHYARD READY",
+            "SWITCHYARD STEP 1 raise",
+            "SWITCHYARD RAISE 1 0000:00:02.0",
+            "SWITCHYARD RESULT 1 irq=deli[    3.3] pcieport 0000:00:02.0: PME: Signaling with IRQ 25",
+            "vered count=0->1",
+            "SWITCHYARD DONE",
+        ]);
+        assert_eq!(p.steps[0].result, None);
+        let (step, what) = p.incomplete().expect("the cut line is noticed");
+        assert_eq!(step, Some(1));
+        assert!(
+            what.contains("garbled line `SWITCHYARD RESULT 1 irq=deli["),
+            "{what}"
+        );
+    }
+
+    #[test]
+    fn a_missing_step_line_shifts_nothing() {
+        let p = parse(&[
+            "SWITCHYARD READY",
+            "SWITCHYARD STEP 1 unbind",
+            "SWITCHYARD RESULT 1 ok",
+            "SWITCHYARD STEP 2 b[    4.0] pcieport 0000:00:02.0: AER: enabled with IRQ 25",
+            "ind",
+            "SWITCHYARD RESULT 2 ok",
+            "SWITCHYARD STEP 3 raise",
+            "SWITCHYARD RESULT 3 irq=delivered count=0->1",
+            "SWITCHYARD DONE",
+        ]);
+        // Step 2's RESULT went to no other step: step 1 keeps its own.
+        assert_eq!(p.steps.iter().map(|s| s.n).collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(p.steps[0].result, Some(GuestResult::Ok));
+        assert!(matches!(
+            p.steps[1].result,
+            Some(GuestResult::Irq {
+                delivered: true,
+                ..
+            })
+        ));
+        let (_, what) = p.incomplete().expect("the lost STEP line is noticed");
+        assert!(what.contains("STEP 2 b["), "{what}");
+    }
+
+    #[test]
+    fn a_step_whose_lines_vanished_whole_is_noticed() {
+        let mut p = parse(&[
+            "SWITCHYARD READY",
+            "SWITCHYARD STEP 1 unbind",
+            "SWITCHYARD RESULT 1 ok",
+            "SWITCHYARD STEP 3 raise",
+            "SWITCHYARD RESULT 3 irq=none count=0->0",
+            "SWITCHYARD DONE",
+        ]);
+        let (step, what) = p.incomplete().expect("the gap is noticed");
+        assert_eq!(step, Some(2), "{what}");
+        // A step announced without a result.
+        p = parse(&["SWITCHYARD STEP 1 unbind", "SWITCHYARD DONE"]);
+        assert_eq!(
+            p.incomplete(),
+            Some((Some(1), "step 1 has no RESULT line".into()))
         );
     }
 }

@@ -30,7 +30,10 @@ policy! {
     /// deferral and block the crashed kernel's DMA still in flight. A parked group whose
     /// last device is removed goes back to its default domain first, as
     /// __iommu_group_free_device() expects of an empty group, so that unplugging a device
-    /// does not WARN.
+    /// does not WARN. The notifier sees every bus, so a group on the fsl-mc or CDX bus,
+    /// which is not parked when it is set up, is parked when its last driver unbinds and
+    /// unparked when the next one binds, as any other; no driver binds to a host1x context
+    /// device, so its group never is.
     ///
     /// A group whose default domain is the identity domain, as with iommu.passthrough=1 or
     /// iommu=pt, is parked too: while no driver is bound its devices can no longer DMA

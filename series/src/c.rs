@@ -496,8 +496,9 @@ impl Ctx {
                 )])
             }
             Action::Ats => Err(unsupported(
-                "ATS is enabled by the IOMMU driver on attach in 6.12 (SMMUv3 per domain, \
-                 VT-d at probe); the core has no call that turns it on or off for a device",
+                "ATS is enabled by the IOMMU driver (SMMUv3 per domain at attach, VT-d at \
+                 probe, AMD at every attach, on 6.12 and 7.3 alike); the core has no call that \
+                 turns it on or off for a device",
             )),
         }
     }

@@ -566,19 +566,7 @@ fn bench_prints_figures() {
 fn confirm_reports_cases_it_cannot_replay_with_their_reason() {
     let policy = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/ats-at-bind.policy.rs");
-    let o = run(&[
-        "confirm",
-        policy.to_str().unwrap(),
-        "-s",
-        "arm-port-vfio",
-        "--cache",
-        "/nonexistent/cache",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let t: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let rows = t["rows"].as_array().unwrap();
+    let rows = &confirm_rows(&policy, "linux-6.12");
     let cases: Vec<&str> = rows.iter().map(|r| r["case"].as_str().unwrap()).collect();
     assert_eq!(
         cases,
@@ -603,6 +591,26 @@ fn confirm_reports_cases_it_cannot_replay_with_their_reason() {
         .unwrap()
         .contains("has no C rendering"));
     assert!(!std::path::Path::new("/nonexistent/cache").exists());
+}
+
+/// The rows of `confirm POLICY -s arm-port-vfio --base BASE --format json`, for a policy
+/// whose cases need no kernel (the cache given does not exist).
+fn confirm_rows(policy: &std::path::Path, base: &str) -> Vec<serde_json::Value> {
+    let o = run(&[
+        "confirm",
+        policy.to_str().unwrap(),
+        "-s",
+        "arm-port-vfio",
+        "--base",
+        base,
+        "--cache",
+        "/nonexistent/cache",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let t: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    t["rows"].as_array().unwrap().clone()
 }
 
 /// `bench --scale` in JSON: each row names the policy, the scenario it grew and the base,
@@ -658,23 +666,7 @@ fn confirm_plans_the_counterexamples_of_the_base_it_boots() {
     )
     .unwrap();
     let cases = |base: &str| -> Vec<String> {
-        let o = run(&[
-            "confirm",
-            policy.to_str().unwrap(),
-            "-s",
-            "arm-port-vfio",
-            "--base",
-            base,
-            "--cache",
-            "/nonexistent/cache",
-            "--format",
-            "json",
-        ]);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        let t: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        t["rows"]
-            .as_array()
-            .unwrap()
+        confirm_rows(&policy, base)
             .iter()
             .map(|r| r["case"].as_str().unwrap().to_string())
             .collect()

@@ -71,6 +71,7 @@ pub fn check(ast: &PolicyAst, whole: Span) -> Result<PolicyUnit, Vec<Issue>> {
     for item in &ast.items {
         if let PolicyItem::Meta(m) = item {
             if let Some((text, _)) = docs(&m.attrs, &mut issues) {
+                check_base_tags(&m.attrs, doc.is_empty(), &mut issues);
                 if !doc.is_empty() {
                     doc.push_str("\n\n");
                 }
@@ -253,6 +254,62 @@ fn check_meta(
         "link" => meta.links.push(value),
         "cc" => meta.cc.push(value),
         _ => unreachable!("key checked against META_KEYS"),
+    }
+}
+
+/// A policy doc paragraph that opens with a base's name in brackets (`[linux-7.3] ...`)
+/// is part of the commit log on that base only (switchyard-series `commit_paragraphs`), so
+/// a bracketed `linux-` name that is no base would put the paragraph on no base's log
+/// silently. `first` is whether these comments open the policy's doc (the first line
+/// opens a paragraph); other bracketed openings (`[v2]`) are text.
+fn check_base_tags(attrs: &[syn::Attribute], first: bool, issues: &mut Vec<Issue>) {
+    let known = list(Base::ALL.iter().map(|b| b.name()));
+    let mut opens = first;
+    for attr in attrs {
+        let syn::Meta::NameValue(nv) = &attr.meta else {
+            continue;
+        };
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) = &nv.value
+        else {
+            continue;
+        };
+        let line = s.value();
+        let line = line.trim();
+        if line.is_empty() {
+            opens = true;
+            continue;
+        }
+        let tag = opens
+            .then(|| line.strip_prefix('['))
+            .flatten()
+            .and_then(|rest| rest.split_once(']'))
+            .map(|(name, _)| name)
+            .filter(|name| name.starts_with("linux-"));
+        opens = false;
+        let Some(name) = tag else {
+            continue;
+        };
+        if Base::from_name(name).is_some() {
+            continue;
+        }
+        let mut issue = Issue::new(
+            Code::UnknownBase,
+            attr.span(),
+            format!("`[{name}]` names no kernel base"),
+        )
+        .label("this paragraph would be in no base's commit log");
+        issue = match suggest(name, Base::ALL.iter().map(|b| b.name())) {
+            Some(x) => issue.help(format!(
+                "did you mean `[{x}]`? a paragraph tagged with a base is in that base's log only; bases: {known}"
+            )),
+            None => issue.help(format!(
+                "a paragraph tagged with a base is in that base's log only; bases: {known}"
+            )),
+        };
+        issues.push(issue);
     }
 }
 

@@ -65,6 +65,44 @@ fn hooks_doc(sites: &[&Site]) -> Vec<BTreeMap<&'static str, String>> {
         .collect()
 }
 
+/// The sentence that says which functions call the hooks a policy adds, as a commit log
+/// says it: `a() now calls the new x(), and b() the new y() and z().` Hooks called from
+/// the same functions are named together; empty when the policy adds no hook.
+fn new_calls(sites: &[&Site]) -> String {
+    let mut by_glue: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    for s in sites {
+        let mut glue: Vec<String> = Vec::new();
+        for g in &s.glue {
+            let f = format!("{}()", g.function);
+            if !glue.contains(&f) {
+                glue.push(f);
+            }
+        }
+        let callee = format!("{}()", s.callee());
+        match by_glue.iter_mut().find(|(g, _)| *g == glue) {
+            Some((_, callees)) => callees.push(callee),
+            None => by_glue.push((glue, vec![callee])),
+        }
+    }
+    let clauses: Vec<String> = by_glue
+        .iter()
+        .enumerate()
+        .map(|(i, (glue, callees))| {
+            let verb = match (i, glue.len()) {
+                (0, 1) => "now calls ",
+                (0, _) => "now call ",
+                _ => "",
+            };
+            format!("{} {verb}the new {}", prose_list(glue), prose_list(callees))
+        })
+        .collect();
+    match clauses.split_last() {
+        None => String::new(),
+        Some((only, [])) => format!("{only}."),
+        Some((last, rest)) => format!("{}, and {last}.", rest.join(", ")),
+    }
+}
+
 /// Names as a sentence lists them: `a()`, `a() and b()`, `a(), b() and c()`.
 fn prose_list(names: &[String]) -> String {
     match names.split_last() {
@@ -149,8 +187,8 @@ pub(crate) fn plan(
     c.insert("hooks", &hooks_doc(&sites));
     c.insert("adds", &adds);
     c.insert(
-        "new_hooks",
-        &hooks_doc(
+        "new_calls",
+        &new_calls(
             &rendered
                 .iter()
                 .filter(|r| r.old.is_empty())

@@ -86,11 +86,9 @@ pub(crate) struct NeedSpec {
     pub(crate) preps: &'static [Prep],
 }
 
-/// A preparatory patch: its commit message template, its trailers (a `Fixes:` naming
-/// the upstream commit that introduced what it fixes) and its edits.
+/// A preparatory patch: its commit message template and its edits.
 pub(crate) struct Prep {
     pub(crate) commit: &'static str,
-    pub(crate) trailers: &'static [&'static str],
     pub(crate) edits: &'static [Change],
 }
 
@@ -207,7 +205,6 @@ impl Need {
                 state: &[],
                 preps: &[Prep {
                     commit: "commit/msi_iova.txt.tera",
-                    trailers: &[],
                     edits: &[
                         Change::InsertAfter {
                             file: IOMMU_H,
@@ -238,7 +235,10 @@ impl Need {
         match self {
             // Each irqchip frees what it took before iommu_dma_prepare_msi() as its
             // irq_domain free does; the same text on 7.3, where the GICv5 ITS already
-            // unwinds (gicv5_its_irq_domain_alloc()).
+            // unwinds (gicv5_its_irq_domain_alloc()). No `Fixes:` trailer: checkpatch
+            // warns about a commit id the tree does not hold, and a tree imported from a
+            // release tarball holds none (the calls came with 35ae7df21be0 and
+            // 737be74710f3 for the ITS and GICv2m, in 2019).
             Need::IrqchipUnwind => &NeedSpec {
                 helper: None,
                 note: Some("commit/irqchip_unwind_note.txt.tera"),
@@ -247,7 +247,6 @@ impl Need {
                 preps: &[
                     Prep {
                         commit: "commit/irqchip_its_unwind.txt.tera",
-                        trailers: &["Fixes: 35ae7df21be0 (\"irqchip/gic-v3-its: Don't map the MSI page in its_irq_compose_msi_msg()\")"],
                         edits: &[Change::ReplaceStatement {
                             file: GIC_V3_ITS_C,
                             function: "its_irq_domain_alloc",
@@ -257,7 +256,6 @@ impl Need {
                     },
                     Prep {
                         commit: "commit/irqchip_v2m_unwind.txt.tera",
-                        trailers: &["Fixes: 737be74710f3 (\"irqchip/gicv2m: Don't map the MSI page in gicv2m_compose_msi_msg()\")"],
                         edits: &[Change::ReplaceStatement {
                             file: GIC_V2M_C,
                             function: "gicv2m_irq_domain_alloc",
@@ -267,7 +265,6 @@ impl Need {
                     },
                     Prep {
                         commit: "commit/irqchip_mbi_unwind.txt.tera",
-                        trailers: &[],
                         edits: &[Change::ReplaceStatement {
                             file: GIC_V3_MBI_C,
                             function: "mbi_irq_domain_alloc",
@@ -277,7 +274,6 @@ impl Need {
                     },
                     Prep {
                         commit: "commit/irqchip_ls_scfg_unwind.txt.tera",
-                        trailers: &[],
                         edits: &[Change::ReplaceStatement {
                             file: LS_SCFG_MSI_C,
                             function: "ls_scfg_msi_domain_irq_alloc",
@@ -294,7 +290,6 @@ impl Need {
                 state: &[],
                 preps: &[Prep {
                     commit: "commit/locked_use.txt.tera",
-                    trailers: &[],
                     edits: &[
                         Change::InsertBefore {
                             file: IOMMU_C,
@@ -361,7 +356,6 @@ impl Need {
                 state: &[],
                 preps: &[Prep {
                     commit: "commit/msi_iova.txt.tera",
-                    trailers: &[],
                     edits: &[
                         Change::InsertAfter {
                             file: IOMMU_H,
@@ -396,7 +390,6 @@ impl Need {
                 preps: &[
                     Prep {
                         commit: "commit/irq_only_flag.txt.tera",
-                        trailers: &[],
                         edits: &[
                             Change::InsertAfter {
                                 file: DRIVER_H,
@@ -412,7 +405,6 @@ impl Need {
                     },
                     Prep {
                         commit: "commit/portdrv_irq_only.txt.tera",
-                        trailers: &[],
                         edits: &[Change::InsertAfter {
                             file: "drivers/pci/pcie/portdrv.c",
                             after: At::Member("pcie_portdriver", "driver_managed_dma"),
@@ -428,7 +420,6 @@ impl Need {
                 state: &[],
                 preps: &[Prep {
                     commit: "commit/dma_ops_default.txt.tera",
-                    trailers: &[],
                     edits: &[Change::ReplaceStatement {
                         file: DMA_IOMMU_C,
                         function: "iommu_setup_dma_ops",
@@ -450,7 +441,6 @@ impl Need {
                 preps: &[
                     Prep {
                         commit: "commit/forbid_ats.txt.tera",
-                        trailers: &[],
                         edits: &[Change::InsertAfter {
                             file: IOMMU_H,
                             after: At::Member("iommu_domain", "type"),
@@ -459,7 +449,6 @@ impl Need {
                     },
                     Prep {
                         commit: "commit/smmu_forbid_ats.txt.tera",
-                        trailers: &[],
                         edits: &[
                             Change::InsertBefore {
                                 file: SMMU_V3_C,
@@ -476,7 +465,6 @@ impl Need {
                     },
                     Prep {
                         commit: "commit/dma_init_domain.txt.tera",
-                        trailers: &[],
                         edits: &[
                             Change::ReplaceStatement {
                                 file: DMA_IOMMU_C,
@@ -523,7 +511,6 @@ impl Need {
                 preps: &[
                     Prep {
                         commit: "commit/msi_doorbell.txt.tera",
-                        trailers: &[],
                         edits: &[
                             Change::InsertAfter {
                                 file: MSI_H,
@@ -545,7 +532,6 @@ impl Need {
                     },
                     Prep {
                         commit: "commit/msi_retarget.txt.tera",
-                        trailers: &[],
                         edits: &[
                             Change::InsertAfter {
                                 file: IRQ_MSI_C,
@@ -642,7 +628,7 @@ impl Prep {
         Ok(Planned {
             subject,
             body,
-            trailers: self.trailers.iter().map(|t| t.to_string()).collect(),
+            trailers: Vec::new(),
             edits: self
                 .edits
                 .iter()

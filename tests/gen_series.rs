@@ -329,7 +329,7 @@ fn to_and_cc_replace_get_maintainer_and_without_it_nothing_is_written() {
     assert!(o.status.success(), "{}", flat(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("addressed as --to and --cc say:"));
     let mails = patches(&out);
-    assert_eq!(mails.len(), 5);
+    assert_eq!(mails.len(), 9);
     for (name, text) in &mails {
         assert_eq!(
             address_headers(&String::from_utf8_lossy(text)),
@@ -355,7 +355,7 @@ fn to_and_cc_replace_get_maintainer_and_without_it_nothing_is_written() {
     assert!(!out.exists(), "{} was created", out.display());
     let o = gen_series_with("vfio-hard-fail", &unchecked, &b.base, &out, &given, None);
     assert!(o.status.success(), "{}", flat(&o.stderr));
-    assert_eq!(patches(&out).len(), 5);
+    assert_eq!(patches(&out).len(), 9);
 
     // No perl: the same, named.
     let no_perl = root.join("empty-path");
@@ -414,13 +414,13 @@ fn check_prints_checkpatch_and_fails_on_what_it_finds() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{stdout}{}", flat(&o.stderr));
     let v = verdicts(&stdout);
-    assert_eq!(v.len(), 4, "{stdout}");
+    assert_eq!(v.len(), 8, "{stdout}");
     assert!(
         v.iter()
             .all(|l| l.ends_with(": 0 errors, 0 warnings, 0 checks")),
         "{stdout}"
     );
-    assert!(stdout.contains("checkpatch.pl: 0 errors, 0 warnings, 0 checks in 4 patches\n"));
+    assert!(stdout.contains("checkpatch.pl: 0 errors, 0 warnings, 0 checks in 8 patches\n"));
 
     // A policy whose log misspells a word: checkpatch warns about that patch, the command
     // prints the warning under it and exits 1; the series is written all the same.
@@ -452,11 +452,11 @@ fn check_prints_checkpatch_and_fails_on_what_it_finds() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{stdout}{}", flat(&o.stderr));
     let v = verdicts(&stdout);
-    assert_eq!(v.len(), 4, "{stdout}");
+    assert_eq!(v.len(), 8, "{stdout}");
     let policy_patch = v
         .iter()
-        .find(|l| l.starts_with("0003-iommu-Refuse-DMA-ownership-while-MSIs-use-the-gro"))
-        .unwrap_or_else(|| panic!("the policy's patch is the third: {stdout}"));
+        .find(|l| l.starts_with("0007-iommu-Refuse-DMA-ownership-while-MSIs-use-the-gro"))
+        .unwrap_or_else(|| panic!("the policy's patch is the seventh: {stdout}"));
     assert!(
         policy_patch.ends_with(": 0 errors, 1 warning, 0 checks"),
         "{stdout}"
@@ -466,10 +466,10 @@ fn check_prints_checkpatch_and_fails_on_what_it_finds() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("checkpatch.pl: 0 errors, 1 warning, 0 checks in 4 patches; 1 with errors or warnings\n"),
+        stdout.contains("checkpatch.pl: 0 errors, 1 warning, 0 checks in 8 patches; 1 with errors or warnings\n"),
         "{stdout}"
     );
-    assert_eq!(patches(&out).len(), 5);
+    assert_eq!(patches(&out).len(), 9);
     assert!(!stdout.contains("hint:"), "signed off: {stdout}");
 
     // Without --signoff checkpatch finds the missing Signed-off-by: in every patch, and the
@@ -480,7 +480,7 @@ fn check_prints_checkpatch_and_fails_on_what_it_finds() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{stdout}{}", flat(&o.stderr));
     let v = verdicts(&stdout);
-    assert_eq!(v.len(), 4, "{stdout}");
+    assert_eq!(v.len(), 8, "{stdout}");
     assert!(
         v.iter()
             .all(|l| l.ends_with(": 1 error, 0 warnings, 0 checks")),

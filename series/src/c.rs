@@ -59,6 +59,8 @@ pub(crate) struct Uses {
     pub(crate) params: BTreeSet<String>,
     /// Helpers and capabilities the C relies on.
     pub(crate) needs: BTreeSet<Need>,
+    /// The body returns an error: a `fail()`, or a failed call it propagates.
+    pub(crate) fails: bool,
 }
 
 /// The rendering context of one hook function.
@@ -361,6 +363,7 @@ impl Ctx {
                 let Some(Expr::Lit { lit: Lit::Errno(e) }) = args.first() else {
                     return Err(unsupported("fail() takes an errno literal"));
                 };
+                self.uses.fails = true;
                 Ok(vec![CStmt::line(format!("return -{};", e.name()))])
             }
             Action::Inherit => {
@@ -551,6 +554,7 @@ impl Ctx {
     fn check_ret(&mut self, assign: String, propagate: bool) -> CStmt {
         let mut lines: Vec<String> = assign.lines().map(str::to_string).collect();
         if propagate {
+            self.uses.fails = true;
             lines.push("if (ret)".into());
             lines.push("\treturn ret;".into());
         }

@@ -3,6 +3,7 @@
 
 use crate::c::{self, CStmt, Ctx};
 use crate::error::SeriesError;
+use crate::need::Need;
 use crate::sites::{self, Site};
 use switchyard_dsl::ir::{HookImpl, Policy};
 use switchyard_dsl::Base;
@@ -16,6 +17,13 @@ pub(crate) struct Rendered {
     pub(crate) new_uses: c::Uses,
 }
 
+/// The kernel function whose irqchip callers have to unwind when a hook it calls fails.
+const PREPARE_MSI: &str = "iommu_dma_prepare_msi";
+
+/// A hook's body as C, and what it uses. A body that returns an error from a hook called
+/// in iommu_dma_prepare_msi() makes that function fail where the base did not (it only
+/// failed to allocate the doorbell's mapping): the series then needs the irqchips that
+/// call it to unwind ([`Need::IrqchipUnwind`]).
 fn render_hook(
     policy: &Policy,
     site: &Site,
@@ -30,6 +38,9 @@ fn render_hook(
         construct: u.construct,
         reason: u.reason,
     })?;
+    if ctx.uses.fails && site.glue.iter().any(|g| g.function == PREPARE_MSI) {
+        ctx.uses.needs.insert(Need::IrqchipUnwind);
+    }
     for need in &ctx.uses.needs {
         if let Err(reason) = need.spec(base) {
             return Err(SeriesError::NotOnBase {
@@ -81,4 +92,34 @@ pub(crate) fn render_all(
         });
     }
     Ok(rendered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchyard_dsl::vocab::Hook;
+
+    fn prepare_msi(policy: &str, base: Base) -> Rendered {
+        let p = switchyard_dsl::load_policy(policy).expect("a built-in loads");
+        let sq = load_status_quo().expect("status-quo loads");
+        render_all(&p, &sq, base)
+            .expect("the policy renders")
+            .into_iter()
+            .find(|r| r.site.hook == Hook::PrepareMsi)
+            .expect("the policy changes prepare_msi")
+    }
+
+    /// A prepare_msi body that fails makes iommu_dma_prepare_msi() fail where the base
+    /// did not: its irqchip callers must unwind, on every base. Status-quo's body cannot
+    /// fail and needs nothing.
+    #[test]
+    fn a_failing_prepare_msi_needs_the_irqchips_to_unwind() {
+        for base in Base::ALL {
+            let r = prepare_msi("vfio-hard-fail", base);
+            assert!(r.new_uses.fails, "{base}");
+            assert!(r.new_uses.needs.contains(&Need::IrqchipUnwind), "{base}");
+            assert!(!r.old_uses.fails, "{base}");
+            assert!(!r.old_uses.needs.contains(&Need::IrqchipUnwind), "{base}");
+        }
+    }
 }

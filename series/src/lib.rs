@@ -87,5 +87,12 @@ pub fn generate(
     let t = templates::Templates::load(base)?;
     let planned = plan::plan(policy, &rendered, &t)?;
     let applied = edit::apply(tree, base, planned)?;
-    patch::series(policy, applied, tree, base_commit, opts, &t)
+    // What the policy relies on its preparatory patches for, said in the cover letter as
+    // in the policy's log.
+    let needs: std::collections::BTreeSet<need::Need> = rendered
+        .iter()
+        .flat_map(|r| r.old_uses.needs.iter().chain(&r.new_uses.needs).copied())
+        .collect();
+    let relies_on = need::notes(&t, &[], &needs)?;
+    patch::series(policy, applied, tree, base_commit, opts, &t, &relies_on)
 }

@@ -33,6 +33,10 @@ macro_rules! needs {
 }
 
 needs! {
+    /// The irqchips that call `iommu_dma_prepare_msi()` from their irq_domain alloc free
+    /// what they took for the vectors when it fails: a hook that refuses vectors there
+    /// turns that rare error path into an ordinary one.
+    IrqchipUnwind,
     /// `__iommu_device_use_default_domain()`: the use count with group->mutex held.
     LockedDefaultDomainUse,
     /// `iommu_group_bound_count()`.
@@ -167,6 +171,10 @@ const SMMU_V3_C: &str = "drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c";
 const DRIVER_H: &str = "include/linux/device/driver.h";
 const MSI_H: &str = "include/linux/msi.h";
 const IRQ_MSI_C: &str = "kernel/irq/msi.c";
+const GIC_V3_ITS_C: &str = "drivers/irqchip/irq-gic-v3-its.c";
+const GIC_V2M_C: &str = "drivers/irqchip/irq-gic-v2m.c";
+const GIC_V3_MBI_C: &str = "drivers/irqchip/irq-gic-v3-mbi.c";
+const LS_SCFG_MSI_C: &str = "drivers/irqchip/irq-ls-scfg-msi.c";
 
 /// A need that Linux 7.3 already meets: nothing to add.
 const MET: NeedSpec = NeedSpec {
@@ -225,6 +233,56 @@ impl Need {
     /// The row of this need on Linux 6.12.
     fn linux_6_12(self) -> &'static NeedSpec {
         match self {
+            // Each irqchip frees what it took before iommu_dma_prepare_msi() as its
+            // irq_domain free does; the same text on 7.3, where the GICv5 ITS already
+            // unwinds (gicv5_its_irq_domain_alloc()). No `Fixes:` trailer: checkpatch
+            // warns about a commit id the tree does not hold, and a tree imported from a
+            // release tarball holds none (the calls came with 35ae7df21be0 and
+            // 737be74710f3 for the ITS and GICv2m, in 2019).
+            Need::IrqchipUnwind => &NeedSpec {
+                helper: None,
+                note: Some("commit/irqchip_unwind_note.txt.tera"),
+                group_domain: None,
+                state: &[],
+                preps: &[
+                    Prep {
+                        commit: "commit/irqchip_its_unwind.txt.tera",
+                        edits: &[Change::ReplaceStatement {
+                            file: GIC_V3_ITS_C,
+                            function: "its_irq_domain_alloc",
+                            old: "\terr = iommu_dma_prepare_msi(info->desc, its->get_msi_base(its_dev));\n\tif (err)\n\t\treturn err;\n",
+                            template: "prep/its_unwind.c.tera",
+                        }],
+                    },
+                    Prep {
+                        commit: "commit/irqchip_v2m_unwind.txt.tera",
+                        edits: &[Change::ReplaceStatement {
+                            file: GIC_V2M_C,
+                            function: "gicv2m_irq_domain_alloc",
+                            old: "\terr = iommu_dma_prepare_msi(info->desc,\n\t\t\t\t    gicv2m_get_msi_addr(v2m, hwirq));\n\tif (err)\n\t\treturn err;\n",
+                            template: "prep/v2m_unwind.c.tera",
+                        }],
+                    },
+                    Prep {
+                        commit: "commit/irqchip_mbi_unwind.txt.tera",
+                        edits: &[Change::ReplaceStatement {
+                            file: GIC_V3_MBI_C,
+                            function: "mbi_irq_domain_alloc",
+                            old: "\terr = iommu_dma_prepare_msi(info->desc,\n\t\t\t\t    mbi_phys_base + GICD_SETSPI_NSR);\n\tif (err)\n\t\treturn err;\n",
+                            template: "prep/mbi_unwind.c.tera",
+                        }],
+                    },
+                    Prep {
+                        commit: "commit/irqchip_ls_scfg_unwind.txt.tera",
+                        edits: &[Change::ReplaceStatement {
+                            file: LS_SCFG_MSI_C,
+                            function: "ls_scfg_msi_domain_irq_alloc",
+                            old: "\terr = iommu_dma_prepare_msi(info->desc, msi_data->msiir_addr);\n\tif (err)\n\t\treturn err;\n",
+                            template: "prep/ls_scfg_unwind.c.tera",
+                        }],
+                    },
+                ],
+            },
             Need::LockedDefaultDomainUse => &NeedSpec {
                 helper: None,
                 note: None,
@@ -687,11 +745,23 @@ pub(crate) fn helper_edits(
     Ok(edits)
 }
 
-/// The commit-message paragraphs of the helpers `added` brings to the policy's patch.
-pub(crate) fn notes(t: &Templates, added: &[Need]) -> Result<Vec<String>, SeriesError> {
+/// The commit-message paragraphs the policy's patch gains: those of the helpers `added`
+/// brings to it, then those of the needs of the series that bring only preparatory
+/// patches (what the policy relies on them for), in the order of [`Need::ALL`].
+pub(crate) fn notes(
+    t: &Templates,
+    added: &[Need],
+    needs: &BTreeSet<Need>,
+) -> Result<Vec<String>, SeriesError> {
     let mut out = Vec::new();
     for need in added {
         if let Some(note) = spec_of(t.base(), *need)?.note {
+            out.push(t.render(note, &tera::Context::new())?.trim().to_string());
+        }
+    }
+    for need in Need::ALL.iter().filter(|n| needs.contains(n)) {
+        let spec = spec_of(t.base(), *need)?;
+        if let (None, Some(note)) = (spec.helper, spec.note) {
             out.push(t.render(note, &tera::Context::new())?.trim().to_string());
         }
     }
@@ -785,16 +855,23 @@ mod tests {
             .is_empty());
     }
 
-    /// Group state and the commit note belong to a helper: they are added with it.
+    /// Group state belongs to a helper and is added with it; the commit note belongs to
+    /// a helper or to preparatory patches, which the policy's patch relies on.
     #[test]
-    fn state_and_notes_come_with_a_helper() {
+    fn state_and_notes_come_with_a_helper_or_preparatory_patches() {
         for (base, need) in Base::ALL
             .iter()
             .flat_map(|b| Need::ALL.iter().map(move |n| (*b, n)))
         {
             let Ok(spec) = need.spec(base) else { continue };
-            if spec.note.is_some() || spec.group_domain.is_some() || !spec.state.is_empty() {
+            if spec.group_domain.is_some() || !spec.state.is_empty() {
                 assert!(spec.helper.is_some(), "{base}: {need:?}");
+            }
+            if spec.note.is_some() {
+                assert!(
+                    spec.helper.is_some() || !spec.preps.is_empty(),
+                    "{base}: {need:?}"
+                );
             }
         }
     }

@@ -361,6 +361,7 @@ pub(crate) fn series(
     base_commit: &str,
     opts: &Options,
     t: &Templates,
+    relies_on: &[String],
 ) -> Result<Series, SeriesError> {
     let who = opts.from.clone();
     let time = opts.date.unwrap_or_else(|| {
@@ -464,6 +465,7 @@ pub(crate) fn series(
     c.insert("policy", &policy.name);
     c.insert("subject", &policy_subject(policy));
     c.insert("doc", &commit_paragraphs(&policy.doc, t.base()));
+    c.insert("relies_on", relies_on);
     c.insert("chain", &policy.chain.join(" -> "));
     c.insert("verdicts", &opts.verdicts);
     c.insert("version", &opts.version);

@@ -169,7 +169,7 @@ pub(crate) fn plan(
         edits.extend(need::helper_edits(t, &r.new_uses.needs, &mut have, &order)?);
     }
     let added: Vec<Need> = have.difference(&had).copied().collect();
-    let adds = need::notes(t, &added)?;
+    let adds = need::notes(t, &added, &needs)?;
     let mut late = CallerEdits::new();
     for r in rendered {
         if r.old.is_empty() {

@@ -55,6 +55,10 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "prep/dma_init_domain.c.tera",
     "prep/dma_init_domain.h.tera",
     "prep/dma_init_domain_stub.h.tera",
+    "prep/its_unwind.c.tera",
+    "prep/v2m_unwind.c.tera",
+    "prep/mbi_unwind.c.tera",
+    "prep/ls_scfg_unwind.c.tera",
     "helpers/parking_domain.c.tera",
     "helpers/replace_default.c.tera",
     "helpers/domain_member.c.tera",
@@ -80,6 +84,12 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "glue/header_decl.h.tera",
     "glue/header_stub.h.tera",
     "glue/prototype.c.tera",
+    "commit/irqchip_its_unwind.txt.tera",
+    "commit/irqchip_v2m_unwind.txt.tera",
+    "commit/irqchip_mbi_unwind.txt.tera",
+    "commit/irqchip_ls_scfg_unwind.txt.tera",
+    "commit/irqchip_unwind_note.txt.tera",
+    "commit/irqchip_unwind_why.txt.tera",
     "commit/locked_use.txt.tera",
     "commit/irq_only_flag.txt.tera",
     "commit/portdrv_irq_only.txt.tera",
@@ -118,6 +128,9 @@ const LINUX_7_3: &[(&str, &str)] = templates![
     "helpers/parking_domain.c.tera",
     "helpers/replace_default.c.tera",
     "glue/prepare_msi.c.tera",
+    "commit/irqchip_its_unwind.txt.tera",
+    "commit/irqchip_unwind_note.txt.tera",
+    "commit/irqchip_unwind_why.txt.tera",
 ];
 
 /// The files a base lays over linux-6.12's.

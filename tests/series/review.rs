@@ -118,11 +118,13 @@ pub fn unused_parameters(output: &str, added: &Added) -> Vec<String> {
 pub const SPARSE_TAG: &str = "sparse: ";
 
 /// `CHECK=` for make: sparse, each of its lines tagged so that they stand apart from the
-/// compiler's in one make's output, and its exit status kept.
+/// compiler's in one make's output, and its exit status kept. `sed -u` writes each line
+/// on its own, so that the lines of two checkers running at once (`-j2`) do not split
+/// each other.
 pub const SPARSE_WRAPPER: &str = "#!/bin/bash\n\
     # sparse as kbuild's checker (make C=1 CHECK=this), each line of its output tagged.\n\
     set -o pipefail\n\
-    sparse \"$@\" 2>&1 | sed 's/^/sparse: /' >&2\n";
+    sparse \"$@\" 2>&1 | sed -u 's/^/sparse: /' >&2\n";
 
 /// sparse's diagnostics (tagged by [`SPARSE_WRAPPER`]) on lines the series added.
 pub fn sparse_findings(output: &str, added: &Added) -> Vec<String> {

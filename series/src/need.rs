@@ -687,12 +687,19 @@ pub(crate) fn helper_edits(
     Ok(edits)
 }
 
-/// The commit-message paragraphs of the helpers `added` brings to the policy's patch.
+/// The commit-message paragraphs of the helpers `added` brings to the policy's patch (a
+/// note's paragraphs are apart by a blank line).
 pub(crate) fn notes(t: &Templates, added: &[Need]) -> Result<Vec<String>, SeriesError> {
     let mut out = Vec::new();
     for need in added {
         if let Some(note) = spec_of(t.base(), *need)?.note {
-            out.push(t.render(note, &tera::Context::new())?.trim().to_string());
+            let text = t.render(note, &tera::Context::new())?;
+            out.extend(
+                text.split("\n\n")
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string),
+            );
         }
     }
     Ok(out)

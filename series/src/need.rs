@@ -742,6 +742,40 @@ mod tests {
         }
     }
 
+    /// Every helper the series adds has kernel-doc that names it and states its context
+    /// and return value, and one that takes a group asserts that its mutex is held, on
+    /// every base.
+    #[test]
+    fn every_helper_has_kernel_doc_and_asserts_its_lock() {
+        for base in Base::ALL {
+            let t = Templates::load(base).expect("the templates compile");
+            for need in Need::ALL {
+                let Ok(NeedSpec {
+                    helper: Some((name, template)),
+                    ..
+                }) = need.spec(base)
+                else {
+                    continue;
+                };
+                let text = t.render(template, &tera::Context::new()).unwrap();
+                let doc = text.split("\n */\n").next().unwrap_or("");
+                assert!(
+                    doc.starts_with(&format!("/**\n * {name}() - ")),
+                    "{base}: {name}: not kernel-doc:\n{text}"
+                );
+                for section in ["\n * Context: ", "\n * Return: "] {
+                    assert!(doc.contains(section), "{base}: {name}: no{section}");
+                }
+                if text.contains(&format!("{name}(struct iommu_group *group")) {
+                    assert!(
+                        text.contains("\tlockdep_assert_held(&group->mutex);\n"),
+                        "{base}: {name}: no lockdep_assert_held()"
+                    );
+                }
+            }
+        }
+    }
+
     /// Every statement row of 7.3 names a statement a 6.12 row replaces.
     #[test]
     fn every_7_3_statement_row_replaces_a_6_12_statement() {

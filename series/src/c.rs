@@ -16,6 +16,12 @@
 //!
 //! Facts the site guarantees (a claim only happens with `owner_cnt == 0`, a new group has
 //! no domain yet) fold conditions at render time, so the C carries no dead branches.
+//!
+//! The statements are then shaped as a maintainer writes them: a fallible body's last
+//! `if`/`else` whose arms both end in a call whose error is returned becomes an early
+//! return of its shorter arm (`tail`), and adjacent `if`s with the same body become one
+//! condition where that runs the body exactly as before (`Ctx::merge`): a policy's own
+//! branch, the one it inherits and the first attach's default-domain cases are one `if`.
 
 use crate::need::Need;
 use crate::sites::Facts;
@@ -32,13 +38,188 @@ pub(crate) struct Unsupported {
     pub(crate) reason: String,
 }
 
-/// One C statement: its lines, indented relative to the statement.
+/// One C statement: its lines, indented relative to the statement, and for an `if`, its
+/// parts, so that the statements around it can still be joined ([`tail`],
+/// [`Ctx::merge`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct CStmt(pub(crate) Vec<String>);
+pub(crate) struct CStmt(pub(crate) Vec<String>, Option<Box<If>>);
+
+/// The parts of a rendered `if`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct If {
+    cond: Cond,
+    /// The condition negated, where the `else` arm could lead.
+    neg: Option<Cond>,
+    then: Vec<CStmt>,
+    els: Option<Vec<CStmt>>,
+}
+
+/// A rendered condition: a disjunction of conjunctions of C expressions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Cond(Vec<Vec<Atom>>);
+
+/// A C expression of a condition that is neither `&&` nor `||` at its top.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Atom {
+    text: String,
+    /// Its C precedence (see [`Ctx::expr`]).
+    prec: u8,
+    /// It only reads (an allocation in a condition does not).
+    pure: bool,
+}
+
+const AND_PREC: u8 = 2;
+const OR_PREC: u8 = 1;
+
+impl Atom {
+    fn read(text: impl Into<String>, prec: u8) -> Atom {
+        Atom {
+            text: text.into(),
+            prec,
+            pure: true,
+        }
+    }
+
+    /// `!x` for `x`, or `x` for `!x` (one operand, not a parenthesised expression).
+    fn complements(&self, other: &Atom) -> bool {
+        let plain = |a: &Atom, b: &Atom| {
+            b.text.strip_prefix('!') == Some(a.text.as_str())
+                && !a.text.starts_with('(')
+                && !a.text.starts_with('!')
+        };
+        plain(self, other) || plain(other, self)
+    }
+}
+
+impl Cond {
+    fn render(&self) -> (String, u8) {
+        let conj = |c: &[Atom]| -> (String, u8) {
+            match c {
+                [] => ("true".into(), 6),
+                [a] => (a.text.clone(), a.prec),
+                _ => (
+                    c.iter()
+                        .map(|a| paren(a.text.clone(), a.prec, AND_PREC))
+                        .collect::<Vec<_>>()
+                        .join(" && "),
+                    AND_PREC,
+                ),
+            }
+        };
+        match self.0.as_slice() {
+            [] => ("false".into(), 6),
+            [c] => conj(c),
+            cs => (
+                cs.iter()
+                    .map(|c| {
+                        let (s, p) = conj(c);
+                        paren(s, p, AND_PREC + 1)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" || "),
+                OR_PREC,
+            ),
+        }
+    }
+
+    fn pure(&self) -> bool {
+        self.0.iter().flatten().all(|a| a.pure)
+    }
+
+    /// `self || other`. Two conjunctions that end in the same conjuncts keep them once,
+    /// after the disjunction of what differs, which is evaluated first in both, so no
+    /// conjunct moves ahead of one that guards it: `(x && y && c) || (!x && c)` is
+    /// `(!x || y) && c`.
+    fn or(self, other: Cond) -> Cond {
+        let (Some(a), Some(b)) = (single(&self), single(&other)) else {
+            return self.either(other);
+        };
+        if !self.pure() || !other.pure() {
+            return self.either(other);
+        }
+        let n = a
+            .iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take_while(|(x, y)| x == y)
+            .count();
+        let common = a[a.len() - n..].to_vec();
+        let (ra, rb) = (&a[..a.len() - n], &b[..b.len() - n]);
+        if ra.is_empty() || rb.is_empty() {
+            // `c || (y && c)` is `c`.
+            return Cond(vec![common]);
+        }
+        // `(x && y) || !x` is `!x || y`.
+        let differ = match (ra, rb) {
+            ([x, rest @ ..], [nx]) | ([nx], [x, rest @ ..]) if x.complements(nx) => {
+                if rest.is_empty() {
+                    return Cond(vec![common]);
+                }
+                Cond(vec![vec![nx.clone()], rest.to_vec()])
+            }
+            _ => Cond(vec![ra.to_vec(), rb.to_vec()]),
+        };
+        if common.is_empty() {
+            return differ;
+        }
+        let (text, prec) = differ.render();
+        let mut all = vec![Atom {
+            text,
+            prec,
+            pure: differ.pure(),
+        }];
+        all.extend(common);
+        Cond(vec![all])
+    }
+}
+
+impl Cond {
+    /// `self || other`, as written.
+    fn either(self, other: Cond) -> Cond {
+        let mut any = self.0;
+        any.extend(other.0);
+        Cond(any)
+    }
+}
+
+/// The one conjunction of `c`, if it is one.
+fn single(c: &Cond) -> Option<&[Atom]> {
+    match c.0.as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
 
 impl CStmt {
+    fn new(lines: Vec<String>) -> Self {
+        CStmt(lines, None)
+    }
+
     fn line(s: impl Into<String>) -> Self {
-        CStmt(vec![s.into()])
+        CStmt::new(vec![s.into()])
+    }
+
+    /// An `if` with its parts.
+    fn guard(cond: Cond, neg: Option<Cond>, then: Vec<CStmt>, els: Option<Vec<CStmt>>) -> Self {
+        let head = format!("if ({})", cond.render().0);
+        let CStmt(lines, _) = braced(&head, &then, els.as_deref());
+        CStmt(
+            lines,
+            Some(Box::new(If {
+                cond,
+                neg,
+                then,
+                els,
+            })),
+        )
+    }
+
+    /// Whether control never passes this statement: a `return`, not inside an `if` or
+    /// a loop.
+    pub(crate) fn returns(&self) -> bool {
+        self.1.is_none()
+            && !self.0[0].starts_with("for_each")
+            && self.0.last().is_some_and(|l| l.starts_with("return"))
     }
     /// A statement that kernel style lets stand without braces under `if`/`for`: one
     /// line. A body that is itself an `if` or a loop gets braces (coding-style.rst: "use
@@ -121,14 +302,21 @@ fn new_default_attached<'e>(first: &'e Stmt, next: Option<&Stmt>) -> Option<&'e 
 /// whose driver binds do not call iommu_prepare_default_domain() (fsl-mc, CDX, host1x
 /// context devices), which nothing would move to its default domain.
 fn kept_in_default_domain() -> CStmt {
-    CStmt(vec![
-        "if (iommu_group_attach_deferred(group) ||".into(),
-        "    !iommu_group_bus_prepares(group))".into(),
-        "\treturn __iommu_group_set_domain_internal(group, group->default_domain, \
-         IOMMU_SET_DOMAIN_MUST_SUCCEED);"
-            .into(),
-    ])
+    let atom = |t: &str, prec| vec![Atom::read(t, prec)];
+    CStmt::guard(
+        Cond(vec![
+            atom("iommu_group_attach_deferred(group)", 6),
+            atom("!iommu_group_bus_prepares(group)", 5),
+        ]),
+        None,
+        vec![CStmt::line(format!("return {FIRST_DEFAULT};"))],
+        None,
+    )
 }
+
+/// The first attach of a group to its default domain, as 6.12 makes it.
+const FIRST_DEFAULT: &str = "__iommu_group_set_domain_internal(group, group->default_domain, \
+     IOMMU_SET_DOMAIN_MUST_SUCCEED)";
 
 /// `set_default_type()` in the probe hook, which runs inside iommu_setup_default_domain().
 fn first_attach_default_type() -> Unsupported {
@@ -174,16 +362,12 @@ impl Ctx {
     }
 
     /// Renders a hook's body (with `inherit()` expanded to the parent's body). In a hook
-    /// that can fail, a last `ret = f(); if (ret) return ret;` is `return f();`, and
-    /// [`Uses::ret`] then says whether `ret` is still read.
+    /// that can fail, its tail returns ([`Ctx::tail`]), and [`Uses::ret`] then says
+    /// whether `ret` is still read.
     pub(crate) fn body(&mut self, hook: &HookImpl) -> Result<Vec<CStmt>, Unsupported> {
         let mut body = self.block(&hook.body, hook)?;
         if self.fallible {
-            if let Some(last) = body.last_mut() {
-                if let Some(call) = propagated_call(last) {
-                    *last = CStmt::line(format!("return {call}"));
-                }
-            }
+            body = tail(body);
         }
         if self.first_attach && self.uses.needs.contains(&Need::AttachDeferredHelper) {
             // __iommu_device_set_domain() keeps the previous kernel's translation of a
@@ -191,6 +375,7 @@ impl Ctx {
             // a group whose binds do not reach the core would never leave another domain.
             body.insert(0, kept_in_default_domain());
         }
+        let body = self.merge(body);
         let reads_ret = body.iter().flat_map(|s| &s.0).any(|l| {
             l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .any(|w| w == "ret")
@@ -210,7 +395,83 @@ impl Ctx {
             }
             out.extend(self.stmt(stmt, hook)?);
         }
-        Ok(out)
+        Ok(self.merge(out))
+    }
+
+    /// Joins adjacent `if`s without `else` whose bodies are the same into one, as a
+    /// maintainer writes one condition where a policy's hooks (its own and the ones it
+    /// inherits) wrote several: `if (a) B; if (b) B;` is `if (a || b) B;` when `B`
+    /// returns, so that `b` is only ever tested where `a` did not hold, or when `a` and
+    /// `b` cannot both hold, as they test a parameter of the hook (which nothing
+    /// assigns) one way and the other.
+    fn merge(&self, stmts: Vec<CStmt>) -> Vec<CStmt> {
+        let mut out: Vec<CStmt> = Vec::with_capacity(stmts.len());
+        for s in stmts {
+            let joined = match (out.last().and_then(|p| p.1.as_deref()), s.1.as_deref()) {
+                (Some(a), Some(b))
+                    if a.els.is_none()
+                        && b.els.is_none()
+                        && lines(&a.then) == lines(&b.then)
+                        && (a.then.last().is_some_and(CStmt::returns)
+                            || self.exclusive(&a.cond, &b.cond)) =>
+                {
+                    Some(CStmt::guard(
+                        a.cond.clone().or(b.cond.clone()),
+                        None,
+                        a.then.clone(),
+                        None,
+                    ))
+                }
+                _ => None,
+            };
+            match joined {
+                Some(j) => *out.last_mut().expect("a previous statement") = j,
+                None => out.push(s),
+            }
+        }
+        out
+    }
+
+    /// Whether two conditions, each a conjunction of reads, test a truth-value parameter
+    /// of the hook one way and the other.
+    fn exclusive(&self, a: &Cond, b: &Cond) -> bool {
+        let (Some(a), Some(b)) = (single(a), single(b)) else {
+            return false;
+        };
+        a.iter().chain(b).all(|x| x.pure)
+            && a.iter().any(|x| {
+                self.bools
+                    .iter()
+                    .any(|(_, c)| *c == x.text.trim_start_matches('!'))
+                    && b.iter().any(|y| x.complements(y))
+            })
+    }
+
+    /// A condition as C, each conjunct and disjunct at its top apart.
+    fn cond(&mut self, e: &Expr) -> Result<Cond, Unsupported> {
+        let mut any = Vec::new();
+        flatten(e, false, &mut any);
+        any.sort_by_key(|p| !is_domain_cmp(p, CmpOp::Eq, DomainLit::None));
+        let mut out = Vec::new();
+        for d in any {
+            if self.fold(d) == Some(false) {
+                continue;
+            }
+            let mut all = Vec::new();
+            flatten(d, true, &mut all);
+            // A conjunct saying the group has a domain goes first: it guards the others.
+            all.sort_by_key(|p| !is_domain_cmp(p, CmpOp::Ne, DomainLit::None));
+            let mut conj = Vec::new();
+            for p in all {
+                if self.fold(p) == Some(true) {
+                    continue;
+                }
+                let (text, prec) = self.expr(p)?;
+                conj.push(Atom::read(text, prec));
+            }
+            out.push(conj);
+        }
+        Ok(Cond(out))
     }
 
     /// `set_default_type(g, ty)?; set_domain(g, Default)?;`: a new default domain,
@@ -296,7 +557,7 @@ impl Ctx {
                     Some(m) => {
                         let mut lines = self.message(m)?.0;
                         lines.extend(call.into_iter().flat_map(|s| s.0));
-                        Ok(vec![CStmt(lines)])
+                        Ok(vec![CStmt::new(lines)])
                     }
                     None => Ok(call),
                 }
@@ -321,7 +582,7 @@ impl Ctx {
             }
             None => {}
         }
-        let c = self.expr(cond)?.0;
+        let c = self.cond(cond)?;
         let t = self.block(then, hook)?;
         let e = match otherwise {
             Some(b) => self.block(b, hook)?,
@@ -330,14 +591,16 @@ impl Ctx {
         if t.is_empty() && e.is_empty() {
             return Ok(Vec::new());
         }
+        let neg = match e.is_empty() {
+            true => None,
+            false => Some(self.cond(&negate(cond))?),
+        };
         if t.is_empty() {
-            let neg = self.expr(&Expr::Not {
-                expr: Box::new(cond.clone()),
-            })?;
-            return Ok(vec![braced(&format!("if ({})", neg.0), &e, None)]);
+            let neg = neg.expect("an else arm");
+            return Ok(vec![CStmt::guard(neg, Some(c), e, None)]);
         }
         let els = (!e.is_empty()).then_some(e);
-        Ok(vec![braced(&format!("if ({c})"), &t, els.as_deref())])
+        Ok(vec![CStmt::guard(c, neg, t, els)])
     }
 
     fn call(
@@ -435,8 +698,22 @@ impl Ctx {
                     self.uses.needs.insert(Need::BusPreparesHelper);
                 }
                 let mut out = Vec::new();
-                if let Some(alloc) = alloc {
-                    out.push(self.fallible_call(alloc, propagate));
+                match alloc {
+                    // A group whose domain cannot be allocated is attached to its default
+                    // domain, as in 6.12, rather than failing its devices' IOMMU probe:
+                    // iommu_setup_default_domain() requires the first attach to succeed.
+                    Some(alloc) if self.first_attach => out.push(CStmt::guard(
+                        Cond(vec![vec![Atom {
+                            text: alloc.into(),
+                            prec: 6,
+                            pure: false,
+                        }]]),
+                        None,
+                        vec![CStmt::line(format!("return {FIRST_DEFAULT};"))],
+                        None,
+                    )),
+                    Some(alloc) => out.push(self.fallible_call(alloc, propagate)),
+                    None => {}
                 }
                 if self.fallible {
                     self.uses.ret = true;
@@ -542,7 +819,7 @@ impl Ctx {
             self.uses.ret = true;
             self.check_ret(format!("ret = {call};"), propagate)
         } else if propagate {
-            CStmt(vec![
+            CStmt::new(vec![
                 format!("if (WARN_ON({call}))"),
                 "\treturn;".to_string(),
             ])
@@ -558,7 +835,7 @@ impl Ctx {
             lines.push("if (ret)".into());
             lines.push("\treturn ret;".into());
         }
-        CStmt(lines)
+        CStmt::new(lines)
     }
 
     fn device_c(&self, name: &str) -> Option<String> {
@@ -1036,7 +1313,7 @@ fn braced(head: &str, body: &[CStmt], els: Option<&[CStmt]>) -> CStmt {
         if let Some(e) = els {
             push_else(&mut lines, e, false);
         }
-        return CStmt(lines);
+        return CStmt::new(lines);
     }
     lines.push(format!("{head} {{"));
     for s in body {
@@ -1046,7 +1323,7 @@ fn braced(head: &str, body: &[CStmt], els: Option<&[CStmt]>) -> CStmt {
         Some(e) => push_else(&mut lines, e, true),
         None => lines.push("}".into()),
     }
-    CStmt(lines)
+    CStmt::new(lines)
 }
 
 fn is_if(s: &CStmt) -> bool {
@@ -1101,6 +1378,64 @@ fn rebrace(lines: &[String]) -> Vec<String> {
     }
     out.push("}".into());
     out
+}
+
+/// The end of a fallible hook's body, made to return: a last `ret = f(); if (ret) return
+/// ret;` is `return f();`, and a last `if`/`else` whose arms then both return is its
+/// shorter arm as an early return, followed by the other arm.
+fn tail(mut body: Vec<CStmt>) -> Vec<CStmt> {
+    let Some(last) = body.pop() else {
+        return body;
+    };
+    if let Some(call) = propagated_call(&last) {
+        body.push(CStmt::line(format!("return {call}")));
+        return body;
+    }
+    if let Some(If {
+        cond,
+        neg: Some(neg),
+        then,
+        els: Some(els),
+    }) = last.1.as_deref()
+    {
+        let (t, e) = (tail(then.clone()), tail(els.clone()));
+        if t.last().is_some_and(CStmt::returns) && e.last().is_some_and(CStmt::returns) {
+            let (c, early, rest) = if lines(&e).len() < lines(&t).len() {
+                (neg, e, t)
+            } else {
+                (cond, t, e)
+            };
+            body.push(CStmt::guard(c.clone(), None, early, None));
+            body.extend(rest);
+            return body;
+        }
+    }
+    body.push(last);
+    body
+}
+
+/// Every line of `stmts`.
+fn lines(stmts: &[CStmt]) -> Vec<&String> {
+    stmts.iter().flat_map(|s| &s.0).collect()
+}
+
+/// `!e`, with the negation pushed through `&&` and `||` (De Morgan), as C is written by
+/// hand; [`Ctx::expr`] pushes it into comparisons.
+fn negate(e: &Expr) -> Expr {
+    match e {
+        Expr::Not { expr } => (**expr).clone(),
+        Expr::And { lhs, rhs } => Expr::Or {
+            lhs: Box::new(negate(lhs)),
+            rhs: Box::new(negate(rhs)),
+        },
+        Expr::Or { lhs, rhs } => Expr::And {
+            lhs: Box::new(negate(lhs)),
+            rhs: Box::new(negate(rhs)),
+        },
+        other => Expr::Not {
+            expr: Box::new(other.clone()),
+        },
+    }
 }
 
 /// The call of `ret = CALL; if (ret) return ret;` (the call may span lines).
@@ -1247,7 +1582,7 @@ mod tests {
         let (body, uses) = render("identity-at-bind", Hook::DefaultType);
         let body = body.unwrap();
         assert!(
-            body.contains("ret = iommu_group_replace_default_domain(group, type);"),
+            body.contains("return iommu_group_replace_default_domain(group, type);"),
             "{body}"
         );
         assert!(
@@ -1278,9 +1613,8 @@ mod tests {
             let body = body.unwrap();
             assert!(
                 body.starts_with(
-                    "\tif (iommu_group_attach_deferred(group) ||\n\t    \
-                     !iommu_group_bus_prepares(group))\n\t\treturn \
-                     __iommu_group_set_domain_internal(group, group->default_domain,"
+                    "\tif (iommu_group_attach_deferred(group) || \
+                     !iommu_group_bus_prepares(group) ||"
                 ),
                 "{policy}:\n{body}"
             );
@@ -1290,6 +1624,102 @@ mod tests {
         let (body, uses) = render("status-quo", Hook::Probe);
         assert!(!body.unwrap().contains("attach_deferred"));
         assert!(!uses.needs.contains(&Need::AttachDeferredHelper));
+    }
+
+    /// The first attach of a parking policy is one condition for the default domain and
+    /// one attach of the parking domain, as a maintainer writes it: the policy's `if`/`else`
+    /// and the groups kept in the default domain are joined, not two attaches of the
+    /// default domain. A parking domain that cannot be allocated is one more reason for
+    /// the default domain: the group is not parked, and its devices' IOMMU probe, which
+    /// iommu_setup_default_domain() WARNs about and fails when the first attach fails, goes
+    /// on. No error is returned at all.
+    #[test]
+    fn the_first_attach_is_one_condition_and_falls_back_to_the_default_domain() {
+        for (policy, park) in [
+            ("park-blocked", "blocking"),
+            ("park-empty-dma", "parking"),
+            ("notifier-switch", "blocking"),
+        ] {
+            let (body, uses) = render(policy, Hook::Probe);
+            let body = body.unwrap();
+            assert_eq!(
+                body,
+                format!(
+                    "\tif (iommu_group_attach_deferred(group) || \
+                     !iommu_group_bus_prepares(group) || iommu_group_require_direct(group) || \
+                     __iommu_group_alloc_{park}_domain(group))\n\
+                     \t\treturn {FIRST_DEFAULT};\n\n\
+                     \treturn __iommu_group_set_domain_internal(group, group->{park}_domain, \
+                     IOMMU_SET_DOMAIN_MUST_SUCCEED);\n"
+                ),
+                "{policy}"
+            );
+            assert!(!uses.ret, "{policy}: ret is not needed");
+        }
+    }
+
+    /// A hook's own `if` and the inherited one with the same body are one `if` when they
+    /// test the hook's parameter one way and the other (irq-only-driver-flag's unpark
+    /// for an irq-only driver, and park-blocked's for a DMA API one).
+    #[test]
+    fn ifs_with_one_body_that_a_parameter_tells_apart_are_one() {
+        let (body, _) = render("irq-only-driver-flag", Hook::DmaConfigure);
+        let body = body.unwrap();
+        assert_eq!(
+            body.matches("__iommu_group_set_domain(group, group->default_domain)")
+                .count(),
+            1,
+            "{body}"
+        );
+        assert!(
+            body.starts_with(
+                "\tif ((!managed || dev->driver->irq_only) && \
+                 group->domain == group->blocking_domain && !group->owner_cnt) {\n"
+            ),
+            "{body}"
+        );
+    }
+
+    /// `if (a) B; if (b) B;` is one `if` only where that cannot run `B` twice or skip it:
+    /// `B` returns, or `a` and `b` test a parameter one way and the other. Conditions
+    /// that share their last conjuncts keep them once.
+    #[test]
+    fn conditions_join_only_where_the_body_runs_as_before() {
+        let atom = |t: &str| Atom::read(t, if t.starts_with('!') { 5 } else { 6 });
+        let conj = |ts: &[&str]| Cond(vec![ts.iter().map(|t| atom(t)).collect()]);
+        let guard = |c: Cond, body: &str| CStmt::guard(c, None, vec![CStmt::line(body)], None);
+        let hook = switchyard_dsl::load_policy("park-blocked").expect("a built-in loads");
+        let site = sites::site(Hook::DmaConfigure, Base::Linux612).expect("a site");
+        let imp = hook.hook(Hook::DmaConfigure);
+        let ctx = Ctx::new(imp, site.fallible, site.first_attach, site.facts);
+        // Not exclusive, and the body does not return: B could run twice.
+        let both = ctx.merge(vec![
+            guard(conj(&["a", "c"]), "f();"),
+            guard(conj(&["b", "c"]), "f();"),
+        ]);
+        assert_eq!(both.len(), 2);
+        // The parameter tells them apart.
+        let one = ctx.merge(vec![
+            guard(conj(&["managed", "x", "c"]), "f();"),
+            guard(conj(&["!managed", "c"]), "f();"),
+        ]);
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].0[0], "if ((!managed || x) && c)");
+        // A body that returns joins anything, in order, an allocation included.
+        let mut alloc = conj(&["alloc(group)"]);
+        alloc.0[0][0].pure = false;
+        let ret = ctx.merge(vec![
+            guard(conj(&["a", "c"]), "return g();"),
+            guard(alloc, "return g();"),
+        ]);
+        assert_eq!(ret.len(), 1);
+        assert_eq!(ret[0].0[0], "if ((a && c) || alloc(group))");
+        // Different bodies stay apart.
+        let apart = ctx.merge(vec![
+            guard(conj(&["managed"]), "return f();"),
+            guard(conj(&["!managed"]), "return g();"),
+        ]);
+        assert_eq!(apart.len(), 2);
     }
 
     /// notifier-switch's re-park at UNBOUND_DRIVER tests the deferred attach with the same

@@ -66,9 +66,7 @@ pub(crate) fn hook_function(
     if uses.ret {
         decls.push("int ret;".to_string());
     }
-    let ends_in_return = body
-        .last()
-        .is_some_and(|s| s.0.len() == 1 && s.0[0].starts_with("return"));
+    let ends_in_return = body.last().is_some_and(CStmt::returns);
     let params: Vec<&str> = params.iter().map(|p| p.0).collect();
     normalise(t.render(
         "functions/hook.c.tera",

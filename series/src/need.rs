@@ -747,7 +747,8 @@ pub(crate) fn helper_edits(
 
 /// The commit-message paragraphs the policy's patch gains: those of the helpers `added`
 /// brings to it, then those of the needs of the series that bring only preparatory
-/// patches (what the policy relies on them for), in the order of [`Need::ALL`].
+/// patches (what the policy relies on them for), in the order of [`Need::ALL`]; a note's
+/// paragraphs are apart by a blank line.
 pub(crate) fn notes(
     t: &Templates,
     added: &[Need],
@@ -756,7 +757,13 @@ pub(crate) fn notes(
     let mut out = Vec::new();
     for need in added {
         if let Some(note) = spec_of(t.base(), *need)?.note {
-            out.push(t.render(note, &tera::Context::new())?.trim().to_string());
+            let text = t.render(note, &tera::Context::new())?;
+            out.extend(
+                text.split("\n\n")
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string),
+            );
         }
     }
     for need in Need::ALL.iter().filter(|n| needs.contains(n)) {
@@ -800,6 +807,40 @@ mod tests {
                 for name in names {
                     t.render(name, &none)
                         .unwrap_or_else(|e| panic!("{base}: {need:?}: {name}: {e}"));
+                }
+            }
+        }
+    }
+
+    /// Every helper the series adds has kernel-doc that names it and states its context
+    /// and return value, and one that takes a group asserts that its mutex is held, on
+    /// every base.
+    #[test]
+    fn every_helper_has_kernel_doc_and_asserts_its_lock() {
+        for base in Base::ALL {
+            let t = Templates::load(base).expect("the templates compile");
+            for need in Need::ALL {
+                let Ok(NeedSpec {
+                    helper: Some((name, template)),
+                    ..
+                }) = need.spec(base)
+                else {
+                    continue;
+                };
+                let text = t.render(template, &tera::Context::new()).unwrap();
+                let doc = text.split("\n */\n").next().unwrap_or("");
+                assert!(
+                    doc.starts_with(&format!("/**\n * {name}() - ")),
+                    "{base}: {name}: not kernel-doc:\n{text}"
+                );
+                for section in ["\n * Context: ", "\n * Return: "] {
+                    assert!(doc.contains(section), "{base}: {name}: no{section}");
+                }
+                if text.contains(&format!("{name}(struct iommu_group *group")) {
+                    assert!(
+                        text.contains("\tlockdep_assert_held(&group->mutex);\n"),
+                        "{base}: {name}: no lockdep_assert_held()"
+                    );
                 }
             }
         }

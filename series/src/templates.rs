@@ -127,6 +127,7 @@ const LINUX_7_3: &[(&str, &str)] = templates![
     "commit/msi_iova.txt.tera",
     "helpers/parking_domain.c.tera",
     "helpers/replace_default.c.tera",
+    "helpers/bus_prepares.c.tera",
     "glue/prepare_msi.c.tera",
     "commit/irqchip_its_unwind.txt.tera",
     "commit/irqchip_unwind_note.txt.tera",

@@ -135,7 +135,7 @@ fn lint_accepts_the_builtins() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let o = run(&args);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("21 files checked, 0 with problems"));
+    assert!(stdout(&o).contains("22 files checked, 0 with problems"));
 }
 
 #[test]

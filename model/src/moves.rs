@@ -279,7 +279,7 @@ pub(crate) fn boot(
             m.state.devices[d].present = true;
             if probes {
                 // No group has a domain yet: nothing refuses a member.
-                join_group(&mut m, d);
+                join_group(&mut m, hooks, d);
             }
             notify(&mut m, hooks, NotifyAction::AddDevice, d);
         }
@@ -343,7 +343,7 @@ fn add_device(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
 /// `iommu_probe_device()` of a hot-added device: it joins its group, then the policy's
 /// `probe` hook decides the group's first domain (a later member's hook finds one).
 fn iommu_probe(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
-    if join_group(m, d) {
+    if join_group(m, hooks, d) {
         run_probe(m, hooks, d);
     }
 }
@@ -363,32 +363,33 @@ fn iommu_probe(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
 /// without it: BUS_NOTIFY_ADD_DEVICE ignores the error, and a bind's
 /// `of_dma_configure_id()` / `acpi_dma_configure_id()` only log it (the driver binds with
 /// dma-direct); a later bind probes it again where [`Machine::bind_probes`].
-fn join_group(m: &mut Machine, d: DevId) -> bool {
+///
+/// The policy's `join` hook runs first, for a group that has a domain, with the device
+/// already on the group's list (a domain it sets is attached to the device too); its
+/// error fails the probe the same way.
+fn join_group(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) -> bool {
     let g = m.group_of(d);
+    // list_add_tail(): a member from here on, its attach deferred where the IOMMU driver
+    // says so.
+    m.state.devices[d].probed = true;
+    m.state.devices[d].deferred = m.scenario.devices[d].attach_deferred;
+    // The policy's `join` hook, for a group that has a domain, before the attach.
+    if m.state.groups[g].domain.is_some() {
+        if let Err(errno) = hooks.run(m, Hook::Join, &dev(d)) {
+            m.take_refusal();
+            refuse_join(m, d, errno);
+            return false;
+        }
+    }
     if m.state.groups[g].domain == Some(Dom::Blocked) && m.require_direct(d) {
         note!(
             m,
             "{}: Firmware has requested this device have a 1:1 IOMMU mapping, rejecting configuring the device without a 1:1 mapping. Contact your platform vendor.",
             m.dev_name(d)
         );
-        let left = if m.release_keeps_direct() {
-            "released untranslated (identity)"
-        } else {
-            "released into the blocking domain"
-        };
-        note!(
-            m,
-            "{}: IOMMU probe failed with EINVAL: not in {}, {left}",
-            m.dev_name(d),
-            m.group_name(g)
-        );
-        let ds = &mut m.state.devices[d];
-        ds.deferred = false;
-        ds.ats_on = false;
+        refuse_join(m, d, Errno::EINVAL);
         return false;
     }
-    m.state.devices[d].probed = true;
-    m.state.devices[d].deferred = m.scenario.devices[d].attach_deferred;
     note!(m, "{}: probed", m.dev_name(d));
     if let Some(dom) = m.state.groups[g].domain {
         let spec = &m.scenario.devices[d];
@@ -398,6 +399,26 @@ fn join_group(m: &mut Machine, d: DevId) -> bool {
         }
     }
     true
+}
+
+/// The probe failed (`err_remove_gdev`): the device leaves the group's list and
+/// `iommu_deinit_device()` releases it ([`Machine::release_keeps_direct`]).
+fn refuse_join(m: &mut Machine, d: DevId, errno: Errno) {
+    let left = if m.release_keeps_direct() {
+        "released untranslated (identity)"
+    } else {
+        "released into the blocking domain"
+    };
+    note!(
+        m,
+        "{}: IOMMU probe failed with {errno}: not in {}, {left}",
+        m.dev_name(d),
+        m.group_name(m.group_of(d))
+    );
+    let ds = &mut m.state.devices[d];
+    ds.probed = false;
+    ds.deferred = false;
+    ds.ats_on = false;
 }
 
 /// Whether the device is in its group (`dev->iommu_group`). The hooks that take a device

@@ -790,8 +790,8 @@ fn a_group_whose_second_member_requires_direct_mappings_is_never_parked() {
 #[test]
 fn a_first_device_test_parks_an_rmr_group_when_the_rmr_device_is_hot_added_later() {
     // Hot-added one at a time, the port's group is set up before the endpoint arrives, so
-    // neither test can see it: __iommu_device_set_domain() refuses the blocking domain to
-    // the endpoint and its probe fails, leaving it outside the group, where 6.12's VT-d
+    // neither test can see it: without a join hook __iommu_device_set_domain() refuses the
+    // blocking domain to the endpoint and its probe fails, leaving it outside the group, where 6.12's VT-d
     // release domain blocks it. Boot is what the group-wide test fixes; this pins down
     // that the model's hotplug stays one at a time.
     let s = scenario(
@@ -804,7 +804,7 @@ fn a_first_device_test_parks_an_rmr_group_when_the_rmr_device_is_hot_added_later
             moves { add(nic); }
         }"#,
     );
-    let p = load_policy("park-blocked").unwrap();
+    let p = without_join("park-blocked");
     let r = check(&Interpreter { policy: &p }, &s, Options::default());
     assert_eq!(trace(&r, Property::RequireDirectKept), ["add(nic)"]);
     let why = r
@@ -816,17 +816,38 @@ fn a_first_device_test_parks_an_rmr_group_when_the_rmr_device_is_hot_added_later
         why.contains("nic requires direct mappings but g0 refused it: its DMA blocked"),
         "{why}"
     );
+    // park-blocked's join hook moves the group to its default domain before the
+    // endpoint joins it.
+    let p = load_policy("park-blocked").unwrap();
+    let r = check(&Interpreter { policy: &p }, &s, Options::default());
+    assert_eq!(r.verdict(Property::RequireDirectKept).status, Status::Holds);
+}
+
+/// `policy` with a `join` hook that does nothing, as 6.12 does: the parking policies
+/// before they unparked a group for a device that requires direct mappings.
+fn without_join(policy: &str) -> switchyard_dsl::Policy {
+    self::policy(&format!(
+        r#"policy! {{
+            /// {policy}, with nothing done when a device joins a parked group.
+            name = "{policy}-without-join";
+            extends = "{policy}";
+            subject = "iommu: Park a group whatever joins it";
+            on join(dev) {{}}
+        }}"#
+    ))
 }
 
 #[test]
 fn an_rmr_endpoint_bound_after_a_port_driver_is_refused_by_the_parked_group() {
     // rmr-join-parked on 6.12's arm64: binding pcieport probes the root port into its
     // group; park-blocked parks the group, and pcieport (driver_managed_dma) leaves it
-    // parked. The endpoint's first bind probes it, and __iommu_device_set_domain()
-    // refuses it the blocking domain: the probe fails, pci_dma_configure() goes on
-    // without the IOMMU, and e1000e binds with dma-direct to a device outside any group,
-    // its stream bypassed by arm_smmu_release_device().
-    let r = report("park-blocked", "rmr-join-parked");
+    // parked. Without the join hook, the endpoint's first bind probes it, and
+    // __iommu_device_set_domain() refuses it the blocking domain: the probe fails,
+    // pci_dma_configure() goes on without the IOMMU, and e1000e binds with dma-direct to a
+    // device outside any group, its stream bypassed by arm_smmu_release_device().
+    let s = load_scenario("rmr-join-parked").unwrap();
+    let old = without_join("park-blocked");
+    let r = check(&Interpreter { policy: &old }, &s, Options::default());
     assert_eq!(
         trace(&r, Property::RequireDirectKept),
         ["bind(rp, pcieport)", "add(nic)", "bind(nic, e1000e)"]
@@ -848,9 +869,14 @@ fn an_rmr_endpoint_bound_after_a_port_driver_is_refused_by_the_parked_group() {
             .any(|e| e.contains("nic: in no IOMMU group: the driver gets dma-direct")),
         "{bind:?}"
     );
-    // The policies that extend park-blocked move the group to its default domain when
-    // pcieport binds (at BIND_DRIVER, in dma_configure, for an IRQ-only driver), and 6.12
-    // as it is attaches the default domain at the port's probe.
+    // park-blocked's join hook moves the group to its default domain first. The
+    // policies that extend it move the group there already when pcieport binds (at
+    // BIND_DRIVER, in dma_configure, for an IRQ-only driver), and 6.12 as it is attaches
+    // the default domain at the port's probe.
+    let r = report("park-blocked", "rmr-join-parked");
+    assert_eq!(r.verdict(Property::RequireDirectKept).status, Status::Holds);
+    let script = script(&load_policy("park-blocked").unwrap(), &s);
+    assert!(script[2].starts_with("ok [g0: default"), "{script:?}");
     for p in [
         "notifier-switch",
         "prepare-default-domain",

@@ -66,6 +66,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "glue/core_domain.c.tera",
     "glue/bus_notifier.c.tera",
     "glue/remove_last.c.tera",
+    "glue/join.c.tera",
     "glue/prepare_msi.c.tera",
     "glue/pci_dma_configure.c.tera",
     "glue/pci_dma_cleanup.c.tera",
@@ -118,6 +119,7 @@ const LINUX_7_3: &[(&str, &str)] = templates![
     "helpers/parking_domain.c.tera",
     "helpers/replace_default.c.tera",
     "glue/prepare_msi.c.tera",
+    "glue/join.c.tera",
 ];
 
 /// The files a base lays over linux-6.12's.

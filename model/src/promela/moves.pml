@@ -15,20 +15,32 @@ inline hook_warns() {
     fi
 }
 
-/* __iommu_probe_device(): the device joins its group, in the group's current domain if it
- * has one (a new member's ATS follows it); its attach deferred where the IOMMU driver says
- * so (iommu_init_device()), kept only in the default domain (__iommu_device_set_domain()).
- * __iommu_device_set_domain() refuses the blocking domain to a device that requires
- * direct mappings: the probe fails and the device stays out of its group, released by
- * iommu_deinit_device() (RELEASE_KEEPS_DIRECT). */
+/* __iommu_probe_device(): the device joins its group (on its list, its attach deferred
+ * where the IOMMU driver says so: iommu_init_device()); for a group that has a domain the
+ * policy's join hook runs, then the device is attached to the group's current domain (a
+ * new member's ATS follows it; the deferral kept only in the default domain:
+ * __iommu_device_set_domain()). The hook's error, or __iommu_device_set_domain() refusing
+ * the blocking domain to a device that requires direct mappings, fails the probe: the
+ * device leaves its group, released by iommu_deinit_device() (RELEASE_KEEPS_DIRECT). */
+inline refuse_join(d) {
+    err = 0;
+    dev_probed[d] = 0;
+    dev_deferred[d] = 0;
+    dev_ats_on[d] = 0
+}
+
 inline join_group(d) {
+    dev_probed[d] = 1;
+    dev_deferred[d] = dev_attach_deferred[d];
+    err = 0;
     if
-    :: grp_dom[dev_group[d]] == D_BLOCKED && dev_require_direct[d] ->
-        dev_deferred[d] = 0;
-        dev_ats_on[d] = 0
-    :: else ->
-        dev_probed[d] = 1;
-        dev_deferred[d] = dev_attach_deferred[d];
+    :: grp_dom[dev_group[d]] != D_NONE -> run_join(d)
+    :: else -> skip
+    fi;
+    if
+    :: err != 0 -> refuse_join(d)
+    :: err == 0 && grp_dom[dev_group[d]] == D_BLOCKED && dev_require_direct[d] -> refuse_join(d)
+    :: err == 0 && !(grp_dom[dev_group[d]] == D_BLOCKED && dev_require_direct[d]) ->
         if
         :: grp_dom[dev_group[d]] != D_NONE ->
             dev_ats_on[d] = (allows_ats(dev_group[d], grp_dom[dev_group[d]], grp_dom_gen[dev_group[d]])

@@ -3,7 +3,8 @@ policy! {
     /// (thread P3).
     ///
     /// Until a driver binds, a new group is parked in an empty DMA domain that keeps ATS
-    /// disabled where the IOMMU driver honours it, as arm-smmu-v3 does. Writing "identity"
+    /// disabled where the IOMMU driver honours it, as arm-smmu-v3 does, unless a device
+    /// that requires direct mappings joins it. Writing "identity"
     /// to the group's sysfs type, however, attaches the identity domain at once, so a
     /// device that no driver has accepted yet gets untranslated DMA.
     ///

@@ -9,7 +9,8 @@ policy! {
     /// MSI: the PCIe port driver requests vectors for AER, PME and hotplug, and on arm64
     /// the GIC ITS doorbell is reached through the SMMU. A parked group whose last device
     /// is removed goes back to its default domain first, as __iommu_group_free_device()
-    /// expects of an empty group.
+    /// expects of an empty group, and a device that requires direct mappings moves the
+    /// parked group it joins to its default domain, as the blocking domain would refuse it.
     ///
     /// [linux-6.12] Left in the blocking domain, such a driver's MSIs would be lost:
     /// iommu_dma_prepare_msi() finds no MSI cookie there and leaves the messages aimed at

@@ -30,7 +30,8 @@ policy! {
     /// deferral and block the crashed kernel's DMA still in flight. A parked group whose
     /// last device is removed goes back to its default domain first, as
     /// __iommu_group_free_device() expects of an empty group, so that unplugging a device
-    /// does not WARN. The notifier sees every bus, so a group on the fsl-mc or CDX bus,
+    /// does not WARN, and a parked group goes to its default domain before a device that
+    /// requires direct mappings joins it, as the blocking domain would refuse that device. The notifier sees every bus, so a group on the fsl-mc or CDX bus,
     /// which is not parked when it is set up, is parked when its last driver unbinds and
     /// unparked when the next one binds, as any other; no driver binds to a host1x context
     /// device, so its group never is.

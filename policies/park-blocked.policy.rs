@@ -25,6 +25,13 @@ policy! {
     /// Drivers with driver_managed_dma, such as the PCIe port driver, never take the DMA
     /// API, so their devices stay blocked.
     ///
+    /// A device that joins a parked group later, hot-added or, on arm64, probed at its
+    /// first bind, would be attached to the blocking domain, which
+    /// __iommu_device_set_domain() refuses to a device that requires direct mappings: its
+    /// probe would fail and leave it outside any group. Move the group to its default
+    /// domain, where iommu_create_device_direct_mappings() has just mapped them, before
+    /// such a device joins it.
+    ///
     /// [linux-6.12] On arm64 the GIC ITS doorbell is reached through the SMMU, so their
     /// MSIs are lost: iommu_dma_prepare_msi() finds no MSI cookie in the blocking domain
     /// and leaves the messages aimed at the physical doorbell, which the domain blocks.
@@ -45,6 +52,13 @@ policy! {
             set_domain(group(dev), Blocked)?;
         } else {
             inherit()?;
+        }
+    }
+
+    /// A device that requires direct mappings unparks the group it joins.
+    on join(dev) {
+        if dev.require_direct && group(dev).domain == Blocked && !group(dev).owned {
+            set_domain(group(dev), Default)?;
         }
     }
 

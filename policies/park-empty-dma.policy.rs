@@ -21,6 +21,12 @@ policy! {
     /// untranslated, and DMA that firmware left running faults unless an RMRR, an RMR or an
     /// iommu-addresses property describes it.
     ///
+    /// A device that joins a parked group later, hot-added or, on arm64, probed at its
+    /// first bind, would be attached to the parking domain, but
+    /// iommu_create_device_direct_mappings() maps its direct mappings only in the group's
+    /// default domain: DMA that firmware keeps running would fault until a driver binds.
+    /// Move the group to its default domain before such a device joins it.
+    ///
     /// Only arm-smmu-v3 honours the flag so far. VT-d enables ATS in every paging domain it
     /// attaches, and AMD whenever it attaches a PCI device to a domain other than its
     /// blocked domain, so there a parked device can still issue translated requests.
@@ -44,6 +50,13 @@ policy! {
             set_domain(group(dev), EmptyDma)?;
         } else {
             inherit()?;
+        }
+    }
+
+    /// A device that requires direct mappings unparks the group it joins.
+    on join(dev) {
+        if dev.require_direct && group(dev).domain == EmptyDma {
+            set_domain(group(dev), Default)?;
         }
     }
 

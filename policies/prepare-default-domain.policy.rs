@@ -6,7 +6,9 @@ policy! {
     /// requires direct mappings. Only drivers without driver_managed_dma take the DMA API,
     /// so the group of a device whose driver manages DMA itself, such as the PCIe port
     /// driver, would stay blocked. A parked group whose last device is removed goes back to
-    /// its default domain first, as __iommu_group_free_device() expects of an empty group.
+    /// its default domain first, as __iommu_group_free_device() expects of an empty group,
+    /// and a device that requires direct mappings moves the parked group it joins to its
+    /// default domain, as the blocking domain would refuse it.
     ///
     /// [linux-6.12] Where the doorbell is reached through the IOMMU, as the GIC ITS is
     /// through the SMMU on arm64, that driver's MSIs would be lost: iommu_dma_prepare_msi()

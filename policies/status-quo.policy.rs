@@ -23,6 +23,10 @@ policy! {
         }
     }
 
+    /// __iommu_probe_device(): a device joining a group that has a domain is attached to
+    /// the group's current domain after this.
+    on join(dev) {}
+
     /// iommu_bus_notifier() probes on ADD_DEVICE; that is the `probe` hook above.
     on bus_notify(AddDevice, dev) {}
 

@@ -90,7 +90,7 @@ fn policy_show_prints_every_builtin_with_resolved_hooks() {
     let o = run(&["policy", "show", "msi-reroute", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["chain"], serde_json::json!(["msi-reroute", "status-quo"]));
-    assert_eq!(v["hooks"].as_object().unwrap().len(), 18);
+    assert_eq!(v["hooks"].as_object().unwrap().len(), 19);
 }
 
 #[test]
@@ -135,7 +135,7 @@ fn lint_accepts_the_builtins() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let o = run(&args);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("21 files checked, 0 with problems"));
+    assert!(stdout(&o).contains("22 files checked, 0 with problems"));
 }
 
 #[test]

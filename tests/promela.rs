@@ -141,7 +141,7 @@ fn spin_agrees_with_the_checker_on_every_built_in_pair() {
         .iter()
         .map(|n| dsl::load_scenario(n).unwrap())
         .collect();
-    assert_eq!((policies.len(), scenarios.len()), (9, 12));
+    assert_eq!((policies.len(), scenarios.len()), (9, 13));
     let pairs: Vec<Pair> = policies
         .iter()
         .flat_map(|p| scenarios.iter().map(move |s| (p, s, Base::Linux612)))

@@ -512,6 +512,7 @@ fn hook_from_name(name: &str) -> Hook {
         "detach_user" => Hook::DetachUser,
         "default_type" => Hook::DefaultType,
         "remove_last" => Hook::RemoveLast,
+        "join" => Hook::Join,
         "prepare_msi" => Hook::PrepareMsi,
         _ => unreachable!("hook_spec found `{name}`"),
     }

@@ -216,6 +216,7 @@ named_enum! {
 #[serde(tag = "hook", content = "action", rename_all = "snake_case")]
 pub enum Hook {
     Probe,
+    Join,
     BusNotify(NotifyAction),
     DmaConfigure,
     DmaCleanup,
@@ -247,6 +248,7 @@ pub struct HookSpec {
 
 pub const HOOK_NAMES: &[&str] = &[
     "probe",
+    "join",
     "bus_notify",
     "dma_configure",
     "dma_cleanup",
@@ -263,7 +265,7 @@ pub const HOOK_NAMES: &[&str] = &[
 impl Hook {
     /// Every hook, in the order they are documented and printed.
     pub fn all() -> Vec<Hook> {
-        let mut v = vec![Hook::Probe];
+        let mut v = vec![Hook::Probe, Hook::Join];
         v.extend(NotifyAction::ALL.iter().map(|a| Hook::BusNotify(*a)));
         v.extend([
             Hook::DmaConfigure,
@@ -283,6 +285,7 @@ impl Hook {
     pub fn spec(self) -> &'static HookSpec {
         hook_spec(match self {
             Hook::Probe => "probe",
+            Hook::Join => "join",
             Hook::BusNotify(_) => "bus_notify",
             Hook::DmaConfigure => "dma_configure",
             Hook::DmaCleanup => "dma_cleanup",
@@ -398,6 +401,19 @@ pub static HOOKS: &[HookSpec] = &[
         fallible: true,
         kernel: "iommu_group_store_type() (drivers/iommu/iommu.c, sysfs `iommu_group/type`)",
         doc: "A user asks, through sysfs, for a different default-domain type.",
+    },
+    HookSpec {
+        name: "join",
+        params: &[("dev", Kind::Device)],
+        fallible: true,
+        kernel: "__iommu_probe_device() (drivers/iommu/iommu.c), for a device joining a group \
+                 that has a domain, before __iommu_device_set_domain() attaches it to \
+                 group->domain",
+        doc: "A device joins a group that has a domain: it is on the group's list, and its \
+              direct mappings were created in the group's default domain. 6.12 then attaches \
+              it to the group's current domain, and refuses the blocking domain to a device \
+              that requires direct mappings (the probe fails); an error here fails the \
+              probe too.",
     },
     HookSpec {
         name: "remove_last",

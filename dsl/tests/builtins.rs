@@ -24,6 +24,7 @@ const SCENARIOS: &[&str] = &[
     "arm-switch-vfio",
     "cxl-ats-required",
     "hot-unplug",
+    "rmr-join-parked",
     "rmr-require-direct",
     "rmr-two-device",
     "singleton-identity",
@@ -34,7 +35,7 @@ const SCENARIOS: &[&str] = &[
 ];
 
 #[test]
-fn the_nine_policies_and_twelve_scenarios_are_built_in() {
+fn the_nine_policies_and_thirteen_scenarios_are_built_in() {
     let p: Vec<&str> = builtins(SourceKind::Policy).map(|b| b.name).collect();
     let s: Vec<&str> = builtins(SourceKind::Scenario).map(|b| b.name).collect();
     assert_eq!(p, POLICIES);

@@ -85,6 +85,7 @@ fn hook_path(hook: Hook) -> TokenStream {
             quote!(Hook::BusNotify(NotifyAction::#a))
         }
         Hook::Probe => quote!(Hook::Probe),
+        Hook::Join => quote!(Hook::Join),
         Hook::DmaConfigure => quote!(Hook::DmaConfigure),
         Hook::DmaCleanup => quote!(Hook::DmaCleanup),
         Hook::Claim => quote!(Hook::Claim),

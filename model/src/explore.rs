@@ -900,7 +900,7 @@ pub(crate) fn describe(m: &Machine) -> Vec<(String, String)> {
     for (d, ds) in m.state.devices.iter().enumerate() {
         let name = m.dev_name(d);
         out.push((format!("{name}.present"), ds.present.to_string()));
-        if m.probes_at_bind() {
+        if m.probes_at_bind() || (ds.present && !ds.probed) {
             out.push((format!("{name}.in_group"), ds.probed.to_string()));
         }
         let drv = ds.driver.map_or("none".to_string(), |i| {

@@ -23,7 +23,7 @@ macro_rules! note {
     };
 }
 pub(crate) use note;
-use switchyard_dsl::scenario::{Iommu, Scenario};
+use switchyard_dsl::scenario::{Iommu, Platform, Scenario};
 use switchyard_dsl::vocab::{AtsState, CfgOption, DomainLit, DomainType, Errno};
 use switchyard_dsl::Base;
 
@@ -93,7 +93,9 @@ pub(crate) enum Msi {
 pub(crate) struct DevState {
     pub(crate) present: bool,
     /// In its IOMMU group (`dev->iommu_group`): probed by the IOMMU core, at add or at its
-    /// first bind (`Platform::probes_at_bind()`), until it is removed.
+    /// first bind (`Platform::probes_at_bind()`), until it is removed. A present device
+    /// that is not is one whose probe its group refused ([`Machine::refused`]), or, where
+    /// the platform probes at bind, one no driver has bound yet.
     pub(crate) probed: bool,
     /// Index into the scenario's drivers.
     pub(crate) driver: Option<u8>,
@@ -186,6 +188,19 @@ pub(crate) fn probes_at_bind(scenario: &Scenario, base: Base) -> bool {
     match base {
         Base::Linux612 => scenario.platform.probes_at_bind(),
         Base::Linux73 => false,
+    }
+}
+
+/// [`Machine::bind_probes`], for a scenario (the Promela back-end writes it as a constant).
+pub(crate) fn bind_probes(scenario: &Scenario) -> bool {
+    scenario.platform == Platform::Arm64Smmuv3
+}
+
+/// [`Machine::release_keeps_direct`], for a scenario on a base (a Promela constant too).
+pub(crate) fn release_keeps_direct(scenario: &Scenario, base: Base) -> bool {
+    match base {
+        Base::Linux612 => scenario.platform == Platform::Arm64Smmuv3,
+        Base::Linux73 => true,
     }
 }
 
@@ -347,6 +362,17 @@ impl<'s> Machine<'s> {
 
     // ------------------------------------------------------------ functions
 
+    /// Whether the device is present and outside its group because its group refused
+    /// it: `__iommu_probe_device()` failed (`moves::join_group`), so it has no
+    /// `dev->iommu_group` and the IOMMU driver released it. Where the platform probes at
+    /// bind, an unbound device outside its group is in the same state as one never bound
+    /// (6.12's SMMUv3 bypasses an RMR's streams from `arm_smmu_init_strtab()` on), so
+    /// only a bound one counts.
+    pub(crate) fn refused(&self, d: DevId) -> bool {
+        let ds = &self.state.devices[d];
+        ds.present && !ds.probed && (ds.driver.is_some() || !self.probes_at_bind())
+    }
+
     /// `group(dev)`: `dev->iommu_group`.
     pub fn group_of(&self, d: DevId) -> GroupId {
         self.group_of[d]
@@ -384,6 +410,32 @@ impl<'s> Machine<'s> {
     /// skips `iommu_device_use_default_domain()`: no driver is bound).
     pub fn probes_at_bind(&self) -> bool {
         probes_at_bind(self.scenario, self.base)
+    }
+
+    /// Whether a bind probes a device that is in no group (its first bind where
+    /// [`Machine::probes_at_bind`], or any bind after a probe that failed). arm64, on both
+    /// bases: `pci_dma_configure()` -> `of_dma_configure_id()` -> `of_iommu_configure()`
+    /// translates the fwspec again, as the failed probe's `iommu_deinit_device()` ->
+    /// `dev_iommu_free()` dropped it, and calls `iommu_probe_device()` (6.12: always; 7.3:
+    /// when `dev->iommu` was NULL on entry, as it is then); 6.12's ACPI path,
+    /// `acpi_iommu_configure_id()`, does the same, 7.3's no longer does (QEMU's virt
+    /// machine is described by a device tree). x86 never does: `acpi_dma_configure()`
+    /// finds no IORT or VIOT, so `acpi_iommu_configure_id()` fails before any probe and
+    /// `acpi_dma_configure_id()` ignores it.
+    pub fn bind_probes(&self) -> bool {
+        bind_probes(self.scenario)
+    }
+
+    /// Whether a device that requires direct mappings and leaves the IOMMU (its probe
+    /// failed, `iommu_deinit_device()`) keeps them: its stream is left untranslated.
+    /// Linux 6.12: SMMUv3 has no release domain, and `arm_smmu_release_device()` attaches
+    /// the identity domain to a `require_direct` device (the blocked one to others);
+    /// VT-d's `release_domain` is its blocking domain, which `iommu_deinit_device()`
+    /// attaches, so the RMRR's DMA is blocked. Linux 7.3: both drivers' `release_domain`
+    /// is their blocked domain, and `iommu_deinit_device()` attaches the identity domain
+    /// instead to a `require_direct` device.
+    pub fn release_keeps_direct(&self) -> bool {
+        release_keeps_direct(self.scenario, self.base)
     }
 
     // ------------------------------------------------------------ device predicates
@@ -877,6 +929,11 @@ impl<'s> Machine<'s> {
         if !self.scenario.msi_translated {
             return Prepared::Msi(MsiAddr::Direct);
         }
+        // A device outside its group has no domain (`iommu_get_domain_for_dev()` is NULL on
+        // 6.12; 7.3 finds no group): the physical address.
+        if !self.state.devices[d].probed {
+            return Prepared::Msi(MsiAddr::Physical);
+        }
         let g = self.group_of(d);
         let gs = &self.state.groups[g];
         let no_cookie = match self.base {
@@ -906,12 +963,16 @@ impl<'s> Machine<'s> {
 
     /// Whether a message with this address reaches the ITS doorbell through the group's
     /// current domain: an IOVA only in the domain object whose cookie mapped it, the
-    /// physical address only through an identity domain.
+    /// physical address only through an identity domain. A device outside its group is in
+    /// the domain its release left it in: identity where that keeps its direct mappings
+    /// ([`Machine::release_keeps_direct`]; only a device that requires them is refused by
+    /// its group), blocked otherwise.
     pub(crate) fn reaches_doorbell(&self, d: DevId, addr: MsiAddr) -> bool {
         let g = self.group_of(d);
         let gs = &self.state.groups[g];
         match addr {
             MsiAddr::Direct => true,
+            MsiAddr::Physical if !self.state.devices[d].probed => self.release_keeps_direct(),
             MsiAddr::Physical => match gs.domain {
                 Some(Dom::Identity) => true,
                 Some(Dom::Default { gen }) => {
@@ -962,6 +1023,8 @@ mod tests {
         let prepared = |base: Base, dom: Dom, cookie: bool| {
             let mut m = Machine::new(&s, Machine::empty_state(&s), base);
             let g = m.group_of(port);
+            m.state.devices[port].present = true;
+            m.state.devices[port].probed = true;
             m.state.groups[g].domain = Some(dom);
             m.state.groups[g].user_cookie = cookie;
             m.compose(port)

@@ -13,7 +13,9 @@
 //! `__iommu_group_remove_device()` and AER's `aer_irq()`.
 
 use crate::interp::{PolicyHooks, Value};
-use crate::machine::{note, DevId, GroupId, GroupState, Machine, Msi, MsiAddr, State, VfioStep};
+use crate::machine::{
+    note, DevId, Dom, GroupId, GroupState, Machine, Msi, MsiAddr, State, VfioStep,
+};
 use serde::Serialize;
 use std::fmt;
 use switchyard_dsl::scenario::{Move, PciKind, Scenario, VfioBackend};
@@ -240,8 +242,17 @@ fn run_void(m: &mut Machine, hooks: &dyn PolicyHooks, hook: Hook, args: &[Value]
     }
 }
 
+/// `iommu_bus_notifier()`: the policy's hook for the action. ADD_DEVICE and
+/// REMOVED_DEVICE are the probe's and the release's own; the driver actions reach a
+/// device only in its group ([`in_group`]).
 fn notify(m: &mut Machine, hooks: &dyn PolicyHooks, action: NotifyAction, d: DevId) {
-    run_void(m, hooks, Hook::BusNotify(action), &dev(d));
+    let own = matches!(
+        action,
+        NotifyAction::AddDevice | NotifyAction::RemovedDevice
+    );
+    if own || in_group(m, d) {
+        run_void(m, hooks, Hook::BusNotify(action), &dev(d));
+    }
 }
 
 /// The state after boot: every device that is not `hotplug` probed as bus_iommu_probe()
@@ -267,7 +278,8 @@ pub(crate) fn boot(
         if !spec.hotplug {
             m.state.devices[d].present = true;
             if probes {
-                join_group(&mut m, d);
+                // No group has a domain yet: nothing refuses a member.
+                join_group(&mut m, hooks, d);
             }
             notify(&mut m, hooks, NotifyAction::AddDevice, d);
         }
@@ -331,19 +343,54 @@ fn add_device(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
 /// `iommu_probe_device()` of a hot-added device: it joins its group, then the policy's
 /// `probe` hook decides the group's first domain (a later member's hook finds one).
 fn iommu_probe(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
-    join_group(m, d);
-    run_probe(m, hooks, d);
+    if join_group(m, hooks, d) {
+        run_probe(m, hooks, d);
+    }
 }
 
 /// `__iommu_probe_device()`: the device joins its group, in the group's current domain if
 /// it has one (a new member's ATS follows it). `iommu_init_device()` first asks the IOMMU
 /// driver whether the attach is deferred (`ops->is_attach_deferred()`); the join's
 /// `__iommu_device_set_domain()` keeps the deferral only in the default domain.
-fn join_group(m: &mut Machine, d: DevId) {
+///
+/// A later member is attached to `group->domain` with `__iommu_device_set_domain()`
+/// (6.12 and 7.3 alike), which refuses the blocking domain with EINVAL to a device that
+/// requires direct mappings (`dev->iommu->require_direct`, set just before by
+/// `iommu_create_device_direct_mappings()` on the group's default domain). The probe then
+/// fails: `__iommu_group_free_device()` unlinks the device, `iommu_deinit_device()`
+/// releases it into the domain [`Machine::release_keeps_direct`] says and frees
+/// `dev->iommu`, and the device is left with no group. `false` then. Its callers go on
+/// without it: BUS_NOTIFY_ADD_DEVICE ignores the error, and a bind's
+/// `of_dma_configure_id()` / `acpi_dma_configure_id()` only log it (the driver binds with
+/// dma-direct); a later bind probes it again where [`Machine::bind_probes`].
+///
+/// The policy's `join` hook runs first, for a group that has a domain, with the device
+/// already on the group's list (a domain it sets is attached to the device too); its
+/// error fails the probe the same way.
+fn join_group(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) -> bool {
+    let g = m.group_of(d);
+    // list_add_tail(): a member from here on, its attach deferred where the IOMMU driver
+    // says so.
     m.state.devices[d].probed = true;
     m.state.devices[d].deferred = m.scenario.devices[d].attach_deferred;
+    // The policy's `join` hook, for a group that has a domain, before the attach.
+    if m.state.groups[g].domain.is_some() {
+        if let Err(errno) = hooks.run(m, Hook::Join, &dev(d)) {
+            m.take_refusal();
+            refuse_join(m, d, errno);
+            return false;
+        }
+    }
+    if m.state.groups[g].domain == Some(Dom::Blocked) && m.require_direct(d) {
+        note!(
+            m,
+            "{}: Firmware has requested this device have a 1:1 IOMMU mapping, rejecting configuring the device without a 1:1 mapping. Contact your platform vendor.",
+            m.dev_name(d)
+        );
+        refuse_join(m, d, Errno::EINVAL);
+        return false;
+    }
     note!(m, "{}: probed", m.dev_name(d));
-    let g = m.group_of(d);
     if let Some(dom) = m.state.groups[g].domain {
         let spec = &m.scenario.devices[d];
         m.state.devices[d].ats_on = m.domain_allows_ats(g, dom) && spec.ats && !spec.untrusted;
@@ -351,6 +398,37 @@ fn join_group(m: &mut Machine, d: DevId) {
             m.state.devices[d].deferred = false;
         }
     }
+    true
+}
+
+/// The probe failed (`err_remove_gdev`): the device leaves the group's list and
+/// `iommu_deinit_device()` releases it ([`Machine::release_keeps_direct`]).
+fn refuse_join(m: &mut Machine, d: DevId, errno: Errno) {
+    let left = if m.release_keeps_direct() {
+        "released untranslated (identity)"
+    } else {
+        "released into the blocking domain"
+    };
+    note!(
+        m,
+        "{}: IOMMU probe failed with {errno}: not in {}, {left}",
+        m.dev_name(d),
+        m.group_name(m.group_of(d))
+    );
+    let ds = &mut m.state.devices[d];
+    ds.probed = false;
+    ds.deferred = false;
+    ds.ats_on = false;
+}
+
+/// Whether the device is in its group (`dev->iommu_group`). The hooks that take a device
+/// are called only for one that is: the bus's `dma_configure` and `dma_cleanup` reach the
+/// IOMMU core through `iommu_device_use_default_domain()` and
+/// `iommu_device_unuse_default_domain()`, which return at once without a group (as the
+/// series' wrappers do), `iommu_bus_notifier()`'s hooks go through the same wrappers, and
+/// `iommu_dma_prepare_msi()` finds no domain.
+fn in_group(m: &Machine, d: DevId) -> bool {
+    m.state.devices[d].probed
 }
 
 /// The policy's `probe` hook: iommu_setup_default_domain() attaches a new group's first
@@ -493,17 +571,28 @@ fn bind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Outcome 
     let spec = &m.scenario.drivers[usize::from(drv)];
     m.state.devices[d].driver = Some(drv);
     note!(m, "{}: binding {}", m.dev_name(d), spec.kernel_name);
-    // `pci_dma_configure()`: where the platform configures the IOMMU here (arm64 on 6.12),
-    // the first bind probes the device into its group before
-    // `iommu_device_use_default_domain()`. On 7.3 the device was probed when added.
-    if !m.state.devices[d].probed {
+    // `pci_dma_configure()`: where the platform configures the IOMMU here (arm64), a bind
+    // probes a device that is in no group before `iommu_device_use_default_domain()`: on
+    // 6.12 at its first bind, and on either base after a probe its group refused. On 7.3
+    // the device was probed when added.
+    if !m.state.devices[d].probed && m.bind_probes() {
         iommu_probe(m, hooks, d);
     }
-    if let Err(errno) = hooks.run(
-        m,
-        Hook::DmaConfigure,
-        &[Value::Device(d), Value::Bool(spec.managed_dma)],
-    ) {
+    let configured = if in_group(m, d) {
+        hooks.run(
+            m,
+            Hook::DmaConfigure,
+            &[Value::Device(d), Value::Bool(spec.managed_dma)],
+        )
+    } else {
+        note!(
+            m,
+            "{}: in no IOMMU group: the driver gets dma-direct",
+            m.dev_name(d)
+        );
+        Ok(())
+    };
+    if let Err(errno) = configured {
         m.state.devices[d].driver = None;
         note!(
             m,
@@ -542,7 +631,7 @@ fn bind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Outcome 
 fn alloc_vectors(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
     m.state.devices[d].probing = false;
     let wants = m.scenario.devices[d].kind != PciKind::UpstreamPort;
-    let refused = if wants && m.scenario.msi_translated {
+    let refused = if wants && m.scenario.msi_translated && in_group(m, d) {
         hooks.run(m, Hook::PrepareMsi, &dev(d)).err()
     } else {
         None
@@ -575,23 +664,26 @@ fn alloc_vectors(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
 /// EINVAL to the `bind` write. `None` when the probe goes on.
 fn probe_refused(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, drv: u8) -> Option<Outcome> {
     let spec = &m.scenario.drivers[usize::from(drv)];
-    if !(spec.vfio && m.scenario.devices[d].bridge()) {
+    let why = if !spec.vfio {
         return None;
-    }
+    } else if m.scenario.devices[d].bridge() {
+        "not a normal header type"
+    } else if !in_group(m, d) {
+        // vfio_pci_core_register_device() -> vfio_device_set_group() ->
+        // vfio_group_find_or_alloc(): no iommu_group and no noiommu mode.
+        "no IOMMU group"
+    } else {
+        return None;
+    };
     let errno = Errno::EINVAL;
     note!(
         m,
-        "{}: probe with driver {} failed with error -22 (not a normal header type)",
+        "{}: probe with driver {} failed with error -22 ({why})",
         m.dev_name(d),
         spec.kernel_name
     );
     notify(m, hooks, NotifyAction::DriverNotBound, d);
-    run_void(
-        m,
-        hooks,
-        Hook::DmaCleanup,
-        &[Value::Device(d), Value::Bool(spec.managed_dma)],
-    );
+    dma_cleanup(m, hooks, d, spec.managed_dma);
     m.state.devices[d].driver = None;
     note!(m, "{}: not bound", m.dev_name(d));
     Some(Outcome::Failed {
@@ -618,15 +710,22 @@ fn unbind(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId) {
             m.dev_name(d)
         );
     }
-    run_void(
-        m,
-        hooks,
-        Hook::DmaCleanup,
-        &[Value::Device(d), Value::Bool(managed)],
-    );
+    dma_cleanup(m, hooks, d, managed);
     m.state.devices[d].driver = None;
     note!(m, "{}: unbound", m.dev_name(d));
     notify(m, hooks, NotifyAction::UnboundDriver, d);
+}
+
+/// The bus's `dma_cleanup`: the policy's hook, for a device in its group ([`in_group`]).
+fn dma_cleanup(m: &mut Machine, hooks: &dyn PolicyHooks, d: DevId, managed: bool) {
+    if in_group(m, d) {
+        run_void(
+            m,
+            hooks,
+            Hook::DmaCleanup,
+            &[Value::Device(d), Value::Bool(managed)],
+        );
+    }
 }
 
 /// The claim: type1 `VFIO_GROUP_SET_CONTAINER` -> `vfio_container_attach_group()` ->

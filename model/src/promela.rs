@@ -486,9 +486,12 @@ fn property(p: Property) -> PropertyText {
             },
         },
         Property::RequireDirectKept => PropertyText {
-            defs: "/* require-direct-kept: a device with an RMR is never blocked or parked. */\n\
-                   #define direct_lost(d) (dev_probed[d] && dev_require_direct[d] && \\\n    \
-                   (grp_dom[dev_group[d]] == D_BLOCKED || grp_dom[dev_group[d]] == D_EMPTY_DMA))\n",
+            defs: "/* require-direct-kept: a device with an RMR is never blocked or parked, nor refused by\n \
+                   * its group (Machine::refused()). */\n\
+                   #define dev_refused(d) (dev_present[d] && !dev_probed[d] && \\\n    \
+                   (dev_driver[d] != 0 || !PROBES_AT_BIND))\n\
+                   #define direct_lost(d) (dev_require_direct[d] && (dev_refused(d) || (dev_probed[d] && \\\n    \
+                   (grp_dom[dev_group[d]] == D_BLOCKED || grp_dom[dev_group[d]] == D_EMPTY_DMA))))\n",
             eval: Eval::State {
                 bad: "direct_lost",
                 over: Kind::Device,
@@ -1016,6 +1019,13 @@ pub fn promela(policy: &Policy, scenario: &Scenario, base: Base) -> Result<Prome
         t,
         "#define PROBES_AT_BIND {}",
         u8::from(crate::machine::probes_at_bind(s, base))
+    );
+    let _ = writeln!(
+        t,
+        "/* Machine::bind_probes(), Machine::release_keeps_direct(). */\n\
+         #define BIND_PROBES {}\n#define RELEASE_KEEPS_DIRECT {}",
+        u8::from(crate::machine::bind_probes(s)),
+        u8::from(crate::machine::release_keeps_direct(s, base))
     );
     let _ = writeln!(
         t,

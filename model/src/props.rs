@@ -56,7 +56,7 @@ impl Property {
             Property::MsiDelivered => "An interrupt raised at a device whose bound driver uses MSI reaches the CPU (invariant I9).",
             Property::NoSilentLoss => "A move that succeeds, and boot with its built-in drivers, leaves every live MSI vector of a bound driver able to reach its doorbell, or masked (its message held) while the group is between two steps of a VFIO open or close; when that cannot be kept, the move fails with an error instead (I10).",
             Property::UnboundIsolated => "A device without a bound driver has no ATS, is not in an identity domain (unless it requires direct mappings), and shares no DMA domain with a DMA-API user (I1-I3).",
-            Property::RequireDirectKept => "A device that requires direct mappings (IORT RMR) is never in a domain without them: blocked or parked (I4).",
+            Property::RequireDirectKept => "A device that requires direct mappings (IORT RMR, VT-d RMRR) is never in a domain without them, blocked or parked, nor refused by its group, which leaves it outside the IOMMU's groups: blocked by VT-d's release domain on 6.12, untranslated otherwise (I4).",
             Property::AtsRequiredKept => "A device that needs ATS (CXL.cache) has it whenever a driver is bound and its group is in an identity or paging domain; the blocking domain turns ATS off by design (I6, I2).",
             Property::DmaApiWorks => "A bound DMA-API driver's group is in its default domain with the driver counted, while no user owns it (I11).",
             Property::UserIsolated => "While a user owns a group, it is only ever in the blocking domain or the user's own domain (I12, I13).",
@@ -146,21 +146,38 @@ pub(crate) fn state_violation(m: &Machine, p: Property) -> Option<String> {
                     _ => None,
                 }
             }),
-        Property::RequireDirectKept => {
-            present()
-                .filter(|&d| s.devices[d].require_direct)
-                .find_map(|d| {
-                    let g = m.group_of(d);
-                    match st.groups[g].domain {
-                        Some(dom @ (Dom::Blocked | Dom::EmptyDma)) => Some(format!(
-                            "{} requires direct mappings but is in the {} domain",
-                            m.dev_name(d),
-                            m.dom_label(g, dom)
-                        )),
-                        _ => None,
-                    }
-                })
-        }
+        // A device its group refused (`__iommu_device_set_domain()` on the blocking domain)
+        // is outside every group: `iommu_deinit_device()` released it into a domain that
+        // keeps or blocks its direct mappings (`Machine::release_keeps_direct`); kept, it
+        // is untranslated and isolated from nothing, and VFIO cannot take it.
+        Property::RequireDirectKept => (0..s.devices.len())
+            .filter(|&d| s.devices[d].require_direct)
+            .find_map(|d| {
+                let g = m.group_of(d);
+                if m.refused(d) {
+                    let left = if m.release_keeps_direct() {
+                        "untranslated, outside any group"
+                    } else {
+                        "its DMA blocked by the IOMMU's release domain"
+                    };
+                    return Some(format!(
+                        "{} requires direct mappings but {} refused it: {left}",
+                        m.dev_name(d),
+                        m.group_name(g)
+                    ));
+                }
+                if !st.devices[d].probed {
+                    return None;
+                }
+                match st.groups[g].domain {
+                    Some(dom @ (Dom::Blocked | Dom::EmptyDma)) => Some(format!(
+                        "{} requires direct mappings but is in the {} domain",
+                        m.dev_name(d),
+                        m.dom_label(g, dom)
+                    )),
+                    _ => None,
+                }
+            }),
         // I6 asks for ATS in the domains that translate for the driver (identity and
         // paging, the parking domain included); the blocking domain turns ATS off by
         // design (I2), as it does in VFIO's claim before the user's domain is attached.

@@ -790,9 +790,10 @@ fn a_group_whose_second_member_requires_direct_mappings_is_never_parked() {
 #[test]
 fn a_first_device_test_parks_an_rmr_group_when_the_rmr_device_is_hot_added_later() {
     // Hot-added one at a time, the port's group is set up before the endpoint arrives, so
-    // neither test can see it: the endpoint joins the blocking domain (in 6.12
-    // __iommu_device_set_domain() refuses it and the probe fails). Boot is what the
-    // group-wide test fixes; this pins down that the model's hotplug stays one at a time.
+    // neither test can see it: without a join hook __iommu_device_set_domain() refuses the
+    // blocking domain to the endpoint and its probe fails, leaving it outside the group, where 6.12's VT-d
+    // release domain blocks it. Boot is what the group-wide test fixes; this pins down
+    // that the model's hotplug stays one at a time.
     let s = scenario(
         r#"scenario! {
             /// A root port without ACS, and an RMR endpoint hot-added below it.
@@ -803,9 +804,106 @@ fn a_first_device_test_parks_an_rmr_group_when_the_rmr_device_is_hot_added_later
             moves { add(nic); }
         }"#,
     );
-    let p = load_policy("park-blocked").unwrap();
+    let p = without_join("park-blocked");
     let r = check(&Interpreter { policy: &p }, &s, Options::default());
     assert_eq!(trace(&r, Property::RequireDirectKept), ["add(nic)"]);
+    let why = r
+        .verdict(Property::RequireDirectKept)
+        .reason
+        .clone()
+        .unwrap();
+    assert!(
+        why.contains("nic requires direct mappings but g0 refused it: its DMA blocked"),
+        "{why}"
+    );
+    // park-blocked's join hook moves the group to its default domain before the
+    // endpoint joins it.
+    let p = load_policy("park-blocked").unwrap();
+    let r = check(&Interpreter { policy: &p }, &s, Options::default());
+    assert_eq!(r.verdict(Property::RequireDirectKept).status, Status::Holds);
+}
+
+/// `policy` with a `join` hook that does nothing, as 6.12 does: the parking policies
+/// before they unparked a group for a device that requires direct mappings.
+fn without_join(policy: &str) -> switchyard_dsl::Policy {
+    self::policy(&format!(
+        r#"policy! {{
+            /// {policy}, with nothing done when a device joins a parked group.
+            name = "{policy}-without-join";
+            extends = "{policy}";
+            subject = "iommu: Park a group whatever joins it";
+            on join(dev) {{}}
+        }}"#
+    ))
+}
+
+#[test]
+fn an_rmr_endpoint_bound_after_a_port_driver_is_refused_by_the_parked_group() {
+    // rmr-join-parked on 6.12's arm64: binding pcieport probes the root port into its
+    // group; park-blocked parks the group, and pcieport (driver_managed_dma) leaves it
+    // parked. Without the join hook, the endpoint's first bind probes it, and
+    // __iommu_device_set_domain() refuses it the blocking domain: the probe fails,
+    // pci_dma_configure() goes on without the IOMMU, and e1000e binds with dma-direct to a
+    // device outside any group, its stream bypassed by arm_smmu_release_device().
+    let s = load_scenario("rmr-join-parked").unwrap();
+    let old = without_join("park-blocked");
+    let r = check(&Interpreter { policy: &old }, &s, Options::default());
+    assert_eq!(
+        trace(&r, Property::RequireDirectKept),
+        ["bind(rp, pcieport)", "add(nic)", "bind(nic, e1000e)"]
+    );
+    let v = r.verdict(Property::RequireDirectKept);
+    let why = v.reason.clone().unwrap();
+    assert!(
+        why.contains("nic requires direct mappings but g0 refused it: untranslated"),
+        "{why}"
+    );
+    let bind = &v.trace.last().unwrap().events;
+    assert!(
+        bind.iter()
+            .any(|e| e.contains("Firmware has requested this device have a 1:1 IOMMU mapping")),
+        "{bind:?}"
+    );
+    assert!(
+        bind.iter()
+            .any(|e| e.contains("nic: in no IOMMU group: the driver gets dma-direct")),
+        "{bind:?}"
+    );
+    // park-blocked's join hook moves the group to its default domain first. The
+    // policies that extend it move the group there already when pcieport binds (at
+    // BIND_DRIVER, in dma_configure, for an IRQ-only driver), and 6.12 as it is attaches
+    // the default domain at the port's probe.
+    let r = report("park-blocked", "rmr-join-parked");
+    assert_eq!(r.verdict(Property::RequireDirectKept).status, Status::Holds);
+    let script = script(&load_policy("park-blocked").unwrap(), &s);
+    assert!(script[2].starts_with("ok [g0: default"), "{script:?}");
+    for p in [
+        "notifier-switch",
+        "prepare-default-domain",
+        "irq-only-driver-flag",
+        "status-quo",
+    ] {
+        assert_eq!(
+            status(p, "rmr-join-parked", Property::RequireDirectKept),
+            Status::Holds,
+            "{p}"
+        );
+    }
+}
+
+#[test]
+fn a_parking_dma_domain_unparks_within_the_rmr_endpoints_first_bind_on_arm64() {
+    // On 6.12's arm64 the endpoint joins the parked group at its first bind, and the same
+    // dma_configure() moves the group to its default domain, where
+    // iommu_create_device_direct_mappings() put the RMR: no state between the two is
+    // visible (7.3, which probes it at its add, is in linux73.rs).
+    for p in ["park-empty-dma", "identity-at-bind"] {
+        assert_eq!(
+            status(p, "rmr-join-parked", Property::RequireDirectKept),
+            Status::Holds,
+            "{p}"
+        );
+    }
 }
 
 #[test]

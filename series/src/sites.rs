@@ -230,6 +230,11 @@ const GROUP_DOCS: &[(&str, &str)] = &[("group", "The group.")];
 /// with no driver bound, so each bus tests for a driver before its driver_managed_dma.
 const GLUE_7_3: &[(&str, &str, &str)] = &[
     (
+        IOMMU_C,
+        "__iommu_probe_device",
+        "\tif (group->domain) {\n\t\tret = __iommu_device_set_domain(group, dev, group->domain, NULL,\n\t\t\t\t\t\t0);\n",
+    ),
+    (
         "drivers/pci/pci-driver.c",
         "pci_dma_configure",
         "\tif (!ret && drv && !to_pci_driver(drv)->driver_managed_dma) {\n\t\tret = iommu_device_use_default_domain(dev);\n",
@@ -608,6 +613,31 @@ fn linux_6_12(hook: Hook) -> Option<Site> {
                 function: "iommu_group_store_type",
                 old: "\t/* Otherwise, ensure that device exists and no driver is bound. */\n\tif (list_empty(&group->devices) || group->owner_cnt) {\n\t\tret = -EPERM;\n\t\tgoto out_unlock;\n\t}\n\n\tret = iommu_setup_default_domain(group, req_type);\n\tif (ret)\n\t\tgoto out_unlock;\n",
                 template: "glue/store_type.c.tera",
+                module: false,
+            }],
+        },
+        Hook::Join => Site {
+            hook,
+            function: "__iommu_group_join_device",
+            params: "struct iommu_group *group, struct device *dev",
+            locals: &[],
+            fallible: true,
+            first_attach: false,
+            facts: Facts {
+                domain_none: Some(false),
+                ..Facts::default()
+            },
+            doc: "@dev joins @group, which has a domain. It is already on group->devices,\n\
+                  so a domain attached here is attached to it too, and its direct\n\
+                  mappings are in the group's default domain. It is attached to the\n\
+                  group's current domain next. An error fails the probe of @dev.",
+            entry: Entry::Locked,
+            prototype: true,
+            glue: vec![Glue {
+                file: IOMMU_C,
+                function: "__iommu_probe_device",
+                old: "\tif (group->domain) {\n\t\tret = __iommu_device_set_domain(group, dev, group->domain, 0);\n",
+                template: "glue/join.c.tera",
                 module: false,
             }],
         },

@@ -70,6 +70,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "glue/core_domain.c.tera",
     "glue/bus_notifier.c.tera",
     "glue/remove_last.c.tera",
+    "glue/join.c.tera",
     "glue/prepare_msi.c.tera",
     "glue/pci_dma_configure.c.tera",
     "glue/pci_dma_cleanup.c.tera",
@@ -132,6 +133,7 @@ const LINUX_7_3: &[(&str, &str)] = templates![
     "commit/irqchip_its_unwind.txt.tera",
     "commit/irqchip_unwind_note.txt.tera",
     "commit/irqchip_unwind_why.txt.tera",
+    "glue/join.c.tera",
 ];
 
 /// The files a base lays over linux-6.12's.

@@ -26,10 +26,12 @@
     (((k) == D_IDENTITY || (k) == D_DEFAULT) && (!is_identity(g, k, gen) || IOMMU_VTD)))
 
 /* Machine::reaches_doorbell(): an IOVA only through the domain object whose MSI cookie
- * mapped it, the physical doorbell only through an identity domain; untranslated MSI
- * (x86 interrupt remapping) always, and INTx, which no domain translates. */
+ * mapped it, the physical doorbell only through an identity domain (for a device out of
+ * its group, the release's: RELEASE_KEEPS_DIRECT); untranslated MSI (x86 interrupt
+ * remapping) always, and INTx, which no domain translates. */
 #define reaches_doorbell(d) (dev_msi[d] == MSI_DIRECT || dev_msi[d] == MSI_INTX || \
-    (dev_msi[d] == MSI_PHYSICAL && \
+    (dev_msi[d] == MSI_PHYSICAL && !dev_probed[d] && RELEASE_KEEPS_DIRECT) || \
+    (dev_msi[d] == MSI_PHYSICAL && dev_probed[d] && \
         is_identity(dev_group[d], grp_dom[dev_group[d]], grp_dom_gen[dev_group[d]])) || \
     (dev_msi[d] == MSI_IOVA && grp_dom[dev_group[d]] == dev_msi_dom[d] && \
         grp_dom_gen[dev_group[d]] == dev_msi_gen[d]))
@@ -74,7 +76,8 @@ inline compose(d) {
     cp_gen = 0;
     if
     :: !MSI_TRANSLATED -> cp_a = MSI_DIRECT
-    :: else ->
+    :: MSI_TRANSLATED && !dev_probed[d] -> cp_a = MSI_PHYSICAL /* no group, no domain */
+    :: MSI_TRANSLATED && dev_probed[d] ->
         if
         :: grp_dom[dev_group[d]] == D_DEFAULT ->
             if

@@ -15,22 +15,43 @@ inline hook_warns() {
     fi
 }
 
-/* __iommu_probe_device(): the device joins its group, in the group's current domain if it
- * has one (a new member's ATS follows it); its attach deferred where the IOMMU driver says
- * so (iommu_init_device()), kept only in the default domain (__iommu_device_set_domain()). */
+/* __iommu_probe_device(): the device joins its group (on its list, its attach deferred
+ * where the IOMMU driver says so: iommu_init_device()); for a group that has a domain the
+ * policy's join hook runs, then the device is attached to the group's current domain (a
+ * new member's ATS follows it; the deferral kept only in the default domain:
+ * __iommu_device_set_domain()). The hook's error, or __iommu_device_set_domain() refusing
+ * the blocking domain to a device that requires direct mappings, fails the probe: the
+ * device leaves its group, released by iommu_deinit_device() (RELEASE_KEEPS_DIRECT). */
+inline refuse_join(d) {
+    err = 0;
+    dev_probed[d] = 0;
+    dev_deferred[d] = 0;
+    dev_ats_on[d] = 0
+}
+
 inline join_group(d) {
     dev_probed[d] = 1;
     dev_deferred[d] = dev_attach_deferred[d];
+    err = 0;
     if
-    :: grp_dom[dev_group[d]] != D_NONE ->
-        dev_ats_on[d] = (allows_ats(dev_group[d], grp_dom[dev_group[d]], grp_dom_gen[dev_group[d]])
-            && dev_ats_cap[d] && !dev_untrusted[d]);
-        if
-        :: is_current_default(dev_group[d], grp_dom[dev_group[d]], grp_dom_gen[dev_group[d]]) ->
-            skip
-        :: else -> dev_deferred[d] = 0
-        fi
+    :: grp_dom[dev_group[d]] != D_NONE -> run_join(d)
     :: else -> skip
+    fi;
+    if
+    :: err != 0 -> refuse_join(d)
+    :: err == 0 && grp_dom[dev_group[d]] == D_BLOCKED && dev_require_direct[d] -> refuse_join(d)
+    :: err == 0 && !(grp_dom[dev_group[d]] == D_BLOCKED && dev_require_direct[d]) ->
+        if
+        :: grp_dom[dev_group[d]] != D_NONE ->
+            dev_ats_on[d] = (allows_ats(dev_group[d], grp_dom[dev_group[d]], grp_dom_gen[dev_group[d]])
+                && dev_ats_cap[d] && !dev_untrusted[d]);
+            if
+            :: is_current_default(dev_group[d], grp_dom[dev_group[d]], grp_dom_gen[dev_group[d]]) ->
+                skip
+            :: else -> dev_deferred[d] = 0
+            fi
+        :: else -> skip
+        fi
     fi
 }
 
@@ -51,7 +72,10 @@ inline probe_hook(d) {
 /* iommu_probe_device() of a hot-added device: it joins its group, then the probe hook. */
 inline iommu_probe(d) {
     join_group(d);
-    probe_hook(d)
+    if
+    :: dev_probed[d] -> probe_hook(d)
+    :: else -> skip
+    fi
 }
 
 /* bus_iommu_probe() at boot, first half: the device is on the bus and joins its group
@@ -95,7 +119,7 @@ inline alloc_vectors(d) {
     dev_probing[d] = 0;
     err = 0;
     if
-    :: dev_kind[d] != K_UPSTREAM_PORT && MSI_TRANSLATED -> run_prepare_msi(d)
+    :: dev_kind[d] != K_UPSTREAM_PORT && MSI_TRANSLATED && dev_probed[d] -> run_prepare_msi(d)
     :: else -> skip
     fi;
     if
@@ -111,38 +135,51 @@ inline alloc_vectors(d) {
     :: dev_kind[d] == K_ROOT_PORT && dev_aer[d] -> dev_aer_pending[d] = 0
     :: else -> skip
     fi;
-    run_bus_notify_bound_driver(d);
-    hook_warns()
+    if
+    :: dev_probed[d] -> run_bus_notify_bound_driver(d); hook_warns()
+    :: else -> skip
+    fi
 }
 
-/* really_probe(): device_set_driver(), dma_configure (probing the device into its group
- * first where the platform does it there), BIND_DRIVER, the driver's probe (vfio-pci
- * refuses a bridge: DRIVER_NOT_BOUND, dma_cleanup, no driver, EINVAL), BOUND_DRIVER. A
- * driver with interrupts that manages its own DMA is left probing: its vectors are the
- * next transition (alloc_vectors); a DMA-API driver's follow at once. A failed
- * dma_configure unwinds without notifying. `drv` counts from 1. */
+/* really_probe(): device_set_driver(), dma_configure (probing a device that is in no
+ * group first where the platform does it there, BIND_PROBES), BIND_DRIVER, the driver's
+ * probe (vfio-pci refuses a bridge, or a device in no group: DRIVER_NOT_BOUND,
+ * dma_cleanup, no driver, EINVAL), BOUND_DRIVER. A driver with interrupts that manages its
+ * own DMA is left probing: its vectors are the next transition (alloc_vectors); a DMA-API
+ * driver's follow at once. A failed dma_configure unwinds without notifying. The hooks
+ * that take a device run only for one in its group (moves.rs in_group()). `drv` counts
+ * from 1. */
 inline bind(d, drv) {
     outcome = OUT_OK;
     dev_driver[d] = drv;
     if
-    :: !dev_probed[d] -> iommu_probe(d)
+    :: !dev_probed[d] && BIND_PROBES -> iommu_probe(d)
     :: else -> skip
     fi;
-    run_dma_configure(d, drv_managed_dma[drv]);
+    if
+    :: dev_probed[d] -> run_dma_configure(d, drv_managed_dma[drv])
+    :: else -> err = 0
+    fi;
     if
     :: err != 0 ->
         err = 0;
         dev_driver[d] = 0;
         outcome = OUT_FAILED
     :: else ->
-        run_bus_notify_bind_driver(d);
-        hook_warns();
         if
-        :: drv_vfio[drv] && dev_kind[d] != K_ENDPOINT ->
-            run_bus_notify_driver_not_bound(d);
-            hook_warns();
-            run_dma_cleanup(d, drv_managed_dma[drv]);
-            hook_warns();
+        :: dev_probed[d] -> run_bus_notify_bind_driver(d); hook_warns()
+        :: else -> skip
+        fi;
+        if
+        :: drv_vfio[drv] && (dev_kind[d] != K_ENDPOINT || !dev_probed[d]) ->
+            if
+            :: dev_probed[d] ->
+                run_bus_notify_driver_not_bound(d);
+                hook_warns();
+                run_dma_cleanup(d, drv_managed_dma[drv]);
+                hook_warns()
+            :: else -> skip
+            fi;
             dev_driver[d] = 0;
             outcome = OUT_FAILED
         :: else -> skip
@@ -161,9 +198,10 @@ inline bind(d, drv) {
             :: !drv_managed_dma[drv] -> alloc_vectors(d)
             :: else -> skip
             fi
-        :: outcome == OUT_OK && !drv_msi[drv] ->
+        :: outcome == OUT_OK && !drv_msi[drv] && dev_probed[d] ->
             run_bus_notify_bound_driver(d);
             hook_warns()
+        :: outcome == OUT_OK && !drv_msi[drv] && !dev_probed[d] -> skip
         fi
     fi
 }
@@ -230,8 +268,10 @@ inline vfio_remove(d) {
  * vectors freed), dma_cleanup, UNBOUND_DRIVER. */
 inline unbind(d) {
     ub_drv = dev_driver[d];
-    run_bus_notify_unbind_driver(d);
-    hook_warns();
+    if
+    :: dev_probed[d] -> run_bus_notify_unbind_driver(d); hook_warns()
+    :: else -> skip
+    fi;
     if
     :: drv_vfio[ub_drv] -> vfio_remove(d)
     :: else -> skip
@@ -240,11 +280,15 @@ inline unbind(d) {
     :: dev_msi[d] != MSI_NONE -> free_vectors(d)
     :: else -> skip
     fi;
-    run_dma_cleanup(d, drv_managed_dma[ub_drv]);
-    hook_warns();
+    if
+    :: dev_probed[d] -> run_dma_cleanup(d, drv_managed_dma[ub_drv]); hook_warns()
+    :: else -> skip
+    fi;
     dev_driver[d] = 0;
-    run_bus_notify_unbound_driver(d);
-    hook_warns()
+    if
+    :: dev_probed[d] -> run_bus_notify_unbound_driver(d); hook_warns()
+    :: else -> skip
+    fi
 }
 
 /* The group's last member went (__iommu_group_remove_device()): its domains are freed

@@ -3,6 +3,9 @@
 //! from the 7.3 source (drivers/iommu/iommu.c, drivers/pci/pci-driver.c,
 //! drivers/pci/pcie/portdrv.c, drivers/irqchip/Kconfig).
 
+mod common;
+
+use common::without_join;
 use switchyard_dsl::{load_policy, load_scenario, load_str, Base, Loaded, Policy};
 use switchyard_model::{check, run_script, Interpreter, Options, Property, Report, Status};
 
@@ -154,26 +157,6 @@ fn irq_msi_iommu_is_no_longer_y_on_x86_in_7_3() {
     assert!(bind("x86-port-vfio", Base::Linux73).starts_with("ok"));
     assert!(bind("arm-port-vfio", Base::Linux612).starts_with("fails: EBUSY"));
     assert!(bind("arm-port-vfio", Base::Linux73).starts_with("fails: EBUSY"));
-}
-
-/// `policy` with a `join` hook that does nothing, as 6.12 does.
-fn without_join(policy: &str) -> Policy {
-    let Loaded::Policy(p) = load_str(
-        "without-join.policy.rs",
-        &format!(
-            r#"policy! {{
-                /// {policy}, with nothing done when a device joins a parked group.
-                name = "{policy}-without-join";
-                extends = "{policy}";
-                subject = "iommu: Park a group whatever joins it";
-                on join(dev) {{}}
-            }}"#
-        ),
-    )
-    .unwrap() else {
-        panic!("a policy")
-    };
-    *p
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! Model verdicts: each test names the property, the scenario, and the trace (or outcome)
 //! it expects. The expectations come from the thread's reasoning, checked against 6.12.
 
+mod common;
+
+use common::without_join;
 use switchyard_dsl::vocab::Errno;
 use switchyard_dsl::Base;
 use switchyard_dsl::{builtin, builtins, load_policy, load_scenario, load_str, Loaded, SourceKind};
@@ -821,20 +824,6 @@ fn a_first_device_test_parks_an_rmr_group_when_the_rmr_device_is_hot_added_later
     let p = load_policy("park-blocked").unwrap();
     let r = check(&Interpreter { policy: &p }, &s, Options::default());
     assert_eq!(r.verdict(Property::RequireDirectKept).status, Status::Holds);
-}
-
-/// `policy` with a `join` hook that does nothing, as 6.12 does: the parking policies
-/// before they unparked a group for a device that requires direct mappings.
-fn without_join(policy: &str) -> switchyard_dsl::Policy {
-    self::policy(&format!(
-        r#"policy! {{
-            /// {policy}, with nothing done when a device joins a parked group.
-            name = "{policy}-without-join";
-            extends = "{policy}";
-            subject = "iommu: Park a group whatever joins it";
-            on join(dev) {{}}
-        }}"#
-    ))
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::without_join;
+use common::{with_empty_hook, PARKING};
 use switchyard_dsl::{load_policy, load_scenario, load_str, Base, Loaded, Policy};
 use switchyard_model::{check, run_script, Interpreter, Options, Property, Report, Status};
 
@@ -173,15 +173,8 @@ fn on_7_3_an_rmr_endpoint_hot_added_to_a_parked_group_loses_its_direct_mappings(
         base: Base::Linux73,
         ..Options::default()
     };
-    for p in [
-        "park-blocked",
-        "notifier-switch",
-        "prepare-default-domain",
-        "irq-only-driver-flag",
-        "park-empty-dma",
-        "identity-at-bind",
-    ] {
-        let old = without_join(p);
+    for p in PARKING {
+        let old = with_empty_hook(p, "join(dev)");
         let r = check(&Interpreter { policy: &old }, &s, opts);
         assert_eq!(trace(&r, Property::RequireDirectKept), ["add(nic)"], "{p}");
         let why = r

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::without_join;
+use common::{with_empty_hook, PARKING};
 use switchyard_dsl::vocab::Errno;
 use switchyard_dsl::Base;
 use switchyard_dsl::{builtin, builtins, load_policy, load_scenario, load_str, Loaded, SourceKind};
@@ -622,32 +622,13 @@ fn a_parked_group_goes_back_to_its_default_domain_when_its_last_device_is_hot_re
     }
 }
 
-/// The built-ins that park a new group: park-blocked and park-empty-dma, and those that
-/// extend them.
-const PARKING: [&str; 6] = [
-    "park-blocked",
-    "notifier-switch",
-    "prepare-default-domain",
-    "irq-only-driver-flag",
-    "park-empty-dma",
-    "identity-at-bind",
-];
-
 #[test]
 fn a_parked_group_warns_when_its_last_device_is_hot_removed_without_remove_last() {
     // The same parking policies with 6.12's `remove_last`, which does nothing: the group
     // is still parked when its last device goes, and the WARN fires.
     let s = load_scenario("hot-unplug").unwrap();
     for extends in PARKING {
-        let p = policy(&format!(
-            r#"policy! {{
-                /// {extends}, leaving the group parked when its last device goes.
-                name = "still-parked";
-                extends = "{extends}";
-                subject = "iommu: Leave a parked group as it is when it empties";
-                on remove_last(g) {{}}
-            }}"#
-        ));
+        let p = with_empty_hook(extends, "remove_last(g)");
         let r = check(&Interpreter { policy: &p }, &s, Options::default());
         assert_eq!(
             trace(&r, Property::NoWarn),
@@ -807,7 +788,7 @@ fn a_first_device_test_parks_an_rmr_group_when_the_rmr_device_is_hot_added_later
             moves { add(nic); }
         }"#,
     );
-    let p = without_join("park-blocked");
+    let p = with_empty_hook("park-blocked", "join(dev)");
     let r = check(&Interpreter { policy: &p }, &s, Options::default());
     assert_eq!(trace(&r, Property::RequireDirectKept), ["add(nic)"]);
     let why = r
@@ -835,7 +816,7 @@ fn an_rmr_endpoint_bound_after_a_port_driver_is_refused_by_the_parked_group() {
     // pci_dma_configure() goes on without the IOMMU, and e1000e binds with dma-direct to a
     // device outside any group, its stream bypassed by arm_smmu_release_device().
     let s = load_scenario("rmr-join-parked").unwrap();
-    let old = without_join("park-blocked");
+    let old = with_empty_hook("park-blocked", "join(dev)");
     let r = check(&Interpreter { policy: &old }, &s, Options::default());
     assert_eq!(
         trace(&r, Property::RequireDirectKept),

@@ -1,23 +1,36 @@
-//! Policies the verdict tests on both bases share.
+//! What the verdict tests on both bases share.
 
 use switchyard_dsl::{load_str, Loaded, Policy};
 
-/// `policy` with a `join` hook that does nothing, as 6.12 and 7.3 do: the parking
-/// policies before they unparked a group for a device that requires direct mappings.
-pub fn without_join(policy: &str) -> Policy {
-    let Loaded::Policy(p) = load_str(
-        "without-join.policy.rs",
-        &format!(
-            r#"policy! {{
-                /// {policy}, with nothing done when a device joins a parked group.
-                name = "{policy}-without-join";
-                extends = "{policy}";
-                subject = "iommu: Park a group whatever joins it";
-                on join(dev) {{}}
-            }}"#
-        ),
-    )
-    .expect("the policy text is valid") else {
+/// The built-ins that park a new group: park-blocked and park-empty-dma, and those that
+/// extend them.
+pub const PARKING: [&str; 6] = [
+    "park-blocked",
+    "notifier-switch",
+    "prepare-default-domain",
+    "irq-only-driver-flag",
+    "park-empty-dma",
+    "identity-at-bind",
+];
+
+/// `policy` with the hook `on` (its name and parameters, `join(dev)`) doing nothing, as
+/// it does in 6.12 and 7.3: a policy as it was before it acted there, which a test of
+/// the fix must find at fault.
+pub fn with_empty_hook(policy: &str, on: &str) -> Policy {
+    let hook = on.split('(').next().unwrap_or(on);
+    let text = format!(
+        r#"policy! {{
+            /// {policy}, doing nothing in {hook}.
+            name = "{policy}-without-{name}";
+            extends = "{policy}";
+            subject = "iommu: Do nothing in {hook}";
+            on {on} {{}}
+        }}"#,
+        name = hook.replace('_', "-"),
+    );
+    let Loaded::Policy(p) =
+        load_str("with-empty-hook.policy.rs", &text).expect("the policy text is valid")
+    else {
         panic!("a policy")
     };
     *p

@@ -755,21 +755,25 @@ pub(crate) fn notes(
     needs: &BTreeSet<Need>,
 ) -> Result<Vec<String>, SeriesError> {
     let mut out = Vec::new();
+    let mut add = |note: &str| -> Result<(), SeriesError> {
+        let text = t.render(note, &tera::Context::new())?;
+        out.extend(
+            text.split("\n\n")
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string),
+        );
+        Ok(())
+    };
     for need in added {
         if let Some(note) = spec_of(t.base(), *need)?.note {
-            let text = t.render(note, &tera::Context::new())?;
-            out.extend(
-                text.split("\n\n")
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_string),
-            );
+            add(note)?;
         }
     }
     for need in Need::ALL.iter().filter(|n| needs.contains(n)) {
         let spec = spec_of(t.base(), *need)?;
         if let (None, Some(note)) = (spec.helper, spec.note) {
-            out.push(t.render(note, &tera::Context::new())?.trim().to_string());
+            add(note)?;
         }
     }
     Ok(out)
